@@ -1,0 +1,42 @@
+"""kuibu's scalar automatic differentiation engine.
+
+A `Value` wraps a float and records the operation that made it; ``backward()`` applies the chain
+rule through the recorded graph in reverse topological order.
+
+>>> from autograd import Value
+>>> w, x, b = Value(0.5, label="w"), Value(1.5, label="x"), Value(-0.2, label="b")
+>>> out = (w * x + b).sigmoid()
+>>> E = 0.5 * (1.0 - out) ** 2
+>>> E.backward()
+>>> hand = -(1.0 - out.data) * out.data * (1.0 - out.data) * x.data  # ∂E/∂w by the chain rule
+>>> abs(w.grad - hand) < 1e-12
+True
+"""
+
+from autograd.graph import backward, grad, hessian, topological_order
+from autograd.modes import (
+    AnomalyError,
+    detect_anomaly,
+    enable_grad,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+)
+from autograd.ops import RULES, Rule
+from autograd.value import Value
+
+__all__ = [
+    "RULES",
+    "AnomalyError",
+    "Rule",
+    "Value",
+    "backward",
+    "detect_anomaly",
+    "enable_grad",
+    "grad",
+    "hessian",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "no_grad",
+    "topological_order",
+]

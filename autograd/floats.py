@@ -1,0 +1,125 @@
+"""IEEE 754 arithmetic on Python floats.
+
+Python raises where IEEE 754 (and so PyTorch and NumPy) returns inf or nan: ``1.0 / 0.0`` raises
+ZeroDivisionError, ``math.exp(1000)`` OverflowError, ``math.log(-1)`` "math domain error", and
+``(-8.0) ** (1/3)`` is a complex number. Training must not stop on those, so every float the engine
+computes goes through these functions instead.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = [
+    "cos",
+    "div",
+    "exp",
+    "log",
+    "pow",
+    "sigmoid",
+    "sign",
+    "sin",
+    "softplus",
+    "sqrt",
+    "step",
+    "tanh",
+    "val",
+]
+
+INF = math.inf
+NAN = math.nan
+
+
+def div(x: float, y: float) -> float:
+    """x / y, with x/0 = ±inf and 0/0 = nan as IEEE 754 defines them."""
+    try:
+        return x / y
+    except ZeroDivisionError:
+        if x == 0.0 or x != x:
+            return NAN
+        # The sign of an infinite quotient is the product of the signs, -0.0 included.
+        return math.copysign(INF, x) * math.copysign(1.0, y)
+
+
+def _odd_integer(y: float) -> bool:
+    return y.is_integer() and y % 2.0 == 1.0
+
+
+def pow(x: float, y: float) -> float:  # noqa: A001 - the name the formulas use
+    """x ** y: ±inf on overflow and for 0 to a negative power, nan for a negative base to a
+    non-integer power (never a complex number)."""
+    try:
+        return math.pow(x, y)
+    except OverflowError:
+        return -INF if x < 0.0 and _odd_integer(y) else INF
+    except ValueError:
+        if x == 0.0:
+            return math.copysign(INF, x) if _odd_integer(y) else INF
+        return NAN
+
+
+def exp(x: float) -> float:
+    """e ** x, inf on overflow."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return INF
+
+
+def log(x: float) -> float:
+    """Natural logarithm: -inf at 0, nan below 0."""
+    if x > 0.0 or x != x:
+        return math.log(x)
+    return -INF if x == 0.0 else NAN
+
+
+def sqrt(x: float) -> float:
+    """Square root: nan below 0."""
+    return math.sqrt(x) if x >= 0.0 or x != x else NAN
+
+
+def sin(x: float) -> float:
+    """Sine: nan at ±inf."""
+    return math.sin(x) if math.isfinite(x) else NAN
+
+
+def cos(x: float) -> float:
+    """Cosine: nan at ±inf."""
+    return math.cos(x) if math.isfinite(x) else NAN
+
+
+def tanh(x: float) -> float:
+    """Hyperbolic tangent (math.tanh is already stable at ±inf)."""
+    return math.tanh(x)
+
+
+def sigmoid(x: float) -> float:
+    """The logistic function 1 / (1 + e^-x), evaluated so that e^|x| never overflows."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = exp(x)  # x < 0 or nan: e <= 1, or nan
+    return e / (1.0 + e)
+
+
+def softplus(x: float) -> float:
+    """log(1 + e^x) = max(x, 0) + log1p(e^-|x|), which neither overflows nor loses small values."""
+    return (x if x > 0.0 else 0.0) + math.log1p(exp(-abs(x)))
+
+
+def step(x: float) -> float:
+    """1 for x > 0, else 0 (nan stays nan): the slope of relu, with relu'(0) = 0."""
+    if x != x:
+        return NAN
+    return 1.0 if x > 0.0 else 0.0
+
+
+def sign(x: float) -> float:
+    """-1, 0 or 1 (nan stays nan): the slope of abs, with abs'(0) = 0."""
+    if x != x:
+        return NAN
+    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
+
+
+def val(x: float) -> float:
+    """The number itself (the Value namespace answers a Value's data here)."""
+    return x

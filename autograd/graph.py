@@ -1,0 +1,237 @@
+"""Walking the graph: topological order, the backward sweep, `grad` and `hessian`.
+
+Nothing here recurses, so a graph a million operations deep works under Python's default
+recursion limit, and nothing here knows any operation: the partials come from the nodes (recorded
+from `autograd.ops` when each node was made) or from the rule table itself (`create_graph`).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from autograd import floats
+from autograd.modes import ANOMALY, MODE, AnomalyError
+
+if TYPE_CHECKING:
+    from autograd.value import Value
+
+__all__ = ["backward", "grad", "hessian", "topological_order"]
+
+# The fast sweep keeps its bookkeeping on the nodes (_n, _g); two sweeps at once over graphs that
+# share nodes (two threads training one model) would mix it up, so sweeps take turns.
+_SWEEP_LOCK = threading.Lock()
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node behind `root`, inputs before the nodes made from them; `root` comes last.
+
+    Depth-first in input order, so the same graph always gives the same order.
+    """
+    order: list[Value] = []
+    seen = {id(root)}
+    # Each stack entry is a node and the index of the next input to visit.
+    stack: list[tuple[Value, int]] = [(root, 0)]
+    while stack:
+        node, i = stack.pop()
+        parents = node.parents
+        while i < len(parents):
+            parent = parents[i]
+            i += 1
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append((node, i))
+                stack.append((parent, 0))
+                break
+        else:
+            order.append(node)
+    return order
+
+
+def _sweep(root: Value, seed: float, accumulate: bool) -> None:
+    """Propagate `seed` from `root` to every node behind it, leaving ∂root/∂n·seed in ``n._g``.
+
+    Two passes: count how many times each node is used within the graph (``_n``), then release
+    a node once all its users are swept (Kahn's algorithm, from the root), so its gradient is
+    complete when it sends it on. With `accumulate`, each node's gradient is also added to
+    ``n.grad``. Each sweep starts from ``_g = 0``: nothing from an earlier call flows through it.
+    """
+    stack = [root]
+    push = stack.append
+    pop = stack.pop
+    # Pass 1. During it counts only grow, so _n > 0 means "already seen"; the root is never
+    # anyone's input here, and every _n is back to 0 when pass 2 ends.
+    while stack:
+        node = pop()
+        if node._da is not None:
+            p = node._a
+            if p._n:
+                p._n += 1
+            else:
+                p._n = 1
+                p._g = 0.0
+                push(p)
+        if node._db is not None:
+            p = node._b
+            if p._n:
+                p._n += 1
+            else:
+                p._n = 1
+                p._g = 0.0
+                push(p)
+    root._g = seed
+    push(root)
+    # Pass 2: grad[input] += grad[node] * ∂node/∂input, for each edge once.
+    while stack:
+        node = pop()
+        g = node._g
+        if accumulate:
+            node.grad += g
+        d = node._da
+        if d is not None:
+            p = node._a
+            p._g += g * d
+            c = p._n - 1
+            p._n = c
+            if not c:
+                push(p)
+        d = node._db
+        if d is not None:
+            p = node._b
+            p._g += g * d
+            c = p._n - 1
+            p._n = c
+            if not c:
+                push(p)
+
+
+def _reset(root: Value) -> None:
+    """Clear the sweep counters after an interrupted sweep, so the next one starts clean."""
+    for node in topological_order(root):
+        node._n = 0
+
+
+def _checked_sweep(root: Value, seed: Any, accumulate: bool, create_graph: bool) -> dict[int, Any]:
+    """The sweep for detect_anomaly and create_graph: slower, and it checks each step.
+
+    Gradients are kept in a dict by node id; with `create_graph` they are Values built from the
+    rule table's partials, so they can be differentiated again.
+    """
+    from autograd.value import VALUE_MATH, Value
+
+    check = bool(MODE.get() & ANOMALY)
+    order = topological_order(root)
+    grads: dict[int, Any] = {id(root): seed}
+    for node in reversed(order):
+        g = grads.get(id(node))
+        if g is None:
+            continue
+        if accumulate:
+            node.grad += g.data if isinstance(g, Value) else g
+        rule = node.rule
+        if rule is None:
+            continue
+        inputs = node.inputs
+        if create_graph:
+            partials = [
+                rule.partial(i, VALUE_MATH, *inputs, node) if isinstance(x, Value) else None
+                for i, x in enumerate(inputs)
+            ]
+        else:
+            partials = [node._da, node._db][: len(inputs)]
+        for i, (x, d) in enumerate(zip(inputs, partials, strict=True)):
+            if d is None or not isinstance(x, Value):
+                continue
+            step = g * d
+            if check:
+                number = step.data if isinstance(step, Value) else step
+                if not math.isfinite(number):
+                    raise AnomalyError(
+                        f"detect_anomaly: the gradient flowing from {rule.name} ({rule.text}) "
+                        f"into its input {'xy'[i]} = {x!r} is {number} "
+                        f"(gradient at the node {g!r} × local derivative ∂/∂{'xy'[i]} = "
+                        f"{rule.partial_texts[i]} = {d!r}); node: {node!r}"
+                    )
+            previous = grads.get(id(x))
+            grads[id(x)] = step if previous is None else previous + step
+    return grads
+
+
+def backward(root: Value, seed: float = 1.0) -> None:
+    """Add ∂root/∂n · seed into ``n.grad`` for every node n behind root (see Value.backward)."""
+    seed = floats.val(float(seed))
+    if MODE.get() & ANOMALY:
+        _checked_sweep(root, seed, accumulate=True, create_graph=False)
+        return
+    with _SWEEP_LOCK:
+        try:
+            _sweep(root, seed, accumulate=True)
+        except BaseException:
+            _reset(root)
+            raise
+
+
+def grad(
+    output: Value,
+    inputs: Value | Sequence[Value],
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> Any:
+    """∂output/∂input for each input, leaving every ``.grad`` untouched.
+
+    `inputs` is a Value (the result is one number) or a sequence of Values (a list). With
+    `create_graph` the results are Values whose own graph can be differentiated again, for second
+    and higher derivatives. An input that `output` does not depend on is an error, unless
+    `allow_unused`, when its derivative is 0.
+    """
+    from autograd.value import Value
+
+    single = isinstance(inputs, Value)
+    wanted: list[Value] = [inputs] if isinstance(inputs, Value) else list(inputs)
+    for position, x in enumerate(wanted):
+        if not isinstance(x, Value):
+            raise TypeError(
+                f"grad: inputs[{position}] must be a Value, not {type(x).__name__}: {x!r}"
+            )
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: output must be a Value, not {type(output).__name__}: {output!r}")
+
+    results: list[Any]
+    if create_graph or MODE.get() & ANOMALY:
+        grads = _checked_sweep(output, 1.0, accumulate=False, create_graph=create_graph)
+        results = [grads.get(id(x)) for x in wanted]
+    else:
+        with _SWEEP_LOCK:
+            for x in wanted:
+                x._g = None  # stays None unless the sweep reaches x
+            try:
+                _sweep(output, 1.0, accumulate=False)
+            except BaseException:
+                _reset(output)
+                raise
+            results = [x._g for x in wanted]
+    for position, (x, r) in enumerate(zip(wanted, results, strict=True)):
+        if r is None:
+            if not allow_unused:
+                name = f" {x.label!r}" if x.label else ""
+                raise ValueError(
+                    f"grad: inputs[{position}]{name} ({x!r}) is not in the graph of the output "
+                    f"{output!r}; pass allow_unused=True to get 0 for it"
+                )
+            results[position] = 0.0
+    if create_graph:
+        results = [r if isinstance(r, Value) else Value(r) for r in results]
+    return results[0] if single else results
+
+
+def hessian(output: Value, inputs: Iterable[Value]) -> list[list[float]]:
+    """The matrix of second derivatives ∂²output/∂xᵢ∂xⱼ, as a list of lists of floats."""
+    xs = list(inputs)
+    first = grad(output, xs, create_graph=True, allow_unused=True)
+    return [
+        [float(v) for v in grad(g, xs, allow_unused=True)] if g.rule is not None
+        else [0.0] * len(xs)
+        for g in first
+    ]

@@ -1,0 +1,162 @@
+"""The table of primitive operations: the only file with calculus in it.
+
+Each `Rule` is one operation: its forward function on floats, one local partial derivative per
+input (∂out/∂input, given the inputs and the output), the symbol a drawing shows, and the formula
+text of the value and of each partial. Everything else reads this table: the `Value` methods, the
+backward sweep, higher-order gradients, drawings, explanations and exports.
+
+Partials are written once for two kinds of number. Each takes a namespace ``M`` first: with
+``M = autograd.floats`` (plus ``val``) it computes a float for the backward sweep; with the Value
+namespace it builds a Value, so the derivative can itself be differentiated (``create_graph``).
+Formula texts are Python expressions over ``x`` and ``y`` (the inputs) and ``out`` (the result),
+using the names of this table and ``step(x)`` (1 if x > 0 else 0) and ``sign(x)``.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from autograd import floats
+
+__all__ = ["RULES", "Arg", "Interval", "Partial", "Rule"]
+
+
+
+@dataclass(frozen=True)
+class Arg:
+    """A partial derivative that is one of the inputs itself: ∂(x·y)/∂x = y is ``Arg(1)``."""
+
+    index: int
+
+
+#: A partial derivative: a constant, an input (`Arg`), or a function (M, *inputs, out) -> number.
+Partial = float | Arg | Callable[..., Any]
+#: Where tests sample an input: a union of open intervals.
+Interval = tuple[float, float]
+
+WIDE: tuple[Interval, ...] = ((-3.0, 3.0),)
+POSITIVE: tuple[Interval, ...] = ((0.1, 4.0),)
+AWAY_FROM_ZERO: tuple[Interval, ...] = ((-3.0, -0.1), (0.1, 3.0))
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    """One primitive operation and everything the engine knows about it."""
+
+    name: str  #: the Value method and the function name in formulas
+    arity: int  #: 1 or 2 inputs
+    forward: Callable[..., float]  #: the value on floats, IEEE 754 (inf/nan, never an exception)
+    partials: tuple[Partial, ...]  #: ∂out/∂input for each input, in input order
+    symbol: str  #: shown on the operation's node in a drawing
+    text: str  #: the value as a formula over x, y
+    partial_texts: tuple[str, ...]  #: each partial as a formula over x, y, out
+    domain: tuple[tuple[Interval, ...], ...]  #: per input, where tests sample it
+    note: str = ""  #: conventions at points where the derivative is not defined
+
+    def __post_init__(self) -> None:
+        if not (len(self.partials) == len(self.partial_texts) == len(self.domain) == self.arity):
+            raise ValueError(f"rule {self.name!r}: partials, texts and domains must match arity")
+
+    def partial(self, i: int, M: Any, *inputs_and_out: Any) -> Any:
+        """∂out/∂input_i in the namespace M (floats or Values), given the inputs and the output."""
+        p = self.partials[i]
+        if isinstance(p, float):
+            return p
+        if isinstance(p, Arg):
+            return inputs_and_out[p.index]
+        return p(M, *inputs_and_out)
+
+    def __repr__(self) -> str:
+        return f"Rule({self.name!r}: {self.text})"
+
+
+def _leaky_relu(x: float, slope: float) -> float:
+    return x if x > 0.0 else slope * x
+
+
+def _pow_dy(M: Any, x: Any, y: Any, out: Any) -> Any:
+    # ∂(x^y)/∂y = x^y·log x; at x = 0 with y >= 0 the limit is 0 (PyTorch's convention), where
+    # the formula would give 0·(-inf) = nan.
+    if M.val(x) == 0.0 and M.val(y) >= 0.0:
+        return 0.0
+    return out * M.log(x)
+
+
+_TABLE = [
+    # Arithmetic.
+    Rule("add", 2, operator.add, (1.0, 1.0), "+", "x + y", ("1", "1"), (WIDE, WIDE)),
+    Rule("sub", 2, operator.sub, (1.0, -1.0), "−", "x - y", ("1", "-1"), (WIDE, WIDE)),
+    Rule(
+        "mul", 2, operator.mul, (Arg(1), Arg(0)),
+        "×", "x * y", ("y", "x"), (WIDE, WIDE),
+    ),
+    Rule(
+        "div", 2, floats.div,
+        (lambda M, x, y, out: M.div(1.0, y), lambda M, x, y, out: -M.div(out, y)),
+        "÷", "x / y", ("1 / y", "-out / y"), (WIDE, AWAY_FROM_ZERO),
+        note="x/0 is ±inf and 0/0 is nan, as in IEEE 754.",
+    ),
+    Rule(
+        "pow", 2, floats.pow,
+        (lambda M, x, y, out: y * M.pow(x, y - 1.0), _pow_dy),
+        "^", "x ** y", ("y * x ** (y - 1)", "out * log(x)"), (POSITIVE, WIDE),
+        note="A negative base to a non-integer power is nan; ∂/∂y at x = 0, y >= 0 is 0.",
+    ),
+    Rule("neg", 1, operator.neg, (-1.0,), "−", "-x", ("-1",), (WIDE,)),
+    Rule(
+        "abs", 1, abs, (lambda M, x, out: M.sign(x),), "|·|", "abs(x)", ("sign(x)",),
+        (AWAY_FROM_ZERO,), note="abs'(0) = 0, as in PyTorch.",
+    ),
+    # Elementary functions.
+    Rule("exp", 1, floats.exp, (lambda M, x, out: out,), "exp", "exp(x)", ("out",), (WIDE,)),
+    Rule(
+        "log", 1, floats.log, (lambda M, x, out: M.div(1.0, x),), "log", "log(x)", ("1 / x",),
+        (POSITIVE,), note="Natural logarithm; log 0 = -inf and log of a negative number is nan.",
+    ),
+    Rule(
+        "sqrt", 1, floats.sqrt, (lambda M, x, out: M.div(0.5, out),), "√", "sqrt(x)",
+        ("0.5 / out",), (POSITIVE,),
+    ),
+    Rule(
+        "sin", 1, floats.sin, (lambda M, x, out: M.cos(x),), "sin", "sin(x)", ("cos(x)",),
+        (WIDE,),
+    ),
+    Rule(
+        "cos", 1, floats.cos, (lambda M, x, out: -M.sin(x),), "cos", "cos(x)", ("-sin(x)",),
+        (WIDE,),
+    ),
+    # Activations.
+    Rule(
+        "tanh", 1, floats.tanh, (lambda M, x, out: 1.0 - out * out,), "tanh", "tanh(x)",
+        ("1 - out ** 2",), (WIDE,),
+    ),
+    Rule(
+        "sigmoid", 1, floats.sigmoid, (lambda M, x, out: out * (1.0 - out),), "σ",
+        "sigmoid(x)", ("out * (1 - out)",), (WIDE,),
+        note="The logistic function 1/(1 + e^-x); stable at ±1000.",
+    ),
+    Rule(
+        "softplus", 1, floats.softplus, (lambda M, x, out: M.sigmoid(x),), "softplus",
+        "softplus(x)", ("sigmoid(x)",), (WIDE,), note="log(1 + e^x); stable at ±1000.",
+    ),
+    Rule(
+        "relu", 1, lambda x: 0.0 if x <= 0.0 else x, (lambda M, x, out: M.step(x),), "ReLU",
+        "relu(x)", ("step(x)",), (AWAY_FROM_ZERO,), note="relu'(0) = 0, as in PyTorch.",
+    ),
+    Rule(
+        "leaky_relu", 2, _leaky_relu,
+        (
+            lambda M, x, y, out: 1.0 if M.val(x) > 0.0 else y,
+            lambda M, x, y, out: 0.0 if M.val(x) > 0.0 else x,
+        ),
+        "LeakyReLU", "leaky_relu(x, y)", ("1 if x > 0 else y", "0 if x > 0 else x"),
+        (AWAY_FROM_ZERO, ((0.001, 0.5),)),
+        note="y is the slope for x <= 0; the derivative at 0 is the slope, as in PyTorch.",
+    ),
+]
+
+#: Every primitive operation by name, in the order of the table.
+RULES: dict[str, Rule] = {rule.name: rule for rule in _TABLE}

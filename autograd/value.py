@@ -1,0 +1,434 @@
+"""`Value`: one node of the computation graph, and its operators.
+
+A node holds its number (`data`), the gradient of the last root it was differentiated from
+(`grad`), the rule that made it and its inputs. Inputs that are plain numbers (``x * 2``) are kept
+as constants inside the node rather than as nodes of their own, as PyTorch does with scalars: no
+node, no gradient nobody asked for. The local partials for the Value inputs are computed once, when
+the node is made, so a backward step is one multiply-add per edge.
+
+Layout: no closures and no per-node tuples, only slots holding floats and references to the
+inputs, so a node is a single object for the garbage collector and a graph is freed by reference
+counting as soon as its root is dropped.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+from autograd import floats, graph
+from autograd.modes import ANOMALY, MODE, NO_GRAD, AnomalyError
+from autograd.ops import RULES, Arg, Rule
+
+__all__ = ["VALUE_MATH", "Value"]
+
+_new = object.__new__
+# Types that can never be operands; anything else unknown gets NotImplemented, so that types
+# which know how to combine with a Value (through their reflected operators) still can.
+_NEVER_NUMBERS = (str, bytes, bytearray, complex, list, tuple, dict, set, frozenset, type(None))
+
+
+def _short(obj: object) -> str:
+    text = repr(obj)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _to_float(data: object, where: str) -> float:
+    """data as a float, or a TypeError naming where, the type and the value."""
+    if isinstance(data, (int, float, numbers.Real)) and not isinstance(data, Value):
+        try:
+            return float(data)
+        except OverflowError:
+            raise OverflowError(
+                f"{where}: the number {_short(data)} is too large for a float (about 1.8e308 "
+                "at most)"
+            ) from None
+    hint = " (use the Value itself, or v.detach() for a copy)" if isinstance(data, Value) else ""
+    raise TypeError(
+        f"{where} must be an int, float or bool, not {type(data).__name__}: {_short(data)}{hint}"
+    )
+
+
+def _constant(other: object, rule: Rule, node: Value, reflected: bool) -> Any:
+    """The operand beside a Value as a float; a Value; NotImplemented; or a TypeError."""
+    cls = other.__class__
+    if cls is float:
+        return other
+    if cls is int or cls is bool or (
+        isinstance(other, (int, float, numbers.Real)) and not isinstance(other, Value)
+    ):
+        return _to_float(other, f"{rule.name} ({rule.symbol})")
+    if isinstance(other, Value):
+        return other
+    if isinstance(other, _NEVER_NUMBERS):
+        pair = f"{_short(other)} and {node!r}" if reflected else f"{node!r} and {_short(other)}"
+        raise TypeError(
+            f"{rule.name} ({rule.symbol}): cannot combine {pair}: "
+            f"{type(other).__name__} is not a number; a Value combines with another Value or "
+            "an int, float or bool"
+        )
+    return NotImplemented
+
+
+def _make(rule: Rule, a: Any, b: Any, out: float) -> Value:
+    """The slow way to make a node, under no_grad or detect_anomaly (or for any rule)."""
+    mode = MODE.get()
+    if mode & NO_GRAD:
+        leaf = _new(Value)
+        leaf.data = out
+        leaf.grad = 0.0
+        leaf._rule = leaf._a = leaf._b = leaf._da = leaf._db = None
+        leaf._n = 0
+        return leaf
+    inputs = (a,) if rule.arity == 1 else (a, b)
+    if mode & ANOMALY and not math.isfinite(out):
+        raise AnomalyError(
+            f"detect_anomaly: {rule.name} ({rule.text}) gave {out} from {_describe(inputs)}"
+        )
+    numbers_in = [x.data if isinstance(x, Value) else x for x in inputs]
+    n = _new(Value)
+    n.data = out
+    n.grad = 0.0
+    n._n = 0
+    n._rule = rule
+    n._a = a
+    n._b = b
+    n._da = n._db = None
+    if isinstance(a, Value):
+        n._da = float(rule.partial(0, floats, *numbers_in, out))
+    if isinstance(b, Value):
+        n._db = float(rule.partial(1, floats, *numbers_in, out))
+    return n
+
+
+def _describe(inputs: tuple[Any, ...]) -> str:
+    names = "xy"
+    return ", ".join(
+        f"{names[i]} = {x!r}" if isinstance(x, Value) else f"{names[i]} = {x} (a constant)"
+        for i, x in enumerate(inputs)
+    )
+
+
+# How a factory-made method computes a partial: a constant, input x, input y, or a function.
+_CONST, _X, _Y, _FN = range(4)
+
+
+def _kinds(rule: Rule) -> list[tuple[int, Any]]:
+    """Each partial of `rule` as (kind, constant or function), read once when a method is made."""
+    kinds: list[tuple[int, Any]] = []
+    for p in rule.partials:
+        if isinstance(p, float):
+            kinds.append((_CONST, p))
+        elif isinstance(p, Arg):
+            kinds.append((_X if p.index == 0 else _Y, None))
+        else:
+            kinds.append((_FN, p))
+    return kinds
+
+
+def _unary(rule: Rule) -> Callable[[Value], Value]:
+    forward = rule.forward
+    ((k, d),) = _kinds(rule)
+
+    def method(self: Value) -> Value:
+        x = self.data
+        out = forward(x)
+        if MODE.get():
+            return _make(rule, self, None, out)
+        n = _new(Value)
+        n.data = out
+        n.grad = 0.0
+        n._n = 0
+        n._rule = rule
+        n._a = self
+        n._b = None
+        n._da = d if k == _CONST else (d(floats, x, out) if k == _FN else x)
+        n._db = None
+        return n
+
+    method.__name__ = method.__qualname__ = rule.name
+    method.__doc__ = f"The `{rule.name}` operation: {rule.text}. {rule.note}".strip()
+    return method
+
+
+def _binary(rule: Rule) -> Callable[[Value, Any], Value]:
+    forward = rule.forward
+    (k0, d0), (k1, d1) = _kinds(rule)
+
+    def method(self: Value, other: Any) -> Value:
+        x = self.data
+        if other.__class__ is Value:
+            y = other.data
+            out = forward(x, y)
+            if MODE.get():
+                return _make(rule, self, other, out)
+            n = _new(Value)
+            n.data = out
+            n.grad = 0.0
+            n._n = 0
+            n._rule = rule
+            n._a = self
+            n._b = other
+            n._da = d0 if k0 == _CONST else (
+                y if k0 == _Y else x if k0 == _X else d0(floats, x, y, out))
+            n._db = d1 if k1 == _CONST else (
+                x if k1 == _X else y if k1 == _Y else d1(floats, x, y, out))
+            return n
+        y = _constant(other, rule, self, reflected=False)
+        if y.__class__ is not float:  # NotImplemented, or a Value of a subclass
+            return y if y is NotImplemented else RULE_METHODS[rule.name](self, y)
+        out = forward(x, y)
+        if MODE.get():
+            return _make(rule, self, y, out)
+        n = _new(Value)
+        n.data = out
+        n.grad = 0.0
+        n._n = 0
+        n._rule = rule
+        n._a = self
+        n._b = y  # a constant: only self gets a partial
+        n._da = d0 if k0 == _CONST else (
+            y if k0 == _Y else x if k0 == _X else d0(floats, x, y, out))
+        n._db = None
+        return n
+
+    method.__name__ = method.__qualname__ = rule.name
+    method.__doc__ = f"The `{rule.name}` operation: {rule.text}. {rule.note}".strip()
+    return method
+
+
+def _reflected(rule: Rule) -> Callable[[Value, Any], Value]:
+    """The operator with the Value on the right and a number on the left: ``2 - v``, ``2 ** v``."""
+    forward = rule.forward
+    _, (k1, d1) = _kinds(rule)
+
+    def method(self: Value, other: Any) -> Value:
+        x = _constant(other, rule, self, reflected=True)
+        if x.__class__ is not float:
+            return x if x is NotImplemented else RULE_METHODS[rule.name](x, self)
+        y = self.data
+        out = forward(x, y)
+        if MODE.get():
+            return _make(rule, x, self, out)
+        n = _new(Value)
+        n.data = out
+        n.grad = 0.0
+        n._n = 0
+        n._rule = rule
+        n._a = x  # a constant
+        n._b = self
+        n._da = None
+        n._db = d1 if k1 == _CONST else (
+            x if k1 == _X else y if k1 == _Y else d1(floats, x, y, out))
+        return n
+
+    method.__name__ = method.__qualname__ = "r" + rule.name
+    return method
+
+
+class Value:
+    """A number that remembers how it was computed, so its gradient can be found.
+
+    >>> w, x = Value(0.5, label="w"), Value(1.5, label="x")
+    >>> y = (w * x).sigmoid()
+    >>> y.backward()
+    >>> round(w.grad, 6)  # dy/dw = x * y * (1 - y)
+    0.326842
+    """
+
+    __slots__ = (
+        "__weakref__", "_a", "_b", "_da", "_db", "_g", "_label", "_n", "_rule", "data", "grad"
+    )
+
+    data: float
+    grad: float
+    _rule: Rule | None
+    _a: Any  # first input: a Value, a float constant, or None for a leaf
+    _b: Any  # second input, or None
+    _da: float | None  # ∂self/∂_a when _a is a Value, else None
+    _db: float | None
+    _n: int  # during a backward sweep: uses of this node not yet swept; 0 outside a sweep
+    _g: Any  # during a backward sweep: the gradient gathered so far
+    _label: str
+
+    def __init__(self, data: float, label: str = "") -> None:
+        self.data = data if data.__class__ is float else _to_float(data, "Value(data)")
+        self.grad = 0.0
+        self._rule = self._a = self._b = self._da = self._db = None
+        self._n = 0
+        if label:
+            self.label = label
+
+    # -- what a node is -----------------------------------------------------------------------
+
+    @property
+    def label(self) -> str:
+        """The node's name in drawings, explanations and error messages ('' if none)."""
+        try:
+            return self._label
+        except AttributeError:
+            return ""
+
+    @label.setter
+    def label(self, label: str) -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, not {type(label).__name__}: {_short(label)}")
+        self._label = label
+
+    @property
+    def rule(self) -> Rule | None:
+        """The table entry of the operation that made this node; None for a leaf."""
+        return self._rule
+
+    @property
+    def op(self) -> str:
+        """The operation's name ('mul', 'tanh', ...); '' for a leaf."""
+        return self._rule.name if self._rule is not None else ""
+
+    @property
+    def inputs(self) -> tuple[Value | float, ...]:
+        """The operation's inputs in order: Values, and plain numbers kept as constants."""
+        if self._rule is None:
+            return ()
+        return (self._a,) if self._rule.arity == 1 else (self._a, self._b)
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Values this node was computed from, in input order (``a*a`` lists ``a`` twice)."""
+        return tuple(x for x in self.inputs if isinstance(x, Value))
+
+    @property
+    def params(self) -> tuple[float, ...]:
+        """The constant (plain-number) inputs, in input order: the 2 of ``x ** 2``."""
+        return tuple(x for x in self.inputs if not isinstance(x, Value))
+
+    @property
+    def partials(self) -> tuple[float, ...]:
+        """The local derivatives ∂self/∂parent recorded for each parent, in `parents` order."""
+        return tuple(d for d in (self._da, self._db) if d is not None)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a Value made by the user (or under no_grad), not by an operation."""
+        return self._rule is None
+
+    # micrograd's names, so that code written for it (its draw_dot, say) runs unchanged.
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        return self.parents
+
+    @property
+    def _op(self) -> str:
+        return self._rule.symbol if self._rule is not None else ""
+
+    def detach(self) -> Value:
+        """A new leaf with the same data (and label), cut off from this node's graph."""
+        return Value(self.data, label=self.label)
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data:.4g}, grad={self.grad:.4g}{label})"
+
+    # -- gradients ----------------------------------------------------------------------------
+
+    def backward(self, grad: float = 1.0) -> None:
+        """Add ∂self/∂n (times `grad`) into ``n.grad`` for every node n this one depends on.
+
+        One reverse topological sweep, computed fresh each call (so calling it twice adds the
+        same gradients twice, as in PyTorch), without recursion.
+        """
+        graph.backward(self, grad)
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` to 0 on this node and every node behind it."""
+        for node in graph.topological_order(self):
+            node.grad = 0.0
+
+    # -- operations (all of them entries of autograd.ops.RULES) -------------------------------
+
+    __add__ = _binary(RULES["add"])
+    __radd__ = _reflected(RULES["add"])
+    __sub__ = _binary(RULES["sub"])
+    __rsub__ = _reflected(RULES["sub"])
+    __mul__ = _binary(RULES["mul"])
+    __rmul__ = _reflected(RULES["mul"])
+    __truediv__ = _binary(RULES["div"])
+    __rtruediv__ = _reflected(RULES["div"])
+    __pow__ = _binary(RULES["pow"])
+    __rpow__ = _reflected(RULES["pow"])
+    __neg__ = _unary(RULES["neg"])
+    __abs__ = _unary(RULES["abs"])
+    exp = _unary(RULES["exp"])
+    log = _unary(RULES["log"])
+    sqrt = _unary(RULES["sqrt"])
+    sin = _unary(RULES["sin"])
+    cos = _unary(RULES["cos"])
+    tanh = _unary(RULES["tanh"])
+    sigmoid = _unary(RULES["sigmoid"])
+    softplus = _unary(RULES["softplus"])
+    relu = _unary(RULES["relu"])
+    _leaky_relu = _binary(RULES["leaky_relu"])
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """x if x > 0 else slope * x; the slope may be a number or a Value."""
+        return self._leaky_relu(slope)
+
+    def __pos__(self) -> Value:
+        return self
+
+
+#: Each rule's function on Values, by rule name: what formulas and parsers call.
+RULE_METHODS: dict[str, Callable[..., Value]] = {
+    "add": Value.__add__, "sub": Value.__sub__, "mul": Value.__mul__,
+    "div": Value.__truediv__, "pow": Value.__pow__, "neg": Value.__neg__,
+    "abs": Value.__abs__, "leaky_relu": Value.leaky_relu,
+    **{name: getattr(Value, name) for name in (
+        "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "relu")},
+}
+assert set(RULE_METHODS) == set(RULES), "every rule needs its Value method"
+
+
+class _ValueMath:
+    """The namespace in which a rule's partials build Values (for create_graph)."""
+
+    @staticmethod
+    def val(x: Any) -> float:
+        return x.data if isinstance(x, Value) else float(x)
+
+    @staticmethod
+    def div(x: Any, y: Any) -> Any:
+        if isinstance(x, Value) or isinstance(y, Value):
+            return x / y
+        return floats.div(x, y)
+
+    @staticmethod
+    def pow(x: Any, y: Any) -> Any:
+        if isinstance(x, Value) or isinstance(y, Value):
+            return x**y
+        return floats.pow(x, y)
+
+    @staticmethod
+    def step(x: Any) -> float:
+        return floats.step(_ValueMath.val(x))  # flat: the derivative of a step is 0
+
+    @staticmethod
+    def sign(x: Any) -> float:
+        return floats.sign(_ValueMath.val(x))
+
+
+def _lift(name: str) -> Callable[[Any], Any]:
+    float_fn = getattr(floats, name)
+    method = RULE_METHODS[name]
+
+    def fn(x: Any) -> Any:
+        return method(x) if isinstance(x, Value) else float_fn(x)
+
+    return fn
+
+
+for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus"):
+    setattr(_ValueMath, _name, staticmethod(_lift(_name)))
+
+VALUE_MATH: Any = _ValueMath

@@ -1,0 +1,110 @@
+"""Hypothesis strategies shared by the tests: random expression graphs with shared subexpressions.
+
+A `Program` is a list of steps over a few leaves; each step applies one rule of the table to
+earlier nodes (so later steps reuse earlier results: diamonds, `a*a`, long and wide graphs) or
+to a constant. The same program can be run on kuibu Values, on plain floats and on PyTorch
+tensors, so one random graph is checked against finite differences and against PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+from autograd import Value
+from autograd.value import RULE_METHODS
+
+#: Operations the random graphs use, with their arity.
+UNARY = ["neg", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "abs", "relu"]
+BINARY = ["add", "sub", "mul", "div", "pow", "leaky_relu"]
+
+
+@dataclass(frozen=True)
+class Step:
+    op: str
+    a: int  # index of an earlier node
+    b: int | float | None  # index of an earlier node, a constant (float), or None for unary ops
+
+    def __str__(self) -> str:
+        b = f"n{self.b}" if isinstance(self.b, int) else self.b
+        return f"{self.op}(n{self.a}{'' if self.b is None else f', {b}'})"
+
+
+@dataclass(frozen=True)
+class Program:
+    leaves: tuple[float, ...]
+    steps: tuple[Step, ...]
+
+    def run(self, leaves: Sequence[Any], apply: Callable[[str, Any, Any], Any]) -> list[Any]:
+        """All nodes: the leaves, then one per step; the last is the output."""
+        nodes = list(leaves)
+        for s in self.steps:
+            b = nodes[s.b] if isinstance(s.b, int) and not isinstance(s.b, bool) else s.b
+            nodes.append(apply(s.op, nodes[s.a], b))
+        return nodes
+
+    def values(self) -> list[Value]:
+        """Fresh labelled leaves x0, x1, ... holding this program's numbers."""
+        return [Value(v, label=f"x{i}") for i, v in enumerate(self.leaves)]
+
+    def __str__(self) -> str:
+        return f"leaves={list(self.leaves)} " + "; ".join(
+            f"n{len(self.leaves) + i} = {s}" for i, s in enumerate(self.steps)
+        )
+
+
+def apply_value(op: str, a: Any, b: Any) -> Any:
+    """One step on kuibu Values (the rule's Value method)."""
+    method = RULE_METHODS[op]
+    return method(a) if b is None else method(a, b)
+
+
+def well_conditioned(program: Program, nodes: Sequence[Value], margin: float = 0.05) -> bool:
+    """True when every step is far from a kink, a pole or the edge of its domain, and every value
+    is moderate, so finite differences are accurate there."""
+    for s, node in zip(program.steps, nodes[len(program.leaves):], strict=True):
+        x = nodes[s.a].data
+        y = nodes[s.b].data if isinstance(s.b, int) else s.b
+        if not math.isfinite(node.data) or abs(node.data) > 1e4:
+            return False
+        if s.op in ("log", "sqrt") and x < margin * 4:
+            return False
+        if s.op in ("abs", "relu", "leaky_relu") and abs(x) < margin:
+            return False
+        if s.op == "div" and abs(y) < 0.25:
+            return False
+        if s.op == "pow" and (x < 0.25 or abs(y) > 3.0):
+            return False
+        if s.op == "exp" and x > 6.0:
+            return False
+    return True
+
+
+@st.composite
+def programs(
+    draw: st.DrawFn, min_leaves: int = 1, max_leaves: int = 4, max_steps: int = 12
+) -> Program:
+    """A random program: shared subexpressions come from picking earlier nodes more than once."""
+    number = st.floats(-2.0, 2.0, allow_nan=False).map(lambda v: round(v, 3))
+    leaves = tuple(draw(st.lists(number, min_size=min_leaves, max_size=max_leaves)))
+    n_steps = draw(st.integers(1, max_steps))
+    steps: list[Step] = []
+    for i in range(n_steps):
+        size = len(leaves) + i
+        # Favour recent nodes, so graphs grow deep as well as wide.
+        pick = st.integers(0, size - 1) | st.integers(max(0, size - 3), size - 1)
+        op = draw(st.sampled_from(UNARY + BINARY))
+        a = draw(pick)
+        b: int | float | None = None
+        if op == "leaky_relu":
+            b = draw(st.sampled_from([0.01, 0.1, 0.2]))
+        elif op == "pow":
+            b = draw(st.sampled_from([2.0, 3.0, 0.5, -1.0]) | pick)
+        elif op in BINARY:
+            b = draw(pick | number.filter(lambda v: abs(v) > 0.3))
+        steps.append(Step(op, a, b))
+    return Program(leaves, tuple(steps))
