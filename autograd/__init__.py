@@ -23,13 +23,14 @@ from autograd.modes import (
     no_grad,
 )
 from autograd.ops import RULES, Rule
-from autograd.value import Value
+from autograd.value import Value, apply
 
 __all__ = [
     "RULES",
     "AnomalyError",
     "Rule",
     "Value",
+    "apply",
     "backward",
     "detect_anomaly",
     "enable_grad",

@@ -22,7 +22,7 @@ from autograd import floats, graph
 from autograd.modes import ANOMALY, MODE, NO_GRAD, AnomalyError
 from autograd.ops import RULES, Arg, Rule
 
-__all__ = ["VALUE_MATH", "Value"]
+__all__ = ["RULE_METHODS", "VALUE_MATH", "Value", "apply"]
 
 _new = object.__new__
 # Types that can never be operands; anything else unknown gets NotImplemented, so that types
@@ -388,6 +388,26 @@ RULE_METHODS: dict[str, Callable[..., Value]] = {
         "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "relu")},
 }
 assert set(RULE_METHODS) == set(RULES), "every rule needs its Value method"
+
+
+def apply(rule: Rule | str, *inputs: Any) -> Any:
+    """Apply one rule of the table to its inputs, Values or numbers in any position.
+
+    ``apply("sub", 2, v)`` is ``2 - v``; with no Value among the inputs the result is the float.
+    """
+    if isinstance(rule, str):
+        if rule not in RULES:
+            raise ValueError(f"unknown operation {rule!r}; the table has {', '.join(RULES)}")
+        rule = RULES[rule]
+    if len(inputs) != rule.arity:
+        raise TypeError(f"{rule.name} takes {rule.arity} input(s), got {len(inputs)}")
+    if isinstance(inputs[0], Value):
+        return RULE_METHODS[rule.name](*inputs)
+    args = [_to_float(x, f"{rule.name} input") if not isinstance(x, Value) else x for x in inputs]
+    if not any(isinstance(x, Value) for x in args):
+        return rule.forward(*args)
+    numbers_in = [x.data if isinstance(x, Value) else x for x in args]
+    return _make(rule, args[0], args[1], rule.forward(*numbers_in))
 
 
 class _ValueMath:
