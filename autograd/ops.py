@@ -77,6 +77,14 @@ def _leaky_relu(x: float, slope: float) -> float:
     return x if x > 0.0 else slope * x
 
 
+def _pow_dx(M: Any, x: Any, y: Any, out: Any) -> Any:
+    # ∂(x^y)/∂x = y·x^(y-1); x^0 is 1 for every x, so at y = 0 the slope is 0 even at x = 0, where
+    # the formula would give 0·inf = nan.
+    if M.val(y) == 0.0 and M.val(x) == 0.0:
+        return 0.0
+    return y * M.pow(x, y - 1.0)
+
+
 def _pow_dy(M: Any, x: Any, y: Any, out: Any) -> Any:
     # ∂(x^y)/∂y = x^y·log x; at x = 0 with y >= 0 the limit is 0 (PyTorch's convention), where
     # the formula would give 0·(-inf) = nan.
@@ -101,9 +109,10 @@ _TABLE = [
     ),
     Rule(
         "pow", 2, floats.pow,
-        (lambda M, x, y, out: y * M.pow(x, y - 1.0), _pow_dy),
+        (_pow_dx, _pow_dy),
         "^", "x ** y", ("y * x ** (y - 1)", "out * log(x)"), (POSITIVE, WIDE),
-        note="A negative base to a non-integer power is nan; ∂/∂y at x = 0, y >= 0 is 0.",
+        note="A negative base to a non-integer power is nan. At x = 0: ∂/∂x is 0 when y = 0 "
+        "and ∂/∂y is 0 when y >= 0 (the limits; PyTorch's convention).",
     ),
     Rule("neg", 1, operator.neg, (-1.0,), "−", "-x", ("-1",), (WIDE,)),
     Rule(

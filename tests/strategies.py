@@ -86,10 +86,18 @@ def well_conditioned(program: Program, nodes: Sequence[Value], margin: float = 0
 
 @st.composite
 def programs(
-    draw: st.DrawFn, min_leaves: int = 1, max_leaves: int = 4, max_steps: int = 12
+    draw: st.DrawFn,
+    min_leaves: int = 1,
+    max_leaves: int = 4,
+    max_steps: int = 12,
+    ops: Sequence[str] | None = None,
 ) -> Program:
     """A random program: shared subexpressions come from picking earlier nodes more than once."""
     number = st.floats(-2.0, 2.0, allow_nan=False).map(lambda v: round(v, 3))
+    away_from_zero = st.floats(0.3, 2.0).map(lambda v: round(v, 3)) | st.floats(-2.0, -0.3).map(
+        lambda v: round(v, 3)
+    )
+    choices = list(ops) if ops is not None else UNARY + BINARY
     leaves = tuple(draw(st.lists(number, min_size=min_leaves, max_size=max_leaves)))
     n_steps = draw(st.integers(1, max_steps))
     steps: list[Step] = []
@@ -97,7 +105,7 @@ def programs(
         size = len(leaves) + i
         # Favour recent nodes, so graphs grow deep as well as wide.
         pick = st.integers(0, size - 1) | st.integers(max(0, size - 3), size - 1)
-        op = draw(st.sampled_from(UNARY + BINARY))
+        op = draw(st.sampled_from(choices))
         a = draw(pick)
         b: int | float | None = None
         if op == "leaky_relu":
@@ -105,6 +113,6 @@ def programs(
         elif op == "pow":
             b = draw(st.sampled_from([2.0, 3.0, 0.5, -1.0]) | pick)
         elif op in BINARY:
-            b = draw(pick | number.filter(lambda v: abs(v) > 0.3))
+            b = draw(pick | away_from_zero)
         steps.append(Step(op, a, b))
     return Program(leaves, tuple(steps))
