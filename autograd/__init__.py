@@ -13,6 +13,15 @@ rule through the recorded graph in reverse topological order.
 True
 """
 
+from autograd.check import (
+    GradcheckError,
+    check_partials,
+    gradcheck,
+    gradgradcheck,
+    numerical_gradient,
+)
+from autograd.explain import backward_steps, explain
+from autograd.export import to_latex, to_sympy, to_text
 from autograd.graph import backward, grad, hessian, topological_order
 from autograd.modes import (
     AnomalyError,
@@ -28,16 +37,26 @@ from autograd.value import Value, apply
 __all__ = [
     "RULES",
     "AnomalyError",
+    "GradcheckError",
     "Rule",
     "Value",
     "apply",
     "backward",
+    "backward_steps",
+    "check_partials",
     "detect_anomaly",
     "enable_grad",
+    "explain",
     "grad",
+    "gradcheck",
+    "gradgradcheck",
     "hessian",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",
+    "numerical_gradient",
+    "to_latex",
+    "to_sympy",
+    "to_text",
     "topological_order",
 ]

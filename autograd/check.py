@@ -1,14 +1,39 @@
-"""Checking derivatives numerically: central finite differences of the user's function."""
+"""Checking derivatives: numerically (gradcheck) and against a person's own formulas.
+
+`numerical_gradient`, `gradcheck` and `gradgradcheck` compare the engine with central finite
+differences; `check_partials` compares hand-derived partials with the engine and, where one is
+wrong, says which change to the engine's chain rule reproduces it (a factor left out or
+evaluated at the wrong node, a dropped path, a factor of 2).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import difflib
+import inspect
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from autograd.modes import no_grad
+from autograd.explain import edges, explain, resolve_node
+from autograd.export import Naming
+from autograd.formula import FLOAT_ALGEBRA, FormulaError, evaluate, parse, text_algebra
+from autograd.graph import grad, topological_order
+from autograd.modes import enable_grad, no_grad
 from autograd.value import Value
 
-__all__ = ["numerical_gradient"]
+__all__ = [
+    "GradcheckError",
+    "GradcheckReport",
+    "GradcheckRow",
+    "PartialRow",
+    "PartialsReport",
+    "check_partials",
+    "gradcheck",
+    "gradgradcheck",
+    "numerical_gradient",
+]
 
 
 def _evaluate(f: Callable[..., Any], inputs: Sequence[Value]) -> float:
@@ -46,3 +71,520 @@ def numerical_gradient(
                 x.data = x0
             result.append((up - down) / (2.0 * eps))
     return result
+
+
+# -- gradcheck ---------------------------------------------------------------------------------
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.6g}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Aligned plain-text columns, with a rule under the header."""
+    table = [header, *rows]
+    widths = [max(len(r[c]) for r in table) for c in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+             for r in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
+def close(a: float, b: float, atol: float, rtol: float) -> bool:
+    """|a − b| <= atol + rtol·|b| (b is the reference), and both finite."""
+    return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= atol + rtol * abs(b)
+
+
+def _relative(abs_error: float, reference: float) -> float:
+    if reference != 0.0:
+        return abs_error / abs(reference)
+    return 0.0 if abs_error == 0.0 else math.inf
+
+
+@dataclass(frozen=True)
+class GradcheckRow:
+    """One derivative: the engine's value against central differences."""
+
+    label: str
+    engine: float
+    numeric: float
+    abs_error: float
+    rel_error: float
+    ok: bool
+
+
+class GradcheckError(AssertionError):
+    """Raised by gradcheck(..., raise_on_fail=True); the message holds the report's table."""
+
+
+@dataclass(frozen=True)
+class GradcheckReport:
+    """The result of `gradcheck` or `gradgradcheck`: truthy when every row is ok."""
+
+    title: str
+    rows: list[GradcheckRow]
+    eps: float
+    atol: float
+    rtol: float
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.rows)
+
+    @property
+    def failed(self) -> list[GradcheckRow]:
+        return [r for r in self.rows if not r.ok]
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        n_bad = len(self.failed)
+        verdict = "all ok" if not n_bad else f"{n_bad} of {len(self.rows)} FAILED"
+        head = (f"{self.title}: {verdict} (eps={self.eps:g}, ok when |engine − numeric| <= "
+                f"{self.atol:g} + {self.rtol:g}·|numeric|)")
+        rows = [
+            [r.label, _fmt(r.engine), _fmt(r.numeric), f"{r.abs_error:.2g}",
+             f"{r.rel_error:.2g}", "ok" if r.ok else "FAIL"]
+            for r in self.rows
+        ]
+        header = ["input", "engine", "numeric", "abs error", "rel error", "ok"]
+        return "\n".join([head, *_table(header, rows)])
+
+
+def _labels(inputs: Sequence[Value]) -> list[str]:
+    return [x.label or f"inputs[{i}]" for i, x in enumerate(inputs)]
+
+
+def _check_inputs(where: str, inputs: Sequence[Value]) -> list[Value]:
+    xs = list(inputs)
+    for i, x in enumerate(xs):
+        if not isinstance(x, Value):
+            raise TypeError(f"{where}: inputs[{i}] must be a Value, not {type(x).__name__}: {x!r}")
+    return xs
+
+
+def _first_derivatives(f: Callable[..., Any], xs: Sequence[Value]) -> list[float]:
+    """The engine's ∂f/∂x for each input (0 for inputs f does not use)."""
+    with enable_grad():
+        out = f(*xs)
+        if not isinstance(out, Value):
+            _evaluate(lambda *_: out, xs)  # a number is fine: its gradient is 0
+            return [0.0] * len(xs)
+        return [float(g) for g in grad(out, list(xs), allow_unused=True)]
+
+
+def _report(
+    title: str, labels: list[str], engine: list[float], numeric: list[float], eps: float,
+    atol: float, rtol: float, raise_on_fail: bool,
+) -> GradcheckReport:
+    rows = []
+    for label, e, n in zip(labels, engine, numeric, strict=True):
+        err = abs(e - n) if math.isfinite(e) and math.isfinite(n) else math.inf
+        rows.append(GradcheckRow(label, e, n, err, _relative(err, n), close(e, n, atol, rtol)))
+    report = GradcheckReport(title, rows, eps, atol, rtol)
+    if raise_on_fail and not report:
+        raise GradcheckError(str(report))
+    return report
+
+
+def gradcheck(
+    f: Callable[..., Any],
+    inputs: Sequence[Value],
+    eps: float = 1e-6,
+    atol: float = 1e-8,
+    rtol: float = 1e-6,
+    raise_on_fail: bool = False,
+) -> GradcheckReport:
+    """The engine's gradient of ``f(*inputs)`` against central finite differences.
+
+    Returns a report (per input: label, engine, numeric, absolute and relative error, ok) that
+    prints as a table and is falsy when any input fails; with `raise_on_fail` a failure raises
+    `GradcheckError` with the table. The inputs' data and grad are left as they were.
+
+    >>> from autograd import Value
+    >>> w, x = Value(0.5, label="w"), Value(1.5, label="x")
+    >>> report = gradcheck(lambda w, x: (w * x).tanh(), [w, x])
+    >>> bool(report), [r.label for r in report.rows]
+    (True, ['w', 'x'])
+    """
+    xs = _check_inputs("gradcheck", inputs)
+    engine = _first_derivatives(f, xs)
+    numeric = numerical_gradient(f, xs, eps)
+    return _report("gradcheck", _labels(xs), engine, numeric, eps, atol, rtol, raise_on_fail)
+
+
+def gradgradcheck(
+    f: Callable[..., Any],
+    inputs: Sequence[Value],
+    eps: float = 1e-6,
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+    raise_on_fail: bool = False,
+) -> GradcheckReport:
+    """The engine's second derivatives ∂²f/∂xᵢ∂xⱼ against finite differences of its gradient.
+
+    The engine differentiates its own gradient (``grad(..., create_graph=True)``, then `grad`
+    again); the numeric side moves each input by ±eps and differences the engine's first
+    derivatives, as PyTorch's gradgradcheck does. One row per pair (i, j). Tolerances are
+    looser than gradcheck's by default: a difference of gradients loses more digits.
+
+    >>> from autograd import Value
+    >>> x, y = Value(0.3, label="x"), Value(-0.7, label="y")
+    >>> report = gradgradcheck(lambda x, y: (x * y).sin(), [x, y])
+    >>> bool(report), report.rows[1].label
+    (True, '∂²/∂x∂y')
+    """
+    xs = _check_inputs("gradgradcheck", inputs)
+    names = _labels(xs)
+    engine: list[float] = []
+    with enable_grad():
+        out = f(*xs)
+        firsts = (grad(out, xs, create_graph=True, allow_unused=True)
+                  if isinstance(out, Value) else [Value(0.0) for _ in xs])
+        for g in firsts:
+            engine += [float(v) for v in grad(g, xs, allow_unused=True)]
+    numeric: list[float] = []
+    for i in range(len(xs)):
+        # Column j of row i: how the engine's ∂f/∂xᵢ moves when xⱼ moves.
+        numeric += numerical_gradient(lambda *v, i=i: _first_derivatives(f, v)[i], xs, eps)
+    labels = [f"∂²/∂{a}∂{b}" for a in names for b in names]
+    return _report("gradgradcheck", labels, engine, numeric, eps, atol, rtol, raise_on_fail)
+
+
+# -- check_partials ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartialRow:
+    """One hand-derived ∂output/∂node against the engine's value."""
+
+    name: str  #: the node's label (or n<index>)
+    expected: float | None  #: the user's value; None when the formula could not be evaluated
+    engine: float
+    abs_error: float
+    ok: bool
+    error: str | None = None  #: why the user's formula gave no number
+    hints: tuple[str, ...] = ()  #: what a wrong value is consistent with
+
+
+@dataclass(frozen=True)
+class PartialsReport:
+    """The result of `check_partials`: truthy when every hand-derived value agrees."""
+
+    output: str
+    rows: list[PartialRow]
+    atol: float
+    rtol: float
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.rows)
+
+    @property
+    def failed(self) -> list[PartialRow]:
+        return [r for r in self.rows if not r.ok]
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def row(self, name: str) -> PartialRow:
+        """The row of the node named `name`."""
+        for r in self.rows:
+            if r.name == name:
+                return r
+        raise KeyError(f"no row for {name!r}; rows: {', '.join(r.name for r in self.rows)}")
+
+    def __str__(self) -> str:
+        n_bad = len(self.failed)
+        verdict = "all agree" if not n_bad else f"{n_bad} of {len(self.rows)} disagree"
+        head = (f"check_partials of {self.output}: {verdict} (ok when |yours − engine| <= "
+                f"{self.atol:g} + {self.rtol:g}·|engine|)")
+        table = [
+            [f"∂{self.output}/∂{r.name}", "—" if r.expected is None else _fmt(r.expected),
+             _fmt(r.engine), "—" if r.expected is None else f"{r.abs_error:.2g}",
+             "ok" if r.ok else "WRONG"]
+            for r in self.rows
+        ]
+        lines = [head, *_table(["partial", "yours", "engine", "abs error", "ok"], table)]
+        for r in self.rows:
+            if r.error:
+                lines += ["", f"∂{self.output}/∂{r.name}: {r.error}"]
+            if r.hints:
+                lines += ["", f"∂{self.output}/∂{r.name} is wrong by "
+                          f"{_fmt((r.expected or 0.0) - r.engine)}; your value:"]
+                lines += [f"  - {h}" for h in r.hints]
+        if self.notes:
+            lines += ["", *self.notes]
+        return "\n".join(lines)
+
+
+def _call_formula(
+    fn: Callable[..., Any], values: dict[str, float], labels: list[str], unlabelled: int,
+) -> Any:
+    """Call a user's formula with the labelled values it names (see `check_partials`)."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return fn()
+    kwargs: dict[str, float] = {}
+    for p in sig.parameters.values():
+        if p.kind is p.VAR_KEYWORD:
+            kwargs.update(values)
+        elif p.kind is p.VAR_POSITIONAL:
+            continue
+        elif p.name in values:
+            if p.kind is p.POSITIONAL_ONLY:
+                raise _FormulaCallError(f"the formula's parameter {p.name!r} is positional-only; "
+                                      "formulas are called with keyword arguments by label")
+            kwargs[p.name] = values[p.name]
+        elif p.name in labels:
+            raise _FormulaCallError(
+                f"the formula asks for {p.name!r}, but several nodes of the graph are labelled "
+                f"{p.name!r}; give each its own label"
+            )
+        elif p.default is p.empty:
+            close_names = difflib.get_close_matches(p.name, labels, n=2)
+            hint = f"; did you mean {' or '.join(map(repr, close_names))}?" if close_names else ""
+            more = (f" ({unlabelled} leaves have no label: label them, Value(..., "
+                    "label='...'), to use them in a formula)" if unlabelled else "")
+            known = ", ".join(labels) or "none"
+            raise _FormulaCallError(
+                f"the formula asks for {p.name!r}, which is not a label in the graph (labels: "
+                f"{known}){hint}{more}"
+            )
+    try:
+        return fn(**kwargs)
+    except Exception as e:  # the user's code: report any failure, in their labels
+        shown = ", ".join(f"{k} = {_fmt(v)}" for k, v in kwargs.items())
+        at = f" (called with {shown})" if shown else " (called with no arguments)"
+        raise _FormulaCallError(f"the formula raised {type(e).__name__}: {e}{at}") from e
+
+
+class _FormulaCallError(Exception):
+    """A formula that cannot be called with the graph's labels."""
+
+
+def _user_value(
+    want: Any, values: dict[str, float], labels: list[str], unlabelled: int,
+) -> tuple[float | None, str | None]:
+    """The user's number for one partial, or None and what went wrong, in their words."""
+    try:
+        if isinstance(want, Value):
+            return want.data, None
+        if isinstance(want, str):
+            result: Any = evaluate(want, values, FLOAT_ALGEBRA)
+        elif callable(want):
+            result = _call_formula(want, values, labels, unlabelled)
+        else:
+            result = want
+    except _FormulaCallError as e:
+        return None, str(e)
+    except FormulaError as e:
+        return None, f"the formula cannot be evaluated: {e}"
+    if isinstance(result, Value):
+        result = result.data
+    if isinstance(result, bool) or not isinstance(result, (int, float)):
+        return None, (f"the expected value must be a number, a formula (a str or a callable) "
+                      f"or a Value, not {type(result).__name__}: {result!r}")
+    return float(result), None
+
+
+def check_partials(
+    output: Value,
+    expected: Mapping[Any, Any],
+    atol: float = 1e-8,
+    rtol: float = 1e-6,
+) -> PartialsReport:
+    """Compare hand-derived partials ∂output/∂node with the engine's, and say where one is wrong.
+
+    `expected` maps nodes (Values, or their labels) to the user's values: a number; a formula
+    as a str over the graph's labels ("out_o1 * (1 - out_o1)"); or a callable, called with
+    the current value of each labelled node it names as a keyword argument
+    (``lambda out_o1, out_h1: ...``; a callable with no parameters is called with none, and
+    ``**values`` receives every label). The report says which agree, by how much the others
+    miss, and what a wrong value is consistent with: one local factor of the chain rule left
+    out or evaluated at the wrong node (tanh′ at the pre-activation), a dropped path, a factor
+    of 2 or a flipped sign. Values copied from paper with 4 digits need ``rtol=1e-4``.
+
+    >>> from autograd import Value
+    >>> x = Value(0.5, label="x")
+    >>> y = x.tanh()
+    >>> y.label = "y"
+    >>> report = check_partials(y, {"x": lambda y: 1 - y**2})
+    >>> bool(report)
+    True
+    >>> wrong = check_partials(y, {"x": lambda x: 1 - x**2})
+    >>> print(wrong.rows[0].hints[0].split(": ")[0])
+    equals the chain rule with ∂y/∂x computed as 1 − x² = 0.75 instead of 1 − y² = 0.786448
+    """
+    if not isinstance(output, Value):
+        raise TypeError(
+            f"check_partials: the output must be a Value, not {type(output).__name__}"
+        )
+    if not isinstance(expected, Mapping):
+        raise TypeError("check_partials: expected must be a dict mapping nodes (or labels) to "
+                        f"values or formulas, not {type(expected).__name__}")
+    order = topological_order(output)
+    naming = Naming(order)
+    by_label: dict[str, list[Value]] = {}
+    for n in order:
+        if n.label:
+            by_label.setdefault(n.label, []).append(n)
+    values = {k: v[0].data for k, v in by_label.items() if len(v) == 1}
+    labels = sorted(by_label)
+    unlabelled = len(naming.unlabelled_leaves())
+    nodes = [resolve_node(output, key, order, "check_partials") for key in expected]
+    engine = [float(g) for g in grad(output, nodes, allow_unused=True)]
+    adjoint = _adjoints(order)
+    rows: list[PartialRow] = []
+    for node, want, e in zip(nodes, expected.values(), engine, strict=True):
+        user, error = _user_value(want, values, labels, unlabelled)
+        if user is None:
+            rows.append(PartialRow(naming.name(node), None, e, math.inf, False, error))
+            continue
+        err = abs(user - e) if math.isfinite(user) else math.inf
+        ok = close(user, e, atol, rtol)
+        hints = () if ok else tuple(
+            _diagnose(output, node, user, e, order, naming, adjoint, atol, rtol)
+        )
+        rows.append(PartialRow(naming.name(node), user, e, err, ok, None, hints))
+    notes = tuple(
+        f"{naming.name(n)} is a leaf without a label (its value is {_fmt(n.data)}); "
+        f"label it, Value({_fmt(n.data)}, label='...'), to see your own name in reports"
+        for n in nodes if not n.label
+    )
+    return PartialsReport(naming.name(output), rows, atol, rtol, notes)
+
+
+def _adjoints(order: list[Value]) -> dict[int, float]:
+    """∂root/∂n for every node n, root last in `order` (the reverse sweep, kept by id)."""
+    adj: dict[int, float] = {id(order[-1]): 1.0}
+    for n in reversed(order):
+        g = adj.get(id(n), 0.0)
+        for _, p, d in edges(n):
+            adj[id(p)] = adj.get(id(p), 0.0) + g * d
+    return adj
+
+
+def _tangents(order: list[Value], node: Value) -> dict[int, float]:
+    """∂n/∂node for every node n computed from `node` (a forward sweep)."""
+    tan: dict[int, float] = {id(node): 1.0}
+    for n in order:
+        t = math.fsum(d * tan[id(p)] for _, p, d in edges(n) if id(p) in tan)
+        if id(n) not in tan and any(id(p) in tan for p in n.parents):
+            tan[id(n)] = t
+    return tan
+
+
+def _ref(naming: Naming, n: Value) -> str:
+    """A node as it reads inside ∂…/∂…: its label, or its formula in parentheses."""
+    text = naming.text(n)
+    return text if n.label or text == naming.name(n) else f"({text})"
+
+
+def _diagnose(
+    output: Value, node: Value, user: float, engine: float, order: list[Value], naming: Naming,
+    adjoint: Mapping[int, float], atol: float, rtol: float,
+) -> list[str]:
+    """What a wrong value equals: the chain rule with one thing changed, when one change fits."""
+    hints: list[str] = []
+    if not math.isfinite(user):
+        return [f"is {user}: a division by zero or an overflow in the formula gives this"]
+
+    def fits(candidate: float) -> bool:
+        return close(user, candidate, atol, rtol) and not close(candidate, engine, atol, rtol)
+
+    texts = naming.texts("unicode")
+    algebra = text_algebra("unicode")
+    tangent = _tangents(order, node)
+    for n in order:
+        rule = n.rule
+        if rule is None:
+            continue
+        for i, p, d in edges(n):
+            through = adjoint.get(id(n), 0.0) * tangent.get(id(p), 0.0)
+            if through == 0.0 or not math.isfinite(through):
+                continue
+            # The gradient is linear in each edge's partial d: engine = rest + through·d.
+            top, bottom = _ref(naming, n), _ref(naming, p)
+            word = f"∂{top}/∂{bottom}"
+            text_vars: dict[str, Any] = {"out": texts[id(n)]}
+            num_vars: dict[str, Any] = {"out": n.data}
+            for j, x in enumerate(n.inputs):
+                v = "xy"[j]
+                text_vars[v] = texts[id(x)] if isinstance(x, Value) else algebra["const"](x)
+                num_vars[v] = x.data if isinstance(x, Value) else x
+            formula = evaluate(rule.partial_texts[i], text_vars, algebra)[0]
+            shown = "" if _is_number(formula) else f" = {formula}"
+            if d != 1.0 and fits(engine + through * (1.0 - d)):
+                hints.append(f"equals the chain rule with the factor {word}{shown} = "
+                             f"{_fmt(d)} left out")
+            for swap, why in _swaps(rule.arity, rule.partial_texts[i], top, bottom, rule.name):
+                alt_num = float(evaluate(rule.partial_texts[i],
+                                         {k: num_vars[swap.get(k, k)] for k in num_vars},
+                                         FLOAT_ALGEBRA))
+                if alt_num != d and fits(engine + through * (alt_num - d)):
+                    alt = evaluate(rule.partial_texts[i],
+                                   {k: text_vars[swap.get(k, k)] for k in text_vars}, algebra)[0]
+                    hints.append(f"equals the chain rule with {word} computed as {alt} = "
+                                 f"{_fmt(alt_num)} instead of {formula} = {_fmt(d)}: {why}")
+    hints += _dropped_paths(output, node, user, fits)
+    if engine != 0.0 and math.isfinite(user):
+        for ratio, why in ((2.0, "a squared error differentiated without its ½ gives this"),
+                           (0.5, "a missing factor 2 (the power rule, d(u²)/du = 2u) or an "
+                            "extra ½ gives this"),
+                           (-1.0, "a dropped minus sign (d(t − o)/do = −1) gives this")):
+            if fits(ratio * engine):
+                hints.append(f"is {_fmt(ratio)} × the engine's value: {why}")
+    if not hints:
+        hints.append(f"no single wrong factor or dropped path explains it; compare your factors "
+                     f"with explain({naming.name(output)}, {naming.name(node)})")
+    return hints
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace("−", "-"))
+    except ValueError:
+        return False
+    return True
+
+
+def _swaps(
+    arity: int, text: str, top: str, bottom: str, op: str
+) -> list[tuple[dict[str, str], str]]:
+    """Wrong arguments a person may put into a partial's formula, and what each means."""
+    names = parse(text).names
+    if arity == 1:
+        result = []
+        if "out" in names:
+            result.append(({"out": "x"}, f"the derivative of {op} is written in terms of its "
+                           f"output {top}, but its input {bottom} was put in"))
+        if "x" in names:
+            result.append(({"x": "out"}, f"the derivative of {op} is written in terms of its "
+                           f"input {bottom}, but its output {top} was put in"))
+        return result
+    if names & {"x", "y"}:
+        return [({"x": "y", "y": "x"}, f"the two inputs of {op} were exchanged")]
+    return []
+
+
+def _dropped_paths(
+    output: Value, node: Value, user: float, fits: Callable[[float], bool], limit: int = 12
+) -> list[str]:
+    """A hint when the user's value is the sum over a proper subset of the paths."""
+    e = explain(output, node, max_paths=limit)
+    paths = e.paths
+    if not e.listed or len(paths) < 2:
+        return []
+    for size in range(1, len(paths)):
+        for subset in itertools.combinations(range(len(paths)), size):
+            if fits(math.fsum(paths[k].product for k in subset)):
+                missing = [" → ".join(paths[k].nodes) for k in range(len(paths))
+                           if k not in subset]
+                kept = ", ".join(str(k + 1) for k in subset)
+                return [f"equals the sum over path(s) {kept} of the {len(paths)} paths from "
+                        f"{e.output} to {e.leaf}; missing: " + "; ".join(missing)]
+    return []

@@ -1,0 +1,709 @@
+"""The chain rule written out: path by path (`explain`) and step by step (`backward_steps`).
+
+∂output/∂leaf is the sum, over every path from the output down to the leaf, of the product of
+the local partials along the path. `explain` lists those paths as a textbook does, grouping the
+steps between labelled nodes so a factor reads ∂out_o1/∂net_o1 in the user's own names: a factor
+between two labelled nodes is the sum over the sub-paths between them (through unlabelled nodes)
+of the products of their partials. Every factor's formula comes from the rule table's partial
+texts. Paths are counted before they are listed (they can double at every layer), and past a
+limit the explanation switches to the per-node form, δ(n) = ∂output/∂n.
+
+>>> from autograd import Value
+>>> w, x = Value(0.5, label="w"), Value(1.5, label="x")
+>>> net = w * x
+>>> net.label = "net"
+>>> out = net.tanh()
+>>> out.label = "out"
+>>> e = explain(out, w)
+>>> print(e)
+∂out/∂w = ∂out/∂net · ∂net/∂w
+<BLANKLINE>
+path 1 of 1: out → net → w
+  ∂out/∂net = 1 − out² = 0.596586
+  ∂net/∂w = x = 1.5
+  product = 0.596586 × 1.5 = 0.894879
+<BLANKLINE>
+∂out/∂w = 0.894879 (the engine's gradient: 0.894879)
+>>> [round(f.value, 6) for f in e.paths[0].factors]
+[0.596586, 1.5]
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd.export import Naming
+from autograd.formula import FLOAT_ALGEBRA, FUNCTIONS, evaluate, name_text, text_algebra
+from autograd.graph import grad, topological_order
+from autograd.value import Value
+
+__all__ = [
+    "BackwardStep",
+    "BackwardSteps",
+    "Delta",
+    "Explanation",
+    "Factor",
+    "Path",
+    "backward_steps",
+    "edges",
+    "explain",
+]
+
+Text = tuple[str, int]
+#: One edge of the graph: a node and the index of one of its Value inputs.
+Edge = tuple[Value, int]
+#: Sub-paths kept per factor to write its formula; past this the factor shows its number only.
+MAX_SUBPATHS = 4
+
+
+def _number(v: float) -> str:
+    return f"{v:.6g}"
+
+
+def _factor_number(v: float) -> str:
+    """A number as a factor of a product: negative ones in parentheses."""
+    return f"({v:.6g})" if v < 0 else f"{v:.6g}"
+
+
+def _sum_text(values: list[float]) -> str:
+    text = _number(values[0])
+    for v in values[1:]:
+        text += f" − {_number(-v)}" if v < 0 else f" + {_number(v)}"
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace("−", "-"))
+    except ValueError:
+        return False
+    return True
+
+
+# -- formulas of partials, with numbers folded: 0.5 · 2·(t − o) · (−1) is −(t − o) ------------
+
+
+@dataclass(frozen=True)
+class _Mono:
+    """A product: a number times formula texts (an opaque formula is one factor)."""
+
+    coef: float
+    factors: tuple[Text, ...] = ()
+
+
+class _MonoAlgebra:
+    """An algebra over `_Mono`: numbers fold, products gather; the rest is written as text."""
+
+    def __init__(self, style: str) -> None:
+        self.base = text_algebra(style)
+
+    def text(self, m: _Mono) -> Text:
+        b = self.base
+        if not m.factors:
+            number: Text = b["const"](float(f"{m.coef:.12g}"))
+            return number
+        body = m.factors[0]
+        for f in m.factors[1:]:
+            body = b["mul"](body, f)
+        c = abs(m.coef)
+        if c != 1.0:
+            body = b["mul"](b["const"](float(f"{c:.12g}")), body)
+        return b["neg"](body) if m.coef < 0 else body
+
+    def opaque(self, t: Text) -> _Mono:
+        return _Mono(1.0, (t,))
+
+    def algebra(self) -> dict[str, Callable[..., Any]]:
+        b = self.base
+
+        def const(v: float) -> _Mono:
+            return _Mono(v)
+
+        def mul(x: _Mono, y: _Mono) -> _Mono:
+            return _Mono(x.coef * y.coef, x.factors + y.factors if x.coef * y.coef else ())
+
+        def neg(x: _Mono) -> _Mono:
+            return _Mono(-x.coef, x.factors)
+
+        def numeric(name: str) -> Callable[..., _Mono]:
+            def fn(*args: _Mono) -> _Mono:
+                if all(not a.factors for a in args):
+                    return _Mono(FLOAT_ALGEBRA[name](*[a.coef for a in args]))
+                if name == "add" and not args[0].factors and args[0].coef == 0.0:
+                    return args[1]
+                if name in ("add", "sub") and not args[1].factors and args[1].coef == 0.0:
+                    return args[0]
+                if name == "sub" and not args[0].factors and args[0].coef == 0.0:
+                    return neg(args[1])
+                if name == "div" and not args[1].factors and args[1].coef != 0.0:
+                    return _Mono(args[0].coef / args[1].coef, args[0].factors)
+                if name == "div" and args[0].coef != 1.0:
+                    inner = b["div"](self.text(_Mono(1.0, args[0].factors)), self.text(args[1]))
+                    return _Mono(args[0].coef, (inner,))
+                if name == "pow" and not args[1].factors:
+                    if args[1].coef == 1.0:
+                        return args[0]
+                    if args[1].coef == 0.0:
+                        return _Mono(1.0)
+                return self.opaque(b[name](*[self.text(a) for a in args]))
+            return fn
+
+        algebra: dict[str, Callable[..., Any]] = {"const": const, "mul": mul, "neg": neg}
+        for name in ("add", "sub", "div", "pow", *FUNCTIONS):
+            algebra[name] = numeric(name)
+        for name in ("gt", "lt", "ge", "le"):
+            algebra[name] = numeric(name)
+
+        def if_(cond: _Mono, x: _Mono, y: _Mono) -> _Mono:
+            if not cond.factors:
+                return x if cond.coef else y
+            return self.opaque(b["if"](self.text(cond), self.text(x), self.text(y)))
+
+        algebra["if"] = if_
+        return algebra
+
+
+class _Writer:
+    """Writes partials of a graph's edges as formulas, in one style, in the user's names."""
+
+    def __init__(self, naming: Naming, style: str) -> None:
+        self.naming = naming
+        self.style = style
+        self.mono = _MonoAlgebra(style)
+        self.algebra = self.mono.algebra()
+        self.texts = naming.texts(style)
+
+    def partial(self, edge: Edge) -> _Mono:
+        node, i = edge
+        rule = node.rule
+        assert rule is not None
+        variables: dict[str, _Mono] = {"out": self.mono.opaque(self.texts[id(node)])}
+        for j, x in enumerate(node.inputs):
+            variables["xy"[j]] = (
+                self.mono.opaque(self.texts[id(x)]) if isinstance(x, Value) else _Mono(x)
+            )
+        result: _Mono = evaluate(rule.partial_texts[i], variables, self.algebra)
+        return result
+
+    def sum_of_products(self, subpaths: list[list[Edge]]) -> str:
+        """Σ over sub-paths of the product of their partials, like terms gathered."""
+        terms: dict[tuple[Text, ...], float] = {}
+        for sub in subpaths:
+            m = _Mono(1.0)
+            for edge in sub:
+                p = self.partial(edge)
+                m = _Mono(m.coef * p.coef, m.factors + p.factors)
+            key = m.factors if m.coef else ()
+            terms[key] = terms.get(key, 0.0) + m.coef
+        parts = [(c, f) for f, c in terms.items() if c != 0.0]
+        if not parts:
+            return "0"
+        out = self.mono.text(_Mono(parts[0][0], parts[0][1]))[0]
+        minus = "−" if self.style == "unicode" else "-"
+        for c, f in parts[1:]:
+            t = self.mono.text(_Mono(abs(c), f))[0]
+            out += f" {minus} {t}" if c < 0 else f" + {t}"
+        return out
+
+
+# -- explain -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Factor:
+    """∂top/∂bottom between two consecutive named nodes of a path, with its number."""
+
+    top: str  #: the upper node's name (its label, or n<index>)
+    bottom: str
+    value: float  #: the factor's number: Σ over sub-paths of the product of partials
+    formula: str | None  #: from the rule table in the user's names; None past MAX_SUBPATHS
+    latex_formula: str | None
+    steps: int  #: edges folded into the factor (1 when top uses bottom directly)
+    subpaths: int  #: how many sub-paths from top to bottom (through unlabelled nodes)
+
+    def symbol(self) -> str:
+        return f"∂{self.top}/∂{self.bottom}"
+
+
+@dataclass
+class Path:
+    """One path from the output to the leaf: its factors and their product."""
+
+    nodes: list[str]
+    factors: list[Factor]
+    product: float
+
+
+@dataclass
+class Delta:
+    """δ(node) = ∂output/∂node in the per-node form, and the terms it is gathered from."""
+
+    node: str
+    value: float
+    terms: list[tuple[str, Factor]]  #: (the user's name, the factor ∂user/∂node)
+
+
+@dataclass
+class Explanation:
+    """The chain rule for ∂output/∂leaf, written out; print it, or read the numbers."""
+
+    output: str
+    leaf: str
+    gradient: float  #: the engine's gradient
+    total: float  #: the sum of the path products (or δ of the leaf in the per-node form)
+    path_count: int  #: how many paths there are (an int of any size)
+    max_paths: int
+    paths: list[Path] = field(default_factory=list)  #: empty when there are too many
+    deltas: list[Delta] = field(default_factory=list)  #: filled when there are too many paths
+    legend: list[tuple[str, str, str]] = field(default_factory=list)  #: name, text, LaTeX
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def listed(self) -> bool:
+        """True when the paths are listed, False in the per-node (δ) form."""
+        return self.path_count <= self.max_paths
+
+    def _head(self) -> str:
+        return f"∂{self.output}/∂{self.leaf}"
+
+    def _summary(self) -> str:
+        if self.path_count == 0:
+            return f"{self._head()} = 0: no path leads from {self.output} to {self.leaf}"
+        if self.path_count == 1 and self.paths:
+            chain = " · ".join(f.symbol() for f in self.paths[0].factors)
+            return f"{self._head()} = {chain or '1'}"
+        if self.listed:
+            return f"{self._head()} = the sum over {self.path_count} paths"
+        return (
+            f"{self._head()}: {self.path_count} paths lead from {self.output} to {self.leaf}, "
+            f"too many to list (the limit is {self.max_paths}); here is the per-node form "
+            f"instead: δ(n) = ∂{self.output}/∂n, gathered from the nodes that use n"
+        )
+
+    def text(self) -> str:
+        """Plain text, as a textbook writes the chain rule."""
+        lines = [self._summary()]
+        if self.listed:
+            for k, path in enumerate(self.paths, 1):
+                lines += ["", f"path {k} of {self.path_count}: " + " → ".join(path.nodes)]
+                for f in path.factors:
+                    shown = f.formula is not None and not _is_number(f.formula)
+                    formula = f" = {f.formula}" if shown else ""
+                    lines.append(f"  {f.symbol()}{formula} = {_number(f.value)}")
+                numbers = " × ".join(_factor_number(f.value) for f in path.factors) or "1"
+                lines.append(f"  product = {numbers} = {_number(path.product)}")
+            lines.append("")
+            if len(self.paths) > 1:
+                terms = _sum_text([p.product for p in self.paths])
+                lines.append(f"{self._head()} = {terms}")
+            lines.append(
+                f"{self._head()} = {_number(self.total)} "
+                f"(the engine's gradient: {_number(self.gradient)})"
+            )
+        else:
+            lines.append("")
+            for d in self.deltas:
+                lines.append(self._delta_line(d))
+            lines += ["", f"{self._head()} = δ({self.leaf}) = {_number(self.total)} "
+                      f"(the engine's gradient: {_number(self.gradient)})"]
+        lines += self._tail()
+        return "\n".join(lines)
+
+    def _delta_line(self, d: Delta) -> str:
+        if not d.terms:
+            return f"δ({d.node}) = 1"
+        sym = " + ".join(f"δ({u})·{f.symbol()}" for u, f in d.terms)
+        num = " + ".join(
+            f"{_factor_number(self._delta(u))}×{_factor_number(f.value)}" for u, f in d.terms
+        )
+        return f"δ({d.node}) = {sym} = {num} = {_number(d.value)}"
+
+    def _delta(self, name: str) -> float:
+        return next(d.value for d in self.deltas if d.node == name)
+
+    def _tail(self) -> list[str]:
+        lines: list[str] = []
+        if self.legend:
+            lines += ["", "where " + "; ".join(f"{n} = {t}" for n, t, _ in self.legend)]
+        lines += ["", *self.notes] if self.notes else []
+        return lines
+
+    def markdown(self) -> str:
+        """Markdown: a table of factors per path (or of δs)."""
+        lines = [self._summary().replace("*", r"\*"), ""]
+        if self.listed:
+            for k, path in enumerate(self.paths, 1):
+                lines += [f"**Path {k} of {self.path_count}:** " + " → ".join(path.nodes), ""]
+                lines += ["| factor | formula | value |", "|---|---|---:|"]
+                for f in path.factors:
+                    lines.append(f"| {f.symbol()} | {f.formula or ''} | {_number(f.value)} |")
+                lines += [f"| **product** | | **{_number(path.product)}** |", ""]
+            lines.append(
+                f"**{self._head()} = {_number(self.total)}** "
+                f"(the engine's gradient: {_number(self.gradient)})"
+            )
+        else:
+            lines += ["| node | δ = sum of | value |", "|---|---|---:|"]
+            for d in self.deltas:
+                sym = " + ".join(f"δ({u})·{f.symbol()}" for u, f in d.terms) or "1 (the output)"
+                lines.append(f"| {d.node} | {sym} | {_number(d.value)} |")
+            lines += ["", f"**{self._head()} = δ({self.leaf}) = {_number(self.total)}** "
+                      f"(the engine's gradient: {_number(self.gradient)})"]
+        lines += self._tail()
+        return "\n".join(lines)
+
+    def latex(self) -> str:
+        """LaTeX: an ``aligned`` block with each path's factors and numbers."""
+
+        def name(n: str) -> str:
+            return name_text(n, "latex")[0]
+
+        def frac(top: str, bottom: str) -> str:
+            return rf"\frac{{\partial {name(top)}}}{{\partial {name(bottom)}}}"
+
+        head = frac(self.output, self.leaf)
+        lines: list[str] = []
+        if self.listed:
+            sums: list[str] = []
+            for path in self.paths:
+                chain = r" \cdot ".join(frac(f.top, f.bottom) for f in path.factors) or "1"
+                numbers = r" \times ".join(_number(f.value) for f in path.factors) or "1"
+                sums.append(chain)
+                lines.append(rf"&\quad {chain} = {numbers} = {_number(path.product)}")
+                for f in path.factors:
+                    if f.latex_formula is not None:
+                        lines.append(rf"&\qquad {frac(f.top, f.bottom)} = {f.latex_formula}")
+            first = rf"{head} &= {' + '.join(sums) or '0'}"
+            last = rf"{head} &= {_number(self.total)}"
+            lines = [first, *lines, last]
+        else:
+            lines.append(rf"&\text{{{self.path_count} paths: the per-node form}}")
+            for d in self.deltas:
+                terms = " + ".join(
+                    rf"\delta_{{{name(u)}}} {frac(f.top, f.bottom)}" for u, f in d.terms
+                ) or "1"
+                lines.append(rf"\delta_{{{name(d.node)}}} &= {terms} = {_number(d.value)}")
+            lines.append(rf"{head} &= \delta_{{{name(self.leaf)}}} = {_number(self.total)}")
+        return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def resolve_node(output: Value, node: Any, order: list[Value], what: str) -> Value:
+    """`node` (a Value or a label) as a node of output's graph, or an error in the user's names."""
+    inside = {id(n) for n in order}
+    out_name = output.label or "the output"
+    if isinstance(node, str):
+        matches = [n for n in order if n.label == node]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise ValueError(
+                f"{what}: {len(matches)} different nodes of the graph of {out_name} are "
+                f"labelled {node!r}; pass the Value itself, or give each its own label"
+            )
+        labels = sorted({n.label for n in order if n.label})
+        close = difflib.get_close_matches(node, labels, n=3)
+        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+        raise ValueError(
+            f"{what}: no node labelled {node!r} in the graph of {out_name} "
+            f"(its labels: {', '.join(labels) or 'none'}){hint}"
+        )
+    if not isinstance(node, Value):
+        raise TypeError(f"{what}: expected a Value or a label, not {type(node).__name__}: {node!r}")
+    if id(node) not in inside:
+        name = f"{node.label!r} ({node!r})" if node.label else repr(node)
+        raise ValueError(
+            f"{what}: {name} is not in the graph of {out_name}: {out_name} was not computed "
+            "from it, so its derivative is 0 (was it made after the output, or is it a copy?)"
+        )
+    return node
+
+
+def edges(node: Value) -> list[tuple[int, Value, float]]:
+    """(input index, parent, recorded partial) for each Value input of `node`."""
+    partials = node.partials
+    result: list[tuple[int, Value, float]] = []
+    k = 0
+    for i, x in enumerate(node.inputs):
+        if isinstance(x, Value):
+            result.append((i, x, partials[k]))
+            k += 1
+    return result
+
+
+@dataclass
+class _Link:
+    """The grouped factor from one key node down to another, before it is written."""
+
+    bottom: Value
+    value: float
+    subpaths: list[list[Edge]] | None
+    count: int
+    steps: int
+
+
+def _links(
+    top: Value, on: set[int], key: Callable[[Value], bool], index: Mapping[int, int]
+) -> list[_Link]:
+    """The grouped factors from key node `top` to the key nodes reached through unkeyed ones."""
+    region: list[Value] = []
+    seen: set[int] = set()
+    stack = [top]
+    while stack:
+        n = stack.pop()
+        for _, p, _ in edges(n):
+            if id(p) in on and not key(p) and id(p) not in seen:
+                seen.add(id(p))
+                region.append(p)
+                stack.append(p)
+    region.sort(key=lambda n: index[id(n)], reverse=True)  # users before their inputs
+    value: dict[int, float] = {id(top): 1.0}
+    count: dict[int, int] = {id(top): 1}
+    subs: dict[int, list[list[Edge]] | None] = {id(top): [[]]}
+    depth: dict[int, int] = {id(top): 0}
+    found: dict[int, Value] = {}
+    for n in [top, *region]:
+        if id(n) not in value:
+            continue
+        for i, p, d in edges(n):
+            if id(p) not in on:
+                continue
+            pid = id(p)
+            value[pid] = value.get(pid, 0.0) + value[id(n)] * d
+            count[pid] = count.get(pid, 0) + count[id(n)]
+            depth[pid] = max(depth.get(pid, 0), depth[id(n)] + 1)
+            mine, theirs = subs[id(n)], subs.get(pid, [])
+            if mine is None or theirs is None or count[pid] > MAX_SUBPATHS:
+                subs[pid] = None
+            else:
+                subs[pid] = [*theirs, *[[*s, (n, i)] for s in mine]]
+            if key(p):
+                found.setdefault(pid, p)
+    bottoms = sorted(found.values(), key=lambda n: index[id(n)])  # the graph's input order
+    return [_Link(b, value[id(b)], subs[id(b)], count[id(b)], depth[id(b)]) for b in bottoms]
+
+
+def explain(
+    output: Value, leaf: Value | str, steps: bool = False, max_paths: int = 100
+) -> Explanation:
+    """∂output/∂leaf written out by the chain rule, path by path, in the user's labels.
+
+    `leaf` is any node of the graph (usually a leaf), or its label. Factors run between
+    labelled nodes; ``steps=True`` shows every operation as a factor of its own. With more than
+    `max_paths` paths, the explanation gives the per-node δ form instead of the list.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"explain: the output must be a Value, not {type(output).__name__}")
+    order = topological_order(output)
+    target = resolve_node(output, leaf, order, "explain")
+    naming = Naming(order)
+    index = naming.index
+    # The nodes on some path from the output to the target: those computed from the target.
+    on = {id(target)}
+    for n in order[index[id(target)] + 1:]:
+        if any(id(p) in on for p in n.parents):
+            on.add(id(n))
+
+    def key(n: Value) -> bool:
+        return steps or bool(n.label) or n is output or n is target
+
+    keys = [n for n in order if id(n) in on and key(n)]  # inputs first
+    links = {id(a): _links(a, on, key, index) for a in keys if a is not target}
+    # Paths counted by dynamic programming, never by listing them.
+    paths_below: dict[int, int] = {id(target): 1}
+    for a in keys:
+        if a is not target:
+            paths_below[id(a)] = sum(paths_below[id(k.bottom)] for k in links[id(a)])
+    path_count = paths_below[id(output)]
+    writers = {style: _Writer(naming, style) for style in ("unicode", "latex")}
+
+    def factor(a: Value, link: _Link) -> Factor:
+        formulas = [
+            w.sum_of_products(link.subpaths) if link.subpaths is not None else None
+            for w in (writers["unicode"], writers["latex"])
+        ]
+        return Factor(naming.name(a), naming.name(link.bottom), link.value, formulas[0],
+                      formulas[1], link.steps, link.count)
+
+    gradient = float(grad(output, target)) if output is not target else 1.0
+    result = Explanation(naming.name(output), naming.name(target), gradient, 0.0, path_count,
+                         max_paths)
+    if path_count <= max_paths:
+        # Depth-first over the grouped factors; each stack entry is a path so far.
+        stack: list[tuple[Value, list[Factor], list[str]]] = [
+            (output, [], [naming.name(output)])
+        ]
+        while stack:
+            node, factors, names = stack.pop()
+            if node is target:
+                product = math.prod(f.value for f in factors)
+                result.paths.append(Path(names, factors, product))
+                continue
+            for link in reversed(links[id(node)]):
+                if paths_below[id(link.bottom)]:
+                    f = factor(node, link)
+                    stack.append((link.bottom, [*factors, f], [*names, f.bottom]))
+        result.total = math.fsum(p.product for p in result.paths)
+    else:
+        delta: dict[int, float] = {id(output): 1.0}
+        terms: dict[int, list[tuple[int, str, Factor]]] = {id(output): []}
+
+        def in_order(node: Value) -> list[tuple[str, Factor]]:
+            """The node's terms, its users in the graph's input order."""
+            return [(u, f) for _, u, f in sorted(terms.get(id(node), []), key=lambda t: t[0])]
+
+        for a in reversed(keys):
+            if a is target:
+                break
+            result.deltas.append(Delta(naming.name(a), delta[id(a)], in_order(a)))
+            for link in links[id(a)]:
+                b = id(link.bottom)
+                delta[b] = delta.get(b, 0.0) + delta[id(a)] * link.value
+                terms.setdefault(b, []).append((index[id(a)], naming.name(a), factor(a, link)))
+        result.deltas.append(
+            Delta(naming.name(target), delta.get(id(target), 0.0), in_order(target))
+        )
+        result.total = delta.get(id(target), 0.0)
+    used = _names_used(result)
+    result.legend = [
+        (naming.name(n), naming.definition(n, "unicode"), naming.definition(n, "latex"))
+        for n in order
+        if not n.label and naming.name(n) in used and n.rule is not None
+    ]
+    result.notes = _unlabelled_notes(naming, used)
+    return result
+
+
+def _names_used(e: Explanation) -> set[str]:
+    used = {e.output, e.leaf}
+    for p in e.paths:
+        used.update(p.nodes)
+        for f in p.factors:
+            for text in (f.formula or "",):
+                used.update(w for w in _words(text))
+    for d in e.deltas:
+        used.add(d.node)
+        for u, f in d.terms:
+            used.add(u)
+            used.update(_words(f.formula or ""))
+    return used
+
+
+def _words(text: str) -> list[str]:
+    word = ""
+    words: list[str] = []
+    for ch in text + " ":
+        if ch.isalnum() or ch == "_":
+            word += ch
+        else:
+            if word:
+                words.append(word)
+            word = ""
+    return words
+
+
+def _unlabelled_notes(naming: Naming, used: set[str]) -> list[str]:
+    leaves = [n for n in naming.unlabelled_leaves() if naming.name(n) in used]
+    return [
+        f"{naming.name(n)} is a leaf without a label (its value is {_number(n.data)}); "
+        f"give it one, Value({_number(n.data)}, label='...'), to see your own name here"
+        for n in leaves
+    ]
+
+
+# -- backward_steps ----------------------------------------------------------------------------
+
+
+@dataclass
+class BackwardStep:
+    """One node of the reverse sweep: its gradient, and what it adds to each input."""
+
+    node: str
+    definition: str  #: the node's formula ('' for a leaf)
+    grad: float  #: ∂output/∂node, complete when the node is reached
+    #: per Value input: (input's name, local partial formula, its number, the amount added,
+    #: the input's gradient so far after the addition)
+    sends: list[tuple[str, str, float, float, float]]
+
+
+_STEP_HEADER = ("step", "node", "formula", "grad", "local derivative", "adds", "amount",
+                "input's grad so far")
+
+
+@dataclass
+class BackwardSteps:
+    """The reverse sweep as a worked table; print it, or read ``rows``."""
+
+    output: str
+    rows: list[BackwardStep]
+    notes: list[str]
+
+    def _table(self) -> list[list[str]]:
+        table: list[list[str]] = []
+        for k, row in enumerate(self.rows, 1):
+            head = [str(k), row.node, row.definition, _number(row.grad)]
+            if not row.sends:
+                table.append([*head, "(leaf)", "", "", ""])
+            for j, (name, formula, d, added, total) in enumerate(row.sends):
+                cells = head if j == 0 else ["", "", "", ""]
+                table.append([*cells, f"∂{row.node}/∂{name} = {formula} = {_number(d)}",
+                              f"{name} += {_number(row.grad)} × {_number(d)}", _number(added),
+                              _number(total)])
+        return table
+
+    def text(self) -> str:
+        """An aligned plain-text table."""
+        header = [*_STEP_HEADER[:3], f"∂{self.output}/∂node", *_STEP_HEADER[4:]]
+        table = [header, *self._table()]
+        widths = [max(len(r[c]) for r in table) for c in range(len(header))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+                 for r in table]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return "\n".join([*lines, *(["", *self.notes] if self.notes else [])])
+
+    def markdown(self) -> str:
+        """A Markdown table."""
+        header = [*_STEP_HEADER[:3], f"∂{self.output}/∂node", *_STEP_HEADER[4:]]
+        lines = ["| " + " | ".join(header) + " |",
+                 "|" + "|".join(["---:", "---", "---", "---:", "---", "---", "---:", "---:"]) + "|"]
+        lines += ["| " + " | ".join(r) + " |" for r in self._table()]
+        return "\n".join([*lines, *(["", *self.notes] if self.notes else [])])
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def backward_steps(output: Value) -> BackwardSteps:
+    """The backward pass as a worked solution: every step of the reverse sweep, in order.
+
+    Nodes are visited in reverse topological order (each node's gradient is complete when it is
+    reached); each step multiplies the node's gradient by the local derivative of each input,
+    read from the rule table, and adds the result to that input's gradient.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(
+            f"backward_steps: the output must be a Value, not {type(output).__name__}"
+        )
+    order = topological_order(output)
+    naming = Naming(order)
+    writer = _Writer(naming, "unicode")
+    gathered: dict[int, float] = {id(output): 1.0}
+    rows: list[BackwardStep] = []
+    for node in reversed(order):
+        g = gathered.get(id(node), 0.0)
+        sends: list[tuple[str, str, float, float, float]] = []
+        for i, p, d in edges(node):
+            added = g * d
+            gathered[id(p)] = gathered.get(id(p), 0.0) + added
+            formula = writer.sum_of_products([[(node, i)]])
+            sends.append((naming.name(p), formula, d, added, gathered[id(p)]))
+        definition = naming.definition(node) if node.rule is not None else ""
+        rows.append(BackwardStep(naming.name(node), definition, g, sends))
+    used = {naming.name(n) for n in order}
+    return BackwardSteps(naming.name(output), rows, _unlabelled_notes(naming, used))

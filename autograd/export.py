@@ -1,0 +1,348 @@
+"""The recorded graph as a formula: equations in text or LaTeX, and sympy expressions.
+
+Everything here reads the rule table: a node's formula is its rule's ``text`` with the inputs'
+formulas put in for x and y, and (in `to_sympy`) each derivative is built by the chain rule from
+the rule's ``partial_texts``, so a symbolic check tests the same partials the engine uses.
+
+Unlabelled nodes are written inline inside the formula of the labelled node that uses them; when
+an inline formula would grow past a few dozen characters (shared subexpressions can double it at
+every step) the node gets a name of its own, ``n`` and its topological index, and an equation.
+
+>>> from autograd import Value
+>>> w, x, b = Value(0.5, label="w"), Value(1.5, label="x"), Value(-0.2, label="b")
+>>> net = w * x + b
+>>> net.label = "net"
+>>> out = net.tanh()
+>>> out.label = "out"
+>>> print(to_text(out))
+net = w·x + b
+out = tanh(net)
+>>> print(to_latex(out))
+\\begin{aligned}
+\\mathrm{net} &= w \\cdot x + b \\\\
+\\mathrm{out} &= \\tanh\\left(\\mathrm{net}\\right)
+\\end{aligned}
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from autograd.formula import evaluate, name_text, text_algebra
+from autograd.graph import topological_order
+from autograd.ops import RULES
+from autograd.value import Value
+
+__all__ = ["SympyForm", "to_latex", "to_sympy", "to_text"]
+
+#: Longest inline formula (in the unicode style) before an unlabelled node gets a name of its own.
+INLINE_LIMIT = 40
+
+Text = tuple[str, int]
+
+
+class Naming:
+    """How a graph's nodes are written: labels, inline formulas, or ``n<index>`` names.
+
+    Built once per graph (the choices are made in the unicode style and kept in every style, so
+    the text and the LaTeX of one report name the same nodes).
+    """
+
+    def __init__(self, order: list[Value], inline_limit: int = INLINE_LIMIT) -> None:
+        self.order = order
+        self.index = {id(n): i for i, n in enumerate(order)}
+        # Unlabelled nodes (leaves included) that are written by a name rather than inline.
+        self.named: set[int] = set()
+        self._texts: dict[str, dict[int, Text]] = {}
+        unicode = text_algebra("unicode")
+        inline: dict[int, Text] = {}
+        for i, node in enumerate(order):
+            if node.label:
+                inline[id(node)] = name_text(node.label, "unicode")
+                continue
+            rule = node.rule
+            if rule is not None:
+                t = evaluate(rule.text, self._variables(node, inline, unicode), unicode)
+                if len(t[0]) <= inline_limit:
+                    inline[id(node)] = t
+                    continue
+            self.named.add(id(node))
+            inline[id(node)] = name_text(f"n{i}", "unicode")
+        self._texts["unicode"] = inline
+
+    @staticmethod
+    def _variables(
+        node: Value, texts: Mapping[int, Text], algebra: Mapping[str, Callable[..., Any]]
+    ) -> dict[str, Text]:
+        return {
+            "xy"[i]: texts[id(x)] if isinstance(x, Value) else algebra["const"](x)
+            for i, x in enumerate(node.inputs)
+        }
+
+    def name(self, node: Value) -> str:
+        """The node as a report names it: its label, or ``n<topological index>``."""
+        return node.label or f"n{self.index[id(node)]}"
+
+    def unlabelled_leaves(self) -> list[Value]:
+        """Leaves without a label, in topological order."""
+        return [n for n in self.order if n.is_leaf and not n.label]
+
+    def texts(self, style: str) -> dict[int, Text]:
+        """Each node's formula in `style`, by id: a label, an inline formula or a name."""
+        if style not in self._texts:
+            algebra = text_algebra(style)
+            texts: dict[int, Text] = {}
+            for i, node in enumerate(self.order):
+                rule = node.rule
+                if node.label:
+                    texts[id(node)] = name_text(node.label, style)
+                elif id(node) in self.named or rule is None:
+                    texts[id(node)] = name_text(f"n{i}", style)
+                else:
+                    texts[id(node)] = evaluate(
+                        rule.text, self._variables(node, texts, algebra), algebra
+                    )
+            self._texts[style] = texts
+        return self._texts[style]
+
+    def text(self, node: Value, style: str = "unicode") -> str:
+        """The node's formula in `style` (its label when it has one)."""
+        return self.texts(style)[id(node)][0]
+
+    def definition(self, node: Value, style: str = "unicode") -> str:
+        """The right-hand side of the node's equation: its rule over its inputs' formulas."""
+        rule = node.rule
+        if rule is None:
+            return _number(node.data)
+        algebra = text_algebra(style)
+        t = evaluate(rule.text, self._variables(node, self.texts(style), algebra), algebra)
+        return str(t[0])
+
+    def defined(self) -> list[Value]:
+        """Nodes that get an equation: labelled or named operation nodes, inputs first."""
+        return [
+            n for n in self.order
+            if n.rule is not None and (n.label or id(n) in self.named)
+        ]
+
+
+def _number(v: float) -> str:
+    return f"{v:.6g}"
+
+
+def _equations(output: Value, style: str) -> list[tuple[str, str]]:
+    if not isinstance(output, Value):
+        raise TypeError(f"the output must be a Value, not {type(output).__name__}: {output!r}")
+    naming = Naming(topological_order(output))
+    nodes = naming.defined()
+    if not nodes or nodes[-1] is not output:
+        nodes.append(output)  # an unlabelled output still gets its line
+    return [(name_text(naming.name(n), style)[0], naming.definition(n, style)) for n in nodes]
+
+
+def to_text(output: Value, style: str = "unicode") -> str:
+    """The graph behind `output` as equations, one per labelled node, inputs first.
+
+    `style` is "unicode" (w·x + b) or "python" (w * x + b).
+    """
+    if style not in ("unicode", "python"):
+        raise ValueError(f"style must be 'unicode' or 'python' (see to_latex), not {style!r}")
+    return "\n".join(f"{left} = {right}" for left, right in _equations(output, style))
+
+
+def to_latex(output: Value, wrt: Any = None) -> str:
+    """The graph behind `output` as LaTeX equations (an ``aligned`` block), inputs first.
+
+    With `wrt` (a leaf, a label, or a list of them) the derivatives of the output follow, built
+    by `to_sympy` (this part needs sympy: ``pip install 'kuibu[sympy]'``).
+    """
+    lines = [f"{left} &= {right}" for left, right in _equations(output, "latex")]
+    if wrt is not None:
+        sympy = _import_sympy("to_latex(..., wrt=...)")
+        form = to_sympy(output, wrt)
+        top = name_text(output.label or "f", "latex")[0]
+        for label, d in form.derivatives.items():
+            bottom = name_text(label, "latex")[0]
+            lines.append(
+                rf"\frac{{\partial {top}}}{{\partial {bottom}}} &= {sympy.latex(d)}"
+            )
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+
+# -- sympy -------------------------------------------------------------------------------------
+
+
+def _import_sympy(what: str) -> Any:
+    try:
+        sympy = importlib.import_module("sympy")
+    except ImportError:
+        raise ImportError(
+            f"{what} needs sympy, which is not installed; install it with "
+            "pip install 'kuibu[sympy]'"
+        ) from None
+    return sympy
+
+
+def sympy_algebra(sympy: Any, rational: bool = True) -> dict[str, Callable[..., Any]]:
+    """An algebra (see `autograd.formula.evaluate`) whose numbers are sympy expressions.
+
+    With `rational`, constants become exact rationals (0.5 → 1/2, 0.01 → 1/100, from their
+    shortest decimal form), so ``simplify(hand - engine)`` can reach 0 exactly.
+    """
+
+    def const(v: float) -> Any:
+        if rational and math.isfinite(v):
+            return sympy.Rational(repr(float(v)))
+        return sympy.Float(v) if math.isfinite(v) else (sympy.oo if v > 0 else -sympy.oo)
+
+    def sigmoid(x: Any) -> Any:
+        return 1 / (1 + sympy.exp(-x))
+
+    algebra: dict[str, Callable[..., Any]] = {
+        "const": const,
+        "add": lambda x, y: x + y,
+        "sub": lambda x, y: x - y,
+        "mul": lambda x, y: x * y,
+        "div": lambda x, y: x / y,
+        "pow": lambda x, y: x**y,
+        "neg": lambda x: -x,
+        "abs": sympy.Abs,
+        "exp": sympy.exp,
+        "log": sympy.log,
+        "sqrt": sympy.sqrt,
+        "sin": sympy.sin,
+        "cos": sympy.cos,
+        "tanh": sympy.tanh,
+        "sigmoid": sigmoid,
+        "softplus": lambda x: sympy.log(1 + sympy.exp(x)),
+        "relu": lambda x: sympy.Piecewise((x, x > 0), (0, True)),
+        "leaky_relu": lambda x, y: sympy.Piecewise((x, x > 0), (y * x, True)),
+        # step(0) = 0 and sign(0) = 0, the table's conventions at the kinks.
+        "step": lambda x: sympy.Heaviside(x, 0),
+        "sign": sympy.sign,
+        "gt": lambda a, b: a > b,
+        "lt": lambda a, b: a < b,
+        "ge": lambda a, b: a >= b,
+        "le": lambda a, b: a <= b,
+        "if": lambda cond, a, b: sympy.Piecewise((a, cond), (b, True)),
+    }
+    missing = set(RULES) - set(algebra)
+    assert not missing, f"sympy_algebra lacks {sorted(missing)}"
+    return algebra
+
+
+@dataclass(frozen=True)
+class SympyForm:
+    """`to_sympy`'s result: the output and its derivatives as sympy expressions of the leaves."""
+
+    expr: Any  #: the output as a sympy expression
+    derivatives: dict[str, Any]  #: ∂output/∂leaf by the leaf's label, from the table's partials
+    symbols: dict[str, Any]  #: each leaf's sympy Symbol by label
+    values: dict[Any, float]  #: each Symbol's current number, for ``expr.subs(form.values)``
+
+    def evaluate(self, expr: Any) -> float:
+        """An expression of these symbols at the leaves' current values, as a float."""
+        return float(expr.subs(self.values).evalf())
+
+
+def _wanted_leaves(output: Value, naming: Naming, wrt: Any) -> list[Value]:
+    leaves = [n for n in naming.order if n.is_leaf]
+    if wrt is None:
+        return leaves
+    items = [wrt] if isinstance(wrt, (Value, str)) else list(wrt)
+    chosen: list[Value] = []
+    by_label = {n.label: n for n in leaves if n.label}
+    for item in items:
+        if isinstance(item, str):
+            if item not in by_label:
+                known = ", ".join(sorted(by_label)) or "none"
+                raise ValueError(
+                    f"to_sympy: no leaf labelled {item!r} in the graph of "
+                    f"{naming.name(output)} (leaf labels: {known})"
+                )
+            chosen.append(by_label[item])
+        elif isinstance(item, Value):
+            if id(item) not in naming.index:
+                raise ValueError(
+                    f"to_sympy: {item!r} is not in the graph of {naming.name(output)}; "
+                    "the output does not depend on it"
+                )
+            if not item.is_leaf:
+                raise ValueError(
+                    f"to_sympy: {naming.name(item)} is made by {item.op}, not a leaf; the "
+                    "expressions are written in the leaves, so derivatives are taken with "
+                    "respect to leaves"
+                )
+            chosen.append(item)
+        else:
+            raise TypeError(f"to_sympy: wrt must hold Values or labels, not {item!r}")
+    return chosen
+
+
+def to_sympy(output: Value, wrt: Any = None, rational: bool = True) -> SympyForm:
+    """The output and ∂output/∂leaf as sympy expressions, leaves as symbols named by labels.
+
+    Each derivative is accumulated backward through the recorded graph from the rule table's
+    partial texts (not by sympy's own differentiation), so comparing it with a hand-derived
+    formula checks the hand formula against the engine: ``sympy.simplify(hand - d) == 0``.
+    `wrt` is a leaf, a label or a list of them (default: every leaf). Unlabelled leaves are
+    named ``n<index>``; two leaves with one label are an error (they would be one symbol).
+    Needs sympy (``pip install 'kuibu[sympy]'``).
+    """
+    sympy = _import_sympy("to_sympy")
+    if not isinstance(output, Value):
+        raise TypeError(f"to_sympy: the output must be a Value, not {type(output).__name__}")
+    order = topological_order(output)
+    naming = Naming(order)
+    algebra = sympy_algebra(sympy, rational)
+    exprs: dict[int, Any] = {}
+    symbols: dict[str, Any] = {}
+    values: dict[Any, float] = {}
+    owner: dict[str, Value] = {}
+    for node in order:
+        rule = node.rule
+        if rule is None:
+            name = naming.name(node)
+            if name in owner and owner[name] is not node:
+                raise ValueError(
+                    f"to_sympy: two different leaves are labelled {name!r} (values "
+                    f"{owner[name].data:g} and {node.data:g}); give each leaf its own label"
+                )
+            owner[name] = node
+            sym = sympy.Symbol(name, real=True)
+            symbols[name] = sym
+            values[sym] = node.data
+            exprs[id(node)] = sym
+            continue
+        exprs[id(node)] = evaluate(rule.text, _sympy_inputs(node, exprs, algebra), algebra)
+    wanted = _wanted_leaves(output, naming, wrt)
+    # The reverse sweep with symbolic partials: adjoint[input] += adjoint[node] · ∂node/∂input.
+    adjoint: dict[int, Any] = {id(output): sympy.Integer(1)}
+    for node in reversed(order):
+        rule = node.rule
+        g = adjoint.get(id(node))
+        if rule is None or g is None:
+            continue
+        variables = _sympy_inputs(node, exprs, algebra)
+        variables["out"] = exprs[id(node)]
+        for i, x in enumerate(node.inputs):
+            if isinstance(x, Value):
+                step = g * evaluate(rule.partial_texts[i], variables, algebra)
+                previous = adjoint.get(id(x))
+                adjoint[id(x)] = step if previous is None else previous + step
+    derivatives = {naming.name(n): adjoint.get(id(n), sympy.Integer(0)) for n in wanted}
+    return SympyForm(exprs[id(output)], derivatives, symbols, values)
+
+
+def _sympy_inputs(
+    node: Value, exprs: Mapping[int, Any], algebra: Mapping[str, Callable[..., Any]]
+) -> dict[str, Any]:
+    return {
+        "xy"[i]: exprs[id(x)] if isinstance(x, Value) else algebra["const"](x)
+        for i, x in enumerate(node.inputs)
+    }
+

@@ -1,0 +1,373 @@
+"""explain and backward_steps: the chain rule written out, checked against the hand derivation."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+
+from autograd import Value, backward_steps, explain, grad
+from autograd.explain import Explanation
+from tests.strategies import Program, apply_value, programs, well_conditioned
+
+# The seed article's network: 2 inputs, 2 logistic hidden units, 2 logistic outputs, squared error.
+INPUTS = (0.05, 0.10)
+TARGETS = (0.01, 0.99)
+WEIGHTS = (0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55)
+BIASES = (0.35, 0.60)
+
+
+def _named(v: Value, label: str) -> Value:
+    v.label = label
+    return v
+
+
+@dataclass
+class Network:
+    """The seed network built from Values, every node the hand derivation names labelled."""
+
+    w: dict[str, Value]  # w1..w8, b1, b2
+    nodes: dict[str, Value]  # net_h1, out_h1, ..., E
+    E: Value
+
+    def leaves(self) -> list[Value]:
+        return list(self.w.values())
+
+
+def seed_network(activation: str = "sigmoid", half: float = 0.5) -> Network:
+    w = {f"w{k}": Value(v, label=f"w{k}") for k, v in enumerate(WEIGHTS, 1)}
+    w["b1"], w["b2"] = Value(BIASES[0], label="b1"), Value(BIASES[1], label="b2")
+    i1, i2 = INPUTS
+    n: dict[str, Value] = {}
+
+    def act(v: Value) -> Value:
+        return v.sigmoid() if activation == "sigmoid" else v.tanh()
+
+    n["net_h1"] = _named(w["w1"] * i1 + w["w2"] * i2 + w["b1"], "net_h1")
+    n["out_h1"] = _named(act(n["net_h1"]), "out_h1")
+    n["net_h2"] = _named(w["w3"] * i1 + w["w4"] * i2 + w["b1"], "net_h2")
+    n["out_h2"] = _named(act(n["net_h2"]), "out_h2")
+    n["net_o1"] = _named(w["w5"] * n["out_h1"] + w["w6"] * n["out_h2"] + w["b2"], "net_o1")
+    n["out_o1"] = _named(n["net_o1"].sigmoid(), "out_o1")
+    n["net_o2"] = _named(w["w7"] * n["out_h1"] + w["w8"] * n["out_h2"] + w["b2"], "net_o2")
+    n["out_o2"] = _named(n["net_o2"].sigmoid(), "out_o2")
+    t1, t2 = TARGETS
+    E = _named(half * (t1 - n["out_o1"]) ** 2 + half * (t2 - n["out_o2"]) ** 2, "E")
+    n["E"] = E
+    return Network(w, n, E)
+
+
+@dataclass
+class Hand:
+    """The hand derivation on plain floats (the seed's formulas, independent of the engine)."""
+
+    out_h1: float
+    out_h2: float
+    out_o1: float
+    out_o2: float
+    E: float
+    de_dout_o1: float  # −(t1 − out_o1)
+    dout_o1_dnet_o1: float  # out_o1 (1 − out_o1)
+    de_dout_o2: float
+    dout_o2_dnet_o2: float
+    dout_h1_dnet_h1: float  # σ′ or tanh′, at out_h1
+
+    @property
+    def de_dw5(self) -> float:
+        return self.de_dout_o1 * self.dout_o1_dnet_o1 * self.out_h1
+
+    def de_dw1_paths(self) -> tuple[float, float]:
+        via_o1 = self.de_dout_o1 * self.dout_o1_dnet_o1 * WEIGHTS[4]
+        via_o2 = self.de_dout_o2 * self.dout_o2_dnet_o2 * WEIGHTS[6]
+        return (via_o1 * self.dout_h1_dnet_h1 * INPUTS[0],
+                via_o2 * self.dout_h1_dnet_h1 * INPUTS[0])
+
+    @property
+    def de_dw1(self) -> float:
+        return sum(self.de_dw1_paths())
+
+
+def hand(activation: str = "sigmoid") -> Hand:
+    def sig(z: float) -> float:
+        return 1.0 / (1.0 + math.exp(-z))
+
+    act: Callable[[float], float] = sig if activation == "sigmoid" else math.tanh
+    w1, w2, w3, w4, w5, w6, w7, w8 = WEIGHTS
+    b1, b2 = BIASES
+    i1, i2 = INPUTS
+    t1, t2 = TARGETS
+    h1, h2 = act(w1 * i1 + w2 * i2 + b1), act(w3 * i1 + w4 * i2 + b1)
+    o1, o2 = sig(w5 * h1 + w6 * h2 + b2), sig(w7 * h1 + w8 * h2 + b2)
+    dh1 = h1 * (1 - h1) if activation == "sigmoid" else 1 - h1**2
+    return Hand(h1, h2, o1, o2, 0.5 * (t1 - o1) ** 2 + 0.5 * (t2 - o2) ** 2,
+                -(t1 - o1), o1 * (1 - o1), -(t2 - o2), o2 * (1 - o2), dh1)
+
+
+def close(a: float, b: float, tol: float = 1e-12) -> bool:
+    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+
+# -- the seed network --------------------------------------------------------------------------
+
+
+def test_the_hand_derivation_matches_the_published_numbers() -> None:
+    # The article's (and Mazur's) numbers: E = 0.298371109, ∂E/∂w5 = 0.082167041,
+    # ∂E/∂w1 = 0.000438568; a check on the test's own formulas.
+    h = hand()
+    assert abs(h.E - 0.298371109) < 1e-9
+    assert abs(h.de_dw5 - 0.082167041) < 1e-9
+    assert abs(h.de_dw1 - 0.000438568) < 1e-9
+
+
+def test_explain_w5_reads_as_the_hand_derivation() -> None:
+    net, h = seed_network(), hand()
+    e = explain(net.E, net.w["w5"])
+    assert e.path_count == 1 and e.listed
+    (path,) = e.paths
+    assert path.nodes == ["E", "out_o1", "net_o1", "w5"]
+    assert [(f.top, f.bottom) for f in path.factors] == [
+        ("E", "out_o1"), ("out_o1", "net_o1"), ("net_o1", "w5")]
+    values = [f.value for f in path.factors]
+    expected = [h.de_dout_o1, h.dout_o1_dnet_o1, h.out_h1]
+    assert all(close(a, b) for a, b in zip(values, expected, strict=True))
+    assert close(path.product, h.de_dw5) and close(e.total, h.de_dw5)
+    assert close(e.gradient, h.de_dw5)
+    assert [f.formula for f in path.factors] == ["−(0.01 − out_o1)", "out_o1·(1 − out_o1)",
+                                                 "out_h1"]
+    text = e.text()
+    assert text.splitlines()[0] == "∂E/∂w5 = ∂E/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w5"
+    assert "∂out_o1/∂net_o1 = out_o1·(1 − out_o1) = 0.186816" in text
+    assert f"= {h.de_dw5:.6g}" in text and str(e) == text
+
+
+def test_explain_w1_sums_two_paths() -> None:
+    net, h = seed_network(), hand()
+    e = explain(net.E, "w1")
+    assert e.path_count == 2
+    assert [p.nodes for p in e.paths] == [
+        ["E", "out_o1", "net_o1", "out_h1", "net_h1", "w1"],
+        ["E", "out_o2", "net_o2", "out_h1", "net_h1", "w1"],
+    ]
+    for path, want in zip(e.paths, h.de_dw1_paths(), strict=True):
+        assert close(path.product, want)
+    assert path.factors[2].formula == "w7" and path.factors[-1].formula == "0.05"
+    assert close(e.total, h.de_dw1) and close(e.gradient, h.de_dw1)
+    assert "∂E/∂w1 = the sum over 2 paths" in e.text()
+
+
+def test_every_step_shows_the_unlabelled_nodes_with_a_legend() -> None:
+    net, h = seed_network(), hand()
+    e = explain(net.E, net.w["w5"], steps=True)
+    (path,) = e.paths
+    # E = n25 + …, n25 = 0.5·n24, n24 = n23², n23 = 0.01 − out_o1, out_o1 = σ(net_o1),
+    # net_o1 = n19 + b2, n19 = n9 + …, n9 = w5·out_h1: eight operations, eight factors.
+    assert len(path.factors) == 8
+    assert all(f.steps == 1 for f in path.factors)
+    assert close(path.product, h.de_dw5)
+    names = {name for name, _, _ in e.legend}
+    assert {n for n in path.nodes if re.fullmatch(r"n\d+", n)} <= names
+    assert "where " in e.text() and "(0.01 − out_o1)²" in e.text()
+
+
+def test_markdown_and_latex() -> None:
+    net = seed_network()
+    e = explain(net.E, net.w["w5"])
+    md = e.markdown()
+    assert "| ∂out_o1/∂net_o1 | out_o1·(1 − out_o1) | 0.186816 |" in md
+    tex = e.latex()
+    assert tex.startswith("\\begin{aligned}") and tex.endswith("\\end{aligned}")
+    assert (r"\frac{\partial E}{\partial w_{5}} &= \frac{\partial E}{\partial \mathrm{out}_{o1}}"
+            in tex)
+    assert r"\mathrm{out}_{o1} \cdot \left(1 - \mathrm{out}_{o1}\right)" in tex
+
+
+def test_backward_steps_match_the_hand_deltas() -> None:
+    net, h = seed_network(), hand()
+    steps = backward_steps(net.E)
+    rows = {r.node: r for r in steps.rows}
+    assert steps.rows[0].node == "E" and steps.rows[0].grad == 1.0
+    assert close(rows["out_o1"].grad, h.de_dout_o1)
+    delta_o1 = h.de_dout_o1 * h.dout_o1_dnet_o1
+    assert close(rows["net_o1"].grad, delta_o1)
+    delta_o2 = h.de_dout_o2 * h.dout_o2_dnet_o2
+    assert close(rows["out_h1"].grad, delta_o1 * WEIGHTS[4] + delta_o2 * WEIGHTS[6])
+    assert close(rows["w5"].grad, h.de_dw5) and close(rows["w1"].grad, h.de_dw1)
+    # Every node appears once, and each node's gradient is complete when it is reached:
+    # nothing is added to a node after its own row.
+    assert len(steps.rows) == len({r.node for r in steps.rows})
+    seen: set[str] = set()
+    for r in steps.rows:
+        seen.add(r.node)
+        for name, _, d, added, _ in r.sends:
+            assert name not in seen
+            assert added == r.grad * d
+    (send,) = rows["out_o1"].sends
+    assert send[0] == "net_o1" and send[1] == "out_o1·(1 − out_o1)"
+    # The leaves' final gradients are the engine's.
+    net.E.backward()
+    for label, leaf in net.w.items():
+        assert close(rows[label].grad, leaf.grad)
+    text, md = steps.text(), steps.markdown()
+    assert "net_o1 += " in text and str(steps) == text
+    assert md.splitlines()[0].startswith("| step | node |")
+    assert len(md.splitlines()) == 2 + sum(max(1, len(r.sends)) for r in steps.rows)
+
+
+# -- many paths --------------------------------------------------------------------------------
+
+
+def _doubling(n: int) -> tuple[Value, Value]:
+    """a_{k+1} = a_k + a_k: one chain of nodes, 2^n chains of edges."""
+    x = Value(0.75, label="x")
+    a = x
+    for _ in range(n):
+        a = a + a
+    return a, x
+
+
+def _halves(n: int, labelled: bool) -> tuple[Value, Value]:
+    """a_{k+1} = u_k + v_k with u_k = 0.5·a_k and v_k = a_k·0.5: 2^n paths from a_n to x."""
+    x = Value(0.75, label="x")
+    a = x
+    for k in range(1, n + 1):
+        u, v = 0.5 * a, a * 0.5
+        a = u + v
+        if labelled:
+            u.label, v.label, a.label = f"u{k}", f"v{k}", f"a{k}"
+    return a, x
+
+
+def test_too_many_paths_switch_to_the_delta_form_without_hanging() -> None:
+    out, x = _halves(300, labelled=True)
+    start = time.perf_counter()
+    e = explain(out, x)
+    assert time.perf_counter() - start < 5.0
+    assert e.path_count == 2**300 and not e.listed and not e.paths
+    assert e.total == grad(out, x) == 1.0  # each layer: 0.5 + 0.5
+    assert e.deltas[0].node == "a300" and e.deltas[0].value == 1.0
+    assert e.deltas[-1].node == "x"
+    assert {d.node: d.value for d in e.deltas}["u300"] == 1.0
+    text = e.text()
+    assert "too many to list" in text and str(2**300) in text
+    assert "δ(a299) = δ(u300)·∂u300/∂a299 + δ(v300)·∂v300/∂a299 = 1×0.5 + 1×0.5 = 1" in text
+    assert "per-node form" in e.latex() and "| a299 |" in e.markdown()
+
+
+def test_unlabelled_steps_fold_into_one_factor() -> None:
+    out, x = _doubling(60)
+    out.label = "y"
+    e = explain(out, x)
+    assert e.path_count == 1
+    (factor,) = e.paths[0].factors
+    assert factor.subpaths == 2**60 and factor.value == 2.0**60 and factor.formula is None
+    out, x = _halves(40, labelled=False)
+    out.label = "y"
+    assert explain(out, x).path_count == 1
+    assert explain(out, x, steps=True).path_count == 2**40
+
+
+def test_a_squared_node_has_two_edges() -> None:
+    a = Value(3.0, label="a")
+    s = a * a
+    s.label = "s"
+    e = explain(s, a)
+    assert e.path_count == 1 and e.paths[0].factors[0].formula == "2·a"
+    assert e.total == 6.0
+    assert explain(s, a, steps=True).path_count == 1  # one factor summing both edges
+
+
+# -- errors and notes in the user's words ------------------------------------------------------
+
+
+def test_errors_name_the_users_labels() -> None:
+    net = seed_network()
+    with pytest.raises(ValueError, match=r"'w9' .* is not in the graph of E"):
+        explain(net.E, Value(1.0, label="w9"))
+    with pytest.raises(ValueError, match=r"no node labelled 'w_5'.*did you mean 'w5'"):
+        explain(net.E, "w_5")
+    with pytest.raises(TypeError, match="must be a Value"):
+        explain(1.0, net.w["w5"])  # type: ignore[arg-type]
+    a, b = Value(1.0, label="w"), Value(2.0, label="w")
+    with pytest.raises(ValueError, match=r"2 different nodes .* labelled 'w'"):
+        explain(a * b, "w")
+
+
+def test_an_unlabelled_leaf_gets_a_name_and_a_note() -> None:
+    x, w = Value(2.0), Value(0.5, label="w")
+    y = (w * x).tanh()
+    y.label = "y"
+    e = explain(y, x)
+    assert e.leaf.startswith("n")
+    assert any("without a label" in note and "Value(2, label='...')" in note
+               for note in e.notes)
+    assert "without a label" in backward_steps(y).text()
+
+
+def test_the_output_itself_and_a_node_behind_the_leaf() -> None:
+    x = Value(2.0, label="x")
+    e = explain(x, x)
+    assert e.total == e.gradient == 1.0 and e.path_count == 1
+    y = x.exp()
+    y.label = "y"
+    z = y * x
+    z.label = "z"
+    e = explain(z, "y")  # a node that is not a leaf: ∂z/∂y holding x fixed
+    assert e.path_count == 1 and e.total == 2.0
+
+
+# -- random graphs: the path products sum to the gradient ---------------------------------------
+
+
+def _brute_force_paths(root: Value, leaf: Value) -> int:
+    """Paths (chains of distinct nodes) from root to leaf, by plain enumeration (small graphs)."""
+    count = 0
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n is leaf:
+            count += 1
+            continue
+        stack.extend({id(p): p for p in n.parents}.values())  # a*a: one path through a
+    return count
+
+
+def _check(e: Explanation, engine: float) -> None:
+    if e.listed:
+        scale = math.fsum(abs(p.product) for p in e.paths)
+        assert abs(e.total - engine) <= 1e-9 * max(1.0, scale, abs(engine))
+    else:
+        assert abs(e.total - engine) <= 1e-9 * max(1.0, abs(engine))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(max_steps=10))
+def test_path_products_sum_to_the_gradient(program: Program) -> None:
+    leaves = program.values()
+    nodes = program.run(leaves, apply_value)
+    assume(well_conditioned(program, nodes))
+    out = nodes[-1]
+    for k, node in enumerate(nodes[len(leaves):-1]):
+        if k % 2:
+            node.label = f"m{k}"  # some labelled nodes to group at
+    for leaf in leaves:
+        engine = grad(out, leaf, allow_unused=True)
+        if _brute_force_paths(out, leaf) == 0:
+            with pytest.raises(ValueError, match="not in the graph"):
+                explain(out, leaf)
+            continue
+        everything = explain(out, leaf, steps=True, max_paths=500)
+        _check(everything, engine)
+        if everything.listed:
+            assert everything.path_count == _brute_force_paths(out, leaf)
+            assert len(everything.paths) == everything.path_count
+            for p in everything.paths:
+                assert p.product == pytest.approx(math.prod(f.value for f in p.factors))
+        grouped = explain(out, leaf)
+        _check(grouped, engine)
+        assert grouped.path_count <= everything.path_count
+        _check(explain(out, leaf, max_paths=0), engine)  # the δ form

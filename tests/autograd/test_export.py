@@ -1,0 +1,128 @@
+"""to_text, to_latex and to_sympy: the graph as formulas, and derivatives read from the table."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+
+from autograd import Value, grad, to_latex, to_sympy, to_text
+from tests.autograd.test_explain import hand, seed_network
+from tests.strategies import Program, apply_value, programs, well_conditioned
+
+sympy = pytest.importorskip("sympy")
+
+
+def test_import_autograd_does_not_import_sympy() -> None:
+    code = "import sys, autograd; print('sympy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_to_text_writes_the_seed_network_as_its_equations() -> None:
+    net = seed_network()
+    lines = to_text(net.E).splitlines()
+    assert lines[:2] == ["net_h1 = w1·0.05 + w2·0.1 + b1", "out_h1 = σ(net_h1)"]
+    assert lines[-1] == "E = 0.5·(0.01 − out_o1)² + 0.5·(0.99 − out_o2)²"
+    assert len(lines) == 9
+    assert to_text(net.E, "python").splitlines()[-1] == (
+        "E = 0.5 * (0.01 - out_o1) ** 2 + 0.5 * (0.99 - out_o2) ** 2")
+    with pytest.raises(ValueError, match="style"):
+        to_text(net.E, "latex")
+
+
+def test_long_unlabelled_formulas_get_names() -> None:
+    x = Value(0.5, label="x")
+    a = x
+    for _ in range(12):
+        a = a * a + a  # doubles the inline formula at every step
+    a.label = "y"
+    lines = to_text(a).splitlines()
+    assert lines[-1].startswith("y = ")
+    assert all(len(line) < 120 for line in lines)
+    assert any(line.startswith("n") for line in lines)
+
+
+def test_to_latex() -> None:
+    net = seed_network()
+    tex = to_latex(net.E)
+    assert tex.startswith("\\begin{aligned}\n\\mathrm{net}_{h1} &= w_{1} \\cdot 0.05")
+    assert r"\mathrm{out}_{h1} &= \sigma\left(\mathrm{net}_{h1}\right)" in tex
+    with_derivative = to_latex(net.E, wrt="w5")
+    assert r"\frac{\partial E}{\partial w_{5}} &= " in with_derivative
+
+
+def test_to_sympy_seed_network_matches_the_hand_formula() -> None:
+    net, h = seed_network(), hand()
+    form = to_sympy(net.E, ["w5", net.w["w1"]])
+    assert set(form.derivatives) == {"w5", "w1"}
+    assert abs(form.evaluate(form.expr) - h.E) < 1e-12
+    assert abs(form.evaluate(form.derivatives["w5"]) - h.de_dw5) < 1e-12
+    assert abs(form.evaluate(form.derivatives["w1"]) - h.de_dw1) < 1e-12
+    # The hand derivation, symbolically: ∂E/∂w5 = (out_o1 − t1)·out_o1·(1 − out_o1)·out_h1.
+    s = form.symbols
+    out_h1 = 1 / (1 + sympy.exp(-(s["w1"] * sympy.Rational(1, 20) + s["w2"] / 10 + s["b1"])))
+    out_h2 = 1 / (1 + sympy.exp(-(s["w3"] / 20 + s["w4"] / 10 + s["b1"])))
+    out_o1 = 1 / (1 + sympy.exp(-(s["w5"] * out_h1 + s["w6"] * out_h2 + s["b2"])))
+    hand_w5 = (out_o1 - sympy.Rational(1, 100)) * out_o1 * (1 - out_o1) * out_h1
+    assert sympy.simplify(hand_w5 - form.derivatives["w5"]) == 0
+    wrong = 2 * hand_w5  # the missing ½
+    assert sympy.simplify(wrong - form.derivatives["w5"]) != 0
+
+
+def test_to_sympy_single_neuron_simplifies_to_zero() -> None:
+    w, x, b, t = (Value(v, label=n) for v, n in ((0.3, "w"), (1.2, "x"), (-0.1, "b"), (1.0, "t")))
+    E = 0.5 * (t - (w * x + b).tanh()) ** 2
+    form = to_sympy(E, w)
+    sw, sx, sb, st = (form.symbols[n] for n in "wxbt")
+    out = sympy.tanh(sw * sx + sb)
+    assert sympy.simplify(-(st - out) * (1 - out**2) * sx - form.derivatives["w"]) == 0
+    assert form.expr == sympy.Rational(1, 2) * (st - out) ** 2
+
+
+def test_to_sympy_errors_and_names() -> None:
+    a, b = Value(1.0, label="w"), Value(2.0, label="w")
+    with pytest.raises(ValueError, match="two different leaves are labelled 'w'"):
+        to_sympy(a * b)
+    x = Value(2.0)
+    y = x.exp() * Value(3.0, label="c")
+    form = to_sympy(y)
+    assert set(form.symbols) == {"n0", "c"}  # an unlabelled leaf is named by its index
+    with pytest.raises(ValueError, match=r"no leaf labelled 'd'.*leaf labels: c"):
+        to_sympy(y, "d")
+    with pytest.raises(ValueError, match="not a leaf"):
+        to_sympy(y, y.parents[0])
+    with pytest.raises(ValueError, match="not in the graph"):
+        to_sympy(y, Value(1.0, label="z"))
+
+
+def test_a_clear_message_without_sympy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sympy", None)
+    x = Value(1.0, label="x")
+    with pytest.raises(ImportError, match=r"pip install 'kuibu\[sympy\]'"):
+        to_sympy(x.exp())
+    with pytest.raises(ImportError, match="to_latex"):
+        to_latex(x.exp(), wrt=x)
+    assert to_latex(x.exp())  # the equations need no sympy
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(max_steps=7))
+def test_sympy_derivatives_evaluate_to_the_engines_gradients(program: Program) -> None:
+    leaves = program.values()
+    nodes = program.run(leaves, apply_value)
+    assume(well_conditioned(program, nodes, margin=0.1))
+    out = nodes[-1]
+    form = to_sympy(out)
+    engine = grad(out, leaves, allow_unused=True)
+    assert math.isclose(form.evaluate(form.expr), out.data, rel_tol=1e-9, abs_tol=1e-9)
+    for leaf, g in zip(leaves, engine, strict=True):
+        d = form.derivatives.get(leaf.label)
+        if d is None:  # the output does not depend on this leaf
+            assert g == 0.0
+            continue
+        assert math.isclose(form.evaluate(d), g, rel_tol=1e-8, abs_tol=1e-9)
