@@ -1,6 +1,43 @@
-"""kuibu's neural-network layer on top of autograd (work in progress: see the nn issue).
+"""kuibu's neural networks: neurons, layers, MLPs, losses, optimizers and a training loop.
 
-Nothing is exported yet.
+Built only on autograd's public names. The modules are micrograd's (same attributes, same
+parameter order), with labelled parameters, a choice of activation, seeded initialisation and
+JSON save/load.
+
+>>> from nn import MLP, SGD, datasets, hinge
+>>> X, y = datasets.moons(20, noise=0.1, seed=0, labels=(-1, 1))
+>>> model = MLP(2, [8, 8, 1], rng=0)
+>>> opt = SGD(model.parameters(), lr=0.05)
+>>> loss = hinge([model(x) for x in X], y)
+>>> loss.label
+'loss'
+>>> opt.zero_grad(); loss.backward(); opt.step()
 """
 
-__all__: list[str] = []
+from nn import datasets
+from nn.losses import binary_cross_entropy, hinge, l2, mse, squared_error
+from nn.modules import ACTIVATIONS, MLP, Layer, Module, Neuron
+from nn.optim import SGD, Adam, Optimizer
+from nn.saving import ModelFileError, load
+from nn.train import LOSSES, fit
+
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "MLP",
+    "SGD",
+    "Adam",
+    "Layer",
+    "ModelFileError",
+    "Module",
+    "Neuron",
+    "Optimizer",
+    "binary_cross_entropy",
+    "datasets",
+    "fit",
+    "hinge",
+    "l2",
+    "load",
+    "mse",
+    "squared_error",
+]

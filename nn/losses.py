@@ -1,0 +1,191 @@
+"""Loss functions over a batch, and L2 regularisation; each result node is labelled ``loss``.
+
+`outputs` are what a model returned: one Value, a list of Values (a batch of single outputs, or
+one sample's outputs), or a list of lists (a batch of several outputs each). `targets` are plain
+numbers in the same shape (a single output may also be paired with a one-number list). The loss is
+built from the operations a hand derivation uses, so a drawing of it reads like the formula.
+
+>>> from autograd import Value
+>>> out = Value(0.75, label="out")
+>>> E = squared_error(out, 0.01)   # E = ½ (target − out)²
+>>> E.label, round(E.data, 6)
+('loss', 0.2738)
+>>> E.backward(); round(out.grad, 6)   # ∂E/∂out = out − target
+0.74
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Iterable, Sequence
+from functools import reduce
+from typing import Any
+
+from autograd import Value
+
+__all__ = ["binary_cross_entropy", "hinge", "l2", "mse", "squared_error"]
+
+#: PyTorch's floor for log p in binary cross-entropy from probabilities: a certain wrong answer
+#: costs 100 (and gives no gradient) instead of infinity.
+LOG_FLOOR = -100.0
+
+
+def _short(obj: object) -> str:
+    text = repr(obj)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_list(x: object) -> bool:
+    return isinstance(x, Sequence) and not isinstance(x, (str, bytes))
+
+
+def _pairs(outputs: Any, targets: Any, name: str) -> list[tuple[Value, float]]:
+    """(output Value, target number) pairs, walking both structures together."""
+    pairs: list[tuple[Value, float]] = []
+    # Each entry: the output, the target and where they sit, for error messages.
+    stack: list[tuple[Any, Any, str]] = [(outputs, targets, "")]
+    while stack:
+        out, target, at = stack.pop()
+        if isinstance(out, Value):
+            if _is_list(target) and len(target) == 1:
+                target = target[0]
+            if isinstance(target, Value):
+                raise TypeError(
+                    f"{name}: targets{at} is a Value ({target!r}); targets must be plain numbers "
+                    "(use .data for a fixed target)"
+                )
+            if isinstance(target, bool) or not isinstance(target, (int, float)):
+                raise TypeError(
+                    f"{name}: targets{at} must be a number, not {type(target).__name__}: "
+                    f"{_short(target)}"
+                )
+            pairs.append((out, float(target)))
+        elif _is_list(out):
+            if not _is_list(target):
+                raise TypeError(
+                    f"{name}: outputs{at} is a list of {len(out)} but targets{at} is "
+                    f"{type(target).__name__}: {_short(target)}"
+                )
+            if len(out) != len(target):
+                raise ValueError(
+                    f"{name}: outputs{at} has {len(out)} entries but targets{at} has "
+                    f"{len(target)}"
+                )
+            for i in range(len(out) - 1, -1, -1):
+                stack.append((out[i], target[i], f"{at}[{i}]"))
+        else:
+            hint = " (a loss needs the Values a model returned, to differentiate)" if isinstance(
+                out, (int, float)) else ""
+            raise TypeError(
+                f"{name}: outputs{at} must be a Value or a list of Values, not "
+                f"{type(out).__name__}: {_short(out)}{hint}"
+            )
+    if not pairs:
+        raise ValueError(f"{name}: no outputs given (empty batch)")
+    return pairs
+
+
+def _total(terms: Iterable[Value]) -> Value:
+    # Summing from the first term, not from 0, keeps a stray "0 +" node out of every drawing.
+    result: Value = reduce(operator.add, terms)
+    return result
+
+
+def _mean(terms: list[Value]) -> Value:
+    total = _total(terms)
+    return total / len(terms) if len(terms) > 1 else total
+
+
+def _labelled(loss: Value) -> Value:
+    loss.label = "loss"
+    return loss
+
+
+def squared_error(outputs: Any, targets: Any) -> Value:
+    """E = ½ Σ (target − out)², the seed's loss, summed over every output of every sample."""
+    pairs = _pairs(outputs, targets, "squared_error")
+    return _labelled(_total((t - o) ** 2 for o, t in pairs) * 0.5)
+
+
+def mse(outputs: Any, targets: Any) -> Value:
+    """The mean of (target − out)² over every output of every sample."""
+    pairs = _pairs(outputs, targets, "mse")
+    return _labelled(_mean([(t - o) ** 2 for o, t in pairs]))
+
+
+def _clamped_log(p: Value) -> Value | float:
+    log_p = p.log()
+    # log 0 = -inf would make the loss infinite; below the floor the loss is flat, as in PyTorch.
+    return LOG_FLOOR if log_p.data < LOG_FLOOR else log_p
+
+
+def binary_cross_entropy(outputs: Any, targets: Any, from_logits: bool = False) -> Value:
+    """The mean of −[y log p + (1 − y) log(1 − p)] over the batch, for targets y in [0, 1].
+
+    With ``from_logits=True`` the outputs are raw scores z with p = σ(z), and each term is
+    computed as softplus(z) − y·z, which never overflows nor takes log 0. From probabilities
+    (outputs in [0, 1]) each log is floored at -100, as PyTorch does, so p = 0 or 1 costs at
+    most 100 rather than infinity; a term whose target is exactly 0 or 1 has only one log.
+    """
+    name = "binary_cross_entropy"
+    pairs = _pairs(outputs, targets, name)
+    terms: list[Value] = []
+    for i, (o, y) in enumerate(pairs):
+        if not 0.0 <= y <= 1.0:
+            raise ValueError(f"{name}: target number {i} is {y}; targets must lie in [0, 1]")
+        if from_logits:
+            if y == 0.0:
+                terms.append(o.softplus())
+            else:
+                terms.append(o.softplus() - (o if y == 1.0 else o * y))
+            continue
+        if not 0.0 <= o.data <= 1.0:
+            raise ValueError(
+                f"{name}: output number {i} ({o!r}) is not a probability in [0, 1]; pass "
+                "from_logits=True for raw scores"
+            )
+        term: Value | float = 0.0
+        if y > 0.0:
+            term = -y * _clamped_log(o) if y != 1.0 else -_clamped_log(o)
+        if y < 1.0:
+            rest = _clamped_log(1.0 - o)
+            term = term - (1.0 - y) * rest if y != 0.0 else -rest
+        if not isinstance(term, Value):  # both logs floored: a constant 100, no gradient
+            term = o * 0.0 + term
+        terms.append(term)
+    return _labelled(_mean(terms))
+
+
+def hinge(scores: Any, labels: Any) -> Value:
+    """The max-margin loss of micrograd's demo: the mean of relu(1 − y·score), labels y = ±1."""
+    name = "hinge"
+    pairs = _pairs(scores, labels, name)
+    terms: list[Value] = []
+    for i, (s, y) in enumerate(pairs):
+        if y == 1.0:
+            margin = 1.0 - s
+        elif y == -1.0:
+            margin = 1.0 + s
+        else:
+            raise ValueError(
+                f"{name}: label number {i} is {y}; hinge labels must be -1 or 1 "
+                "(the datasets give them with labels=(-1, 1))"
+            )
+        terms.append(margin.relu())
+    return _labelled(_mean(terms))
+
+
+def l2(parameters: Iterable[Value], alpha: float) -> Value:
+    """alpha · Σ p², the L2 penalty added to a loss to keep weights small; labelled ``l2``."""
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not math.isfinite(alpha):
+        raise TypeError(f"l2: alpha must be a finite number, not {_short(alpha)}")
+    params = list(parameters)
+    for i, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"l2: parameters[{i}] must be a Value, not {type(p).__name__}")
+    if not params:
+        raise ValueError("l2: no parameters given")
+    penalty = _total(p * p for p in params) * float(alpha)
+    penalty.label = "l2"
+    return penalty
