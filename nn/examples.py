@@ -16,12 +16,14 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from autograd import Value
+from autograd import Value, explain
 from nn.losses import squared_error
 from nn.optim import SGD
+from nn.train import progress_bar
 
 __all__ = [
     "BIASES",
@@ -169,14 +171,19 @@ def _float_forward(w: dict[str, float], b: dict[str, float]) -> dict[str, float]
 
 
 def run_worked_example(
-    out: TextIO | None = None, train_steps: int = 10000, update_biases: bool = True
+    out: TextIO | None = None,
+    train_steps: int = 10000,
+    update_biases: bool = True,
+    explain_weights: Sequence[str] = (),
+    progress: bool | None = False,
 ) -> WorkedExample:
     """Print the worked example to `out` (stdout by default) and return its figures.
 
     Forward pass; each ∂E/∂p from the engine beside the hand formula (they must agree to 1e-12);
-    one step of gradient descent p ← p − 0.5·∂E/∂p with the new weights; then `train_steps`
-    steps in all and the final E. With ``update_biases=False`` b1 and b2 stay fixed, as in the
-    post.
+    the chain rule written out for each parameter in `explain_weights`; one step of gradient
+    descent p ← p − 0.5·∂E/∂p with the new weights; then `train_steps` steps in all (with a
+    progress bar when `progress`, as `nn.fit` shows it) and the final E. With
+    ``update_biases=False`` b1 and b2 stay fixed, as in the post.
     """
     if not isinstance(train_steps, int) or isinstance(train_steps, bool) or train_steps < 1:
         raise ValueError(
@@ -214,6 +221,12 @@ def run_worked_example(
         say(f"  {name:3}  {e:16.12f}  {h:16.12f}  {FORMULAS[name]:13}  {abs(e - h):.1e}")
     verdict = "yes" if max_difference <= AGREEMENT else "NO"
     say(f"  all agree to {AGREEMENT:g}: {verdict} (largest difference {max_difference:.1e})")
+    for name in explain_weights:
+        if name not in params:
+            raise ValueError(f"run_worked_example: no parameter {name!r}; choose from {ORDER}")
+        say()
+        say(f"The chain rule for {name}, as the engine sees it:")
+        say(str(explain(nodes["E"], params[name])))
 
     trained = list(params.values()) if update_biases else [params[f"w{k}"] for k in range(1, 9)]
     optimizer = SGD(trained, lr=LEARNING_RATE)
@@ -228,10 +241,19 @@ def run_worked_example(
         say(f"  {name:3}  {weights[name]:.2f} → {updated[name]:.9f}{note}")
     say(f"  E = {e_after_step:.9f} (was {values['E']:.9f})")
 
-    for _ in range(train_steps - 1):
-        optimizer.zero_grad()
-        forward(params)["E"].backward()
-        optimizer.step()
+    bar = progress_bar(train_steps - 1, progress, None) if train_steps > 1 else None
+    try:
+        for _ in range(train_steps - 1):
+            optimizer.zero_grad()
+            loss = forward(params)["E"]
+            loss.backward()
+            optimizer.step()
+            if bar is not None:
+                bar.set_postfix(E=f"{loss.data:.4g}", refresh=False)
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
     final = forward(params)
     e_final = final["E"].data
     outputs = (final["out_o1"].data, final["out_o2"].data)

@@ -299,7 +299,8 @@ class Layer(Module):
     """`nout` neurons that each see the same `nin` inputs; one output gives a Value, else a list.
 
     >>> layer = Layer(3, 2, activation="tanh", rng=1)
-    >>> [p.label for p in layer.parameters()][:5]
+    >>> labels = [p.label for p in layer.parameters()]
+    >>> labels[:5]
     ['neuron0.w0', 'neuron0.w1', 'neuron0.w2', 'neuron0.b', 'neuron1.w0']
     >>> len(layer([1.0, 2.0, 3.0]))
     2
@@ -446,7 +447,8 @@ class MLP(Module):
         ...     [[[0.15, 0.20, 0.35], [0.25, 0.30, 0.35]],
         ...      [[0.40, 0.45, 0.60], [0.50, 0.55, 0.60]]],
         ...     activation=["sigmoid", "sigmoid"])
-        >>> [round(o.data, 8) for o in seed_net([0.05, 0.10])]
+        >>> outputs = seed_net([0.05, 0.10])
+        >>> [round(o.data, 8) for o in outputs]
         [0.75136507, 0.77292847]
         """
         layers = _rows(weights, "MLP.from_weights: weights")

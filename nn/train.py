@@ -22,7 +22,7 @@ from nn.losses import binary_cross_entropy, hinge, l2, mse, squared_error
 from nn.modules import Module
 from nn.optim import SGD, Optimizer
 
-__all__ = ["LOSSES", "fit"]
+__all__ = ["LOSSES", "fit", "progress_bar"]
 
 LossFunction = Callable[[Any, Any], Value]
 
@@ -37,8 +37,8 @@ LOSSES: dict[str, LossFunction] = {
 INSTALL_HINT = "pip install 'kuibu[progress]'"
 
 
-def _progress_bar(total: int, progress: bool | None, file: IO[str] | None) -> Any:
-    """A tqdm bar, or None when there should be none.
+def progress_bar(total: int, progress: bool | None, file: IO[str] | None) -> Any:
+    """A tqdm bar over `total` steps, or None when there should be none.
 
     progress=None shows a bar only on a terminal and only if tqdm is installed; True asks for one
     (tqdm must then be installed); False never shows one.
@@ -88,7 +88,7 @@ def fit(
     Training stops early once an epoch's loss is at most `target_loss`, or is nan or infinite
     (diverged: more steps cannot help; the history shows where it happened). Batches are
     shuffled each epoch only when `rng` (a random.Random or a seed) is given. The progress bar
-    (tqdm) shows the current loss; see `_progress_bar` for when it appears.
+    (tqdm) shows the current loss; see `progress_bar` for when it appears.
     """
     if not isinstance(model, Module):
         raise TypeError(f"fit: model must be an nn Module, not {type(model).__name__}")
@@ -124,7 +124,7 @@ def fit(
     shuffler = None if rng is None else (
         rng if isinstance(rng, random.Random) else random.Random(rng))
 
-    bar = _progress_bar(epochs, progress, progress_file)
+    bar = progress_bar(epochs, progress, progress_file)
     history: list[float] = []
     order = list(range(n))
     try:
