@@ -61,6 +61,7 @@ _WHAT = {
     ast.ListComp: "a comprehension", ast.GeneratorExp: "a generator", ast.BoolOp: "and/or",
     ast.NamedExpr: "an assignment", ast.Starred: "unpacking", ast.Await: "await",
     ast.Yield: "yield", ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@",
+    ast.IfExp: "a conditional (a if c else b)", ast.Compare: "a comparison",
 }
 
 
@@ -99,8 +100,12 @@ def parse(
     functions: frozenset[str] | set[str] = FUNCTIONS,
     max_length: int = 2000,
     max_depth: int = 60,
+    conditionals: bool = True,
 ) -> Formula:
-    """Read `text` as a formula; a FormulaError says what is not allowed and where."""
+    """Read `text` as a formula; a FormulaError says what is not allowed and where.
+
+    `conditionals` allows ``a if x > 0 else b`` (partials of kinks need it; user input need not).
+    """
     if not isinstance(text, str):
         raise FormulaError(f"a formula must be a str, not {type(text).__name__}")
     if len(text) > max_length:
@@ -150,12 +155,16 @@ def parse(
             calls.add(node.func.id)
             children = list(node.args)
         elif (
-            isinstance(node, ast.Compare)
+            conditionals
+            and isinstance(node, ast.Compare)
             and len(node.ops) == 1
             and type(node.ops[0]) in _COMPARE
         ):
             children = [node.left, node.comparators[0]]
-        elif isinstance(node, ast.IfExp):
+        elif conditionals and isinstance(node, ast.IfExp):
+            if not isinstance(node.test, ast.Compare):
+                message = "the condition of 'a if ... else b' must be a comparison, like x > 0"
+                raise FormulaError(message, text, node.test.col_offset + shift)
             children = [node.test, node.body, node.orelse]
         else:
             kind = getattr(node, "op", node)

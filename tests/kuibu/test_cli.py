@@ -1,0 +1,163 @@
+"""The kuibu command: what a user types, what they see, and how it exits."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kuibu.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+POINT = ["--at", "w=0.5", "x=1.5", "b=-0.2"]
+
+
+def sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+def test_grad_prints_the_value_and_every_partial() -> None:
+    code, out, err = run("grad", "sigmoid(w*x + b)", *POINT)
+    assert code == 0 and err == ""
+    s = sigmoid(0.5 * 1.5 - 0.2)
+    lines = dict(line.split(" = ", 1) for line in out.splitlines() if line.startswith(("f =", "∂")))
+    assert float(lines["∂f/∂w"]) == pytest.approx(s * (1 - s) * 1.5, rel=1e-11)
+    assert float(lines["∂f/∂x"]) == pytest.approx(s * (1 - s) * 0.5, rel=1e-11)
+    assert float(lines["∂f/∂b"]) == pytest.approx(s * (1 - s), rel=1e-11)
+    assert f"f = {s:.12g}" in out
+
+
+def test_grad_json_is_machine_readable() -> None:
+    code, out, _ = run("grad", "w**x", "--at", "w=2", "x=3", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["value"] == 8.0
+    assert doc["gradient"]["w"] == 12.0
+    assert doc["gradient"]["x"] == pytest.approx(8 * math.log(2))
+    assert doc["at"] == {"w": 2.0, "x": 3.0}
+
+
+def test_a_right_hand_derived_partial_passes() -> None:
+    code, out, _ = run("grad", "sigmoid(w*x + b)", *POINT,
+                       "--check", "w=x*sigmoid(w*x+b)*(1-sigmoid(w*x+b))")
+    assert code == 0
+    assert "agrees" in out
+
+
+def test_a_wrong_hand_derived_partial_exits_1_and_says_why() -> None:
+    code, out, _ = run("grad", "sigmoid(w*x + b)", *POINT,
+                       "--check", "w=sigmoid(w*x+b)*(1-sigmoid(w*x+b))")
+    assert code == 1
+    assert "DISAGREES" in out
+    assert "left out" in out or "factor" in out  # the diagnosis names the missing factor x
+
+
+def test_check_json_carries_the_verdict() -> None:
+    code, out, _ = run("grad", "x*x", "--at", "x=3", "--check", "x=x", "--json")
+    assert code == 1
+    check = json.loads(out)["checks"][0]
+    assert check["ok"] is False and check["engine"] == 6.0 and check["yours"] == 3.0
+
+
+def test_explain_writes_the_chain_rule() -> None:
+    code, out, _ = run("grad", "sigmoid(w*x + b)", *POINT, "--explain", "w")
+    assert code == 0
+    s = sigmoid(0.5 * 1.5 - 0.2)
+    assert "∂f/∂w = ∂f/∂" in out and "product" in out
+    assert f"{s * (1 - s) * 1.5:.6g}"[:6] in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["grad", "sigmoid(w*x + foo(b))", *POINT], "unknown function 'foo'"),
+        (["grad", "sigmoid(w*x + b)", "--at", "w=0.5", "x=1.5"], "no value for b"),
+        (["grad", "sigmoid(w*x +", *POINT], "position"),
+        (["grad", "w*x", "--at", "w=a", "x=1"], "'a' is not a number"),
+        (["grad", "w*x", "--at", "w", "x=1"], "name=number"),
+        (["grad", "w*x", "--at", "w=1", "x=1", "z=2"], "z not in the expression"),
+        (["grad", "w*x", "--at", "w=1", "x=1", "--check", "z=1"], "z is not a variable"),
+        (["grad", "w*x", "--at", "w=1", "x=1", "--check", "w=q"], "q has no value"),
+        (["grad", "w*x", "--at", "w=inf", "x=1"], "finite"),
+    ],
+)
+def test_mistakes_get_one_line_and_exit_2(argv: list[str], message: str) -> None:
+    code, _, err = run(*argv)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "__import__('os').system('echo pwned')",
+        "().__class__.__bases__[0].__subclasses__()",
+        "x.__class__",
+        "(lambda: 1)()",
+        "[x for x in (1, 2)]",
+        "open('/etc/passwd')",
+        "eval('1')",
+        "exec('import os')",
+        "x; import os",
+        "x\nimport os",
+        "f'{x}'",
+        "x if x else x",
+        "{'a': x}",
+        "x[0]",
+        "x // 2",
+        "'a' * 10",
+        "(" * 300 + "x" + ")" * 300,
+        "-" * 200 + "x",
+        "x+" * 600 + "x",
+    ],
+)
+def test_injection_and_oversized_expressions_are_refused(attack: str) -> None:
+    code, out, err = run("grad", attack, "--at", "x=1")
+    assert code == 2, (attack, out, err)
+    assert "Traceback" not in err and "pwned" not in out
+
+
+def test_huge_exponents_give_inf_quickly_not_a_hang() -> None:
+    code, out, _ = run("grad", "9**9**9**9 * x", "--at", "x=1", "--json")
+    assert code == 0
+    assert json.loads(out)["value"] == math.inf
+    code, out, _ = run("grad", "exp(exp(exp(x)))", "--at", "x=10", "--json")
+    assert json.loads(out)["value"] == math.inf
+
+
+def test_bad_usage_is_argparses_exit_2() -> None:
+    code, _, _ = run("nonsense")
+    assert code == 2
+
+
+def test_python_dash_m_kuibu_runs_in_a_fresh_interpreter() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kuibu", "grad", "x*y", "--at", "x=2", "y=3"],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "∂f/∂x = 3" in result.stdout and "∂f/∂y = 2" in result.stdout
+
+
+def test_bad_expression_from_a_fresh_interpreter_has_no_traceback() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kuibu", "grad", "x.y", "--at", "x=2"],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
