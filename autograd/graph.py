@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 from autograd import floats
 from autograd.modes import ANOMALY, MODE, AnomalyError
 
+#: The sweep counter of a leaf: it is never counted or queued (see `_sweep`).
+LEAF = -1
+
 if TYPE_CHECKING:
     from autograd.value import Value
 
@@ -51,33 +54,38 @@ def topological_order(root: Value) -> list[Value]:
 
 
 def _sweep(root: Value, seed: float, accumulate: bool) -> None:
-    """Propagate `seed` from `root` to every node behind it, leaving ∂root/∂n·seed in ``n._g``.
+    """Propagate `seed` from `root` to every node behind it: ∂root/∂n·seed.
 
-    Two passes: count how many times each node is used within the graph (``_n``), then release
-    a node once all its users are swept (Kahn's algorithm, from the root), so its gradient is
-    complete when it sends it on. With `accumulate`, each node's gradient is also added to
-    ``n.grad``. Each sweep starts from ``_g = 0``: nothing from an earlier call flows through it.
+    Two passes: count how many times each inner node is used within the graph (``_n``), then
+    release a node once all its users are swept (Kahn's algorithm, from the root), so its
+    gradient is complete when it sends it on. A leaf (``_n == LEAF``) is never counted or
+    queued: each edge into it adds straight into its ``.grad`` (with `accumulate`).
+    With `accumulate`, each inner node's complete gradient is added to ``n.grad`` too; without,
+    it stays in ``n._g``. Each sweep starts inner nodes from ``_g = 0``: nothing from an earlier
+    call flows through it.
     """
     stack = [root]
     push = stack.append
     pop = stack.pop
     # Pass 1. During it counts only grow, so _n > 0 means "already seen"; the root is never
-    # anyone's input here, and every _n is back to 0 when pass 2 ends.
+    # anyone's input here, and every count is back to 0 when pass 2 ends.
     while stack:
         node = pop()
         if node._da is not None:
             p = node._a
-            if p._n:
-                p._n += 1
-            else:
+            c = p._n
+            if c > 0:
+                p._n = c + 1
+            elif c == 0:
                 p._n = 1
                 p._g = 0.0
                 push(p)
         if node._db is not None:
             p = node._b
-            if p._n:
-                p._n += 1
-            else:
+            c = p._n
+            if c > 0:
+                p._n = c + 1
+            elif c == 0:
                 p._n = 1
                 p._g = 0.0
                 push(p)
@@ -92,25 +100,35 @@ def _sweep(root: Value, seed: float, accumulate: bool) -> None:
         d = node._da
         if d is not None:
             p = node._a
-            p._g += g * d
-            c = p._n - 1
-            p._n = c
-            if not c:
-                push(p)
+            c = p._n
+            if c < 0:
+                if accumulate:  # (grad() counts the leaves it wants as inner nodes)
+                    p.grad += g * d
+            else:
+                p._g += g * d
+                c -= 1
+                p._n = c
+                if not c:
+                    push(p)
         d = node._db
         if d is not None:
             p = node._b
-            p._g += g * d
-            c = p._n - 1
-            p._n = c
-            if not c:
-                push(p)
+            c = p._n
+            if c < 0:
+                if accumulate:  # (grad() counts the leaves it wants as inner nodes)
+                    p.grad += g * d
+            else:
+                p._g += g * d
+                c -= 1
+                p._n = c
+                if not c:
+                    push(p)
 
 
 def _reset(root: Value) -> None:
     """Clear the sweep counters after an interrupted sweep, so the next one starts clean."""
     for node in topological_order(root):
-        node._n = 0
+        node._n = LEAF if node.is_leaf else 0
 
 
 def _checked_sweep(root: Value, seed: Any, accumulate: bool, create_graph: bool) -> dict[int, Any]:
@@ -204,13 +222,19 @@ def grad(
         results = [grads.get(id(x)) for x in wanted]
     else:
         with _SWEEP_LOCK:
+            leaves = [x for x in wanted if x._n == LEAF]
             for x in wanted:
                 x._g = None  # stays None unless the sweep reaches x
+            for x in leaves:
+                x._n = 0  # counted like an inner node, so that its gradient gathers in _g
             try:
                 _sweep(output, 1.0, accumulate=False)
             except BaseException:
                 _reset(output)
                 raise
+            finally:
+                for x in leaves:
+                    x._n = LEAF
             results = [x._g for x in wanted]
     for position, (x, r) in enumerate(zip(wanted, results, strict=True)):
         if r is None:

@@ -25,6 +25,7 @@ from autograd.ops import RULES, Arg, Rule
 __all__ = ["RULE_METHODS", "VALUE_MATH", "Value", "apply"]
 
 _new = object.__new__
+LEAF = graph.LEAF
 # Types that can never be operands; anything else unknown gets NotImplemented, so that types
 # which know how to combine with a Value (through their reflected operators) still can.
 _NEVER_NUMBERS = (str, bytes, bytearray, complex, list, tuple, dict, set, frozenset, type(None))
@@ -80,7 +81,7 @@ def _make(rule: Rule, a: Any, b: Any, out: float) -> Value:
         leaf.data = out
         leaf.grad = 0.0
         leaf._rule = leaf._a = leaf._b = leaf._da = leaf._db = None
-        leaf._n = 0
+        leaf._n = LEAF
         return leaf
     inputs = (a,) if rule.arity == 1 else (a, b)
     if mode & ANOMALY and not math.isfinite(out):
@@ -249,7 +250,7 @@ class Value:
     _b: Any  # second input, or None
     _da: float | None  # ∂self/∂_a when _a is a Value, else None
     _db: float | None
-    _n: int  # during a backward sweep: uses of this node not yet swept; 0 outside a sweep
+    _n: int  # LEAF for a leaf; else, during a sweep, uses not yet swept (0 outside a sweep)
     _g: Any  # during a backward sweep: the gradient gathered so far
     _label: str
 
@@ -257,7 +258,7 @@ class Value:
         self.data = data if data.__class__ is float else _to_float(data, "Value(data)")
         self.grad = 0.0
         self._rule = self._a = self._b = self._da = self._db = None
-        self._n = 0
+        self._n = LEAF
         if label:
             self.label = label
 

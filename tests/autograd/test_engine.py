@@ -51,6 +51,15 @@ def test_a_times_a_keeps_both_edges() -> None:
     assert a.grad == 6.0
 
 
+def test_grad_of_a_leaf_that_is_also_used_elsewhere_leaves_its_mark_intact() -> None:
+    a, b = Value(2.0), Value(3.0)
+    f = a * b + a
+    assert grad(f, a) == 4.0
+    assert a._n == -1 and b._n == -1  # still leaves for the next sweep
+    f.backward()
+    assert (a.grad, b.grad) == (4.0, 2.0)
+
+
 def test_backward_of_a_leaf_and_seeds() -> None:
     a = Value(2.0)
     a.backward()
@@ -91,7 +100,8 @@ def test_sweep_bookkeeping_is_clean_after_each_sweep() -> None:
     a = Value(1.0)
     b = a * a + a
     b.backward()
-    assert all(n._n == 0 for n in autograd.topological_order(b))
+    # Inner nodes' counters are back to 0; leaves keep their mark and were never counted.
+    assert all(n._n == (-1 if n.is_leaf else 0) for n in autograd.topological_order(b))
     # A second, overlapping graph sweeps correctly after the first.
     c = b * a
     c.backward()
