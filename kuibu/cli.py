@@ -127,13 +127,36 @@ class Command:
 
     @staticmethod
     def _draw(output: Any, path: str, highlight: Any) -> Path:
-        from viz import render
+        from viz import RenderError, draw_dot, render
 
         target = Path(path)
         fmt = target.suffix.lstrip(".").lower() or "svg"
-        if fmt not in ("svg", "png", "pdf", "dot", "gv"):
-            raise InputError(f"--draw: cannot write .{fmt} files; use .svg, .png, .pdf or .dot")
-        return Path(render(output, target, format=fmt, highlight=highlight))
+        if fmt not in ("svg", "png", "pdf", "dot"):
+            raise InputError(f"cannot draw into .{fmt} files; use .svg, .png, .pdf or .dot")
+        try:
+            return render(draw_dot(output, highlight=highlight), target, format=fmt)
+        except (RenderError, OSError) as e:
+            raise InputError(str(e).splitlines()[0] if str(e) else repr(e)) from None
+
+    # -- demo -----------------------------------------------------------------------------------
+
+    def demo(self, args: argparse.Namespace) -> int:
+        """The seed's worked network end to end (see nn.examples)."""
+        from nn.examples import build, forward, run_worked_example
+
+        if args.steps < 1:
+            raise InputError(f"--steps must be at least 1, not {args.steps}")
+        progress = False if args.no_progress else None  # None: a bar only on a terminal
+        result = run_worked_example(out=self.out, train_steps=args.steps,
+                                    explain_weights=("w5", "w1"), progress=progress)
+        # The graph at the published starting point, with the paths to w5 marked.
+        params = build()
+        nodes = forward(params)
+        nodes["E"].backward()
+        drawn = self._draw(nodes["E"], args.out, highlight=params["w5"])
+        self.say()
+        self.say(f"The computation graph, with every path from E to w5 marked, is in {drawn}")
+        return 0 if result.max_difference <= 1e-12 else 1
 
 
 def build_parser() -> argparse.ArgumentParser:

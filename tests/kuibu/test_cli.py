@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import json
 import math
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -161,3 +163,47 @@ def test_bad_expression_from_a_fresh_interpreter_has_no_traceback() -> None:
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+
+
+@pytest.mark.needs_dot
+@needs_dot
+def test_demo_runs_the_worked_network_end_to_end(tmp_path: Path) -> None:
+    svg = tmp_path / "graph.svg"
+    code, out, err = run("demo", "--steps", "20", "--out", str(svg), "--no-progress")
+    assert code == 0, err
+    # The published numbers, each partial beside its hand formula, the chain rule, the update.
+    assert "0.298371108760" in out  # E at the published starting point
+    assert "all agree to 1e-12: yes" in out
+    assert "∂E/∂w5 = ∂E/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w5" in out
+    assert "∂E/∂w1 = the sum over 2 paths" in out
+    assert "w5   0.40 → 0.358916480" in out
+    assert "After 20 steps" in out
+    assert str(svg) in out
+    root = ElementTree.parse(svg).getroot()
+    titles = [t.text for t in root.iter("{http://www.w3.org/2000/svg}title")]
+    assert any("w5" in (t or "") for t in titles) or "w5" in svg.read_text()
+
+
+def test_demo_refuses_a_bad_file_type(tmp_path: Path) -> None:
+    code, _, err = run("demo", "--steps", "1", "--out", str(tmp_path / "g.txt"), "--no-progress")
+    assert code == 2 and "use .svg" in err
+
+
+@pytest.mark.needs_dot
+@needs_dot
+def test_grad_draws_the_graph(tmp_path: Path) -> None:
+    target = tmp_path / "tanh.svg"
+    code, out, _ = run("grad", "tanh(w*x)", "--at", "w=0.5", "x=2", "--draw", str(target))
+    assert code == 0
+    assert target.exists() and "<svg" in target.read_text()
+    assert str(target) in out
+
+
+def test_grad_writes_dot_source_without_graphviz(tmp_path: Path) -> None:
+    target = tmp_path / "g.dot"
+    code, _, _ = run("grad", "w*x", "--at", "w=0.5", "x=2", "--draw", str(target))
+    assert code == 0
+    assert "digraph" in target.read_text()
