@@ -207,3 +207,11 @@ def test_grad_writes_dot_source_without_graphviz(tmp_path: Path) -> None:
     code, _, _ = run("grad", "w*x", "--at", "w=0.5", "x=2", "--draw", str(target))
     assert code == 0
     assert "digraph" in target.read_text()
+
+
+def test_demo_without_graphviz_still_runs_and_says_how_to_draw(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot anywhere
+    code, out, _ = run("demo", "--steps", "2", "--out", str(tmp_path / "g.svg"), "--no-progress")
+    assert code == 0
+    assert "apt install graphviz" in out and "brew install graphviz" in out
+    assert (tmp_path / "g.dot").exists()
