@@ -18,6 +18,9 @@ from kuibu.expressions import InputError, evaluate_at, read_assignments, read_ex
 
 EPILOG = """examples:
   kuibu demo
+  kuibu explain "tanh(w*x + b)" --at w=0.5 x=1.5 b=-0.2 --wrt w --format markdown
+  kuibu check "w*x**2" --at w=3 x=2 --partial "x=2*w*x" --partial "w=x**2"
+  kuibu draw "sigmoid(w*x + b)" --at w=0.5 x=1.5 b=-0.2 -o graph.svg --highlight w
   kuibu grad "sigmoid(w*x + b)" --at w=0.5 x=1.5 b=-0.2
   kuibu grad "sigmoid(w*x + b)" --at w=0.5 x=1.5 b=-0.2 --explain w
   kuibu grad "sigmoid(w*x + b)" --at w=0.5 x=1.5 b=-0.2 \\
@@ -43,15 +46,11 @@ class Command:
     # -- grad and its relatives -----------------------------------------------------------------
 
     def grad(self, args: argparse.Namespace) -> int:
-        formula = read_expression(args.expression)
-        at = read_assignments(args.at or [])
         checks = [self._read_check(c) for c in args.check or []]
-        evaluated = evaluate_at(formula, at)
-        output, leaves = evaluated.output, evaluated.leaves
-        for name in list(args.explain or []) + [name for name, _ in checks]:
-            if name not in leaves:
-                raise InputError(f"{name} is not a variable of {formula.text!r}")
-        output.backward()
+        names = list(args.explain or []) + [name for name, _ in checks]
+        evaluated = self._evaluate(args, names)
+        formula, output, leaves = evaluated.formula, evaluated.output, evaluated.leaves
+        at = {name: leaf.data for name, leaf in leaves.items()}
         gradient = {name: leaf.grad for name, leaf in leaves.items()}
         results = [self._check_one(evaluated, name, text, at) for name, text in checks]
         drawn = self._draw(output, args.draw, highlight=None) if args.draw else None
@@ -138,6 +137,48 @@ class Command:
         except (RenderError, OSError) as e:
             raise InputError(str(e).splitlines()[0] if str(e) else repr(e)) from None
 
+    def explain(self, args: argparse.Namespace) -> int:
+        from autograd import explain
+
+        evaluated = self._evaluate(args, [args.wrt])
+        text = explain(evaluated.output, evaluated.leaves[args.wrt], steps=args.steps)
+        rendered = {"text": text.text, "markdown": text.markdown, "latex": text.latex}
+        if args.json:
+            self.say(json.dumps({"expression": args.expression, "wrt": args.wrt,
+                                 "gradient": evaluated.leaves[args.wrt].grad,
+                                 args.format: rendered[args.format]()}, indent=2))
+        else:
+            self.say(rendered[args.format]())
+        return 0
+
+    def check(self, args: argparse.Namespace) -> int:
+        args.check = args.partial
+        args.explain = []
+        args.draw = None
+        return self.grad(args)
+
+    def draw(self, args: argparse.Namespace) -> int:
+        names = [args.highlight] if args.highlight else []
+        evaluated = self._evaluate(args, names)
+        leaf = evaluated.leaves[args.highlight] if args.highlight else None
+        drawn = self._draw(evaluated.output, args.output, highlight=leaf)
+        if args.json:
+            self.say(json.dumps({"expression": args.expression, "drawing": str(drawn)}))
+        else:
+            self.say(f"The graph of {args.expression} is drawn in {drawn}")
+        return 0
+
+    @staticmethod
+    def _evaluate(args: argparse.Namespace, names: list[str]) -> Any:
+        """Read the expression and the point, build the graph and run backward."""
+        formula = read_expression(args.expression)
+        evaluated = evaluate_at(formula, read_assignments(args.at or []))
+        for name in names:
+            if name not in evaluated.leaves:
+                raise InputError(f"{name} is not a variable of {formula.text!r}")
+        evaluated.output.backward()
+        return evaluated
+
     # -- demo -----------------------------------------------------------------------------------
 
     def demo(self, args: argparse.Namespace) -> int:
@@ -189,6 +230,22 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--at", nargs="+", metavar="NAME=NUMBER", help="the point, e.g. w=0.5")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         return p
+
+    explain = expression_command("explain", "the chain rule for one variable, path by path")
+    explain.add_argument("--wrt", required=True, metavar="NAME", help="the variable")
+    explain.add_argument("--format", choices=["text", "markdown", "latex"], default="text")
+    explain.add_argument("--steps", action="store_true",
+                         help="show every step, not only those between named nodes")
+
+    check = expression_command("check", "compare hand-derived partials with the engine's")
+    check.add_argument("--partial", action="append", required=True, metavar="NAME=FORMULA",
+                       help='your ∂f/∂NAME, e.g. "w=x*sigmoid(w*x+b)*(1-sigmoid(w*x+b))"; '
+                       "repeat it for more; exit 1 when one is wrong")
+
+    draw = expression_command("draw", "render the computation graph")
+    draw.add_argument("-o", "--output", required=True, metavar="PATH",
+                      help="the file to write: .svg, .png, .pdf or .dot")
+    draw.add_argument("--highlight", metavar="NAME", help="mark every path to this variable")
 
     grad = expression_command("grad", "the value and every partial derivative")
     grad.add_argument("--explain", action="append", metavar="NAME",

@@ -215,3 +215,27 @@ def test_demo_without_graphviz_still_runs_and_says_how_to_draw(tmp_path: Path, m
     assert code == 0
     assert "apt install graphviz" in out and "brew install graphviz" in out
     assert (tmp_path / "g.dot").exists()
+
+
+def test_explain_subcommand_in_each_format() -> None:
+    for fmt, marker in (("text", "path 1 of 1"), ("markdown", "| factor |"), ("latex", "\\frac")):
+        code, out, _ = run("explain", "0.5*(1 - tanh(w*x))**2", "--at", "w=0.5", "x=1.5",
+                           "--wrt", "w", "--format", fmt)
+        assert code == 0 and marker in out, fmt
+
+
+def test_check_subcommand_verdicts() -> None:
+    code, out, _ = run("check", "w*x**2", "--at", "w=3", "x=2", "--partial", "x=2*w*x")
+    assert code == 0 and "agrees" in out
+    code, out, _ = run("check", "w*x**2", "--at", "w=3", "x=2", "--partial", "x=2*w*x",
+                       "--partial", "w=x")
+    assert code == 1 and "DISAGREES" in out and "factor 2" in out
+
+
+def test_draw_subcommand_writes_dot_source_and_names_unknown_variables(tmp_path: Path) -> None:
+    code, out, _ = run("draw", "w*x", "--at", "w=1", "x=2", "-o", str(tmp_path / "g.dot"),
+                       "--highlight", "w")
+    assert code == 0 and (tmp_path / "g.dot").read_text().startswith("digraph")
+    code, _, err = run("draw", "w*x", "--at", "w=1", "x=2", "-o", str(tmp_path / "g.dot"),
+                       "--highlight", "z")
+    assert code == 2 and "z is not a variable" in err
