@@ -233,7 +233,7 @@ def test_check_subcommand_verdicts() -> None:
 
 
 def test_draw_subcommand_writes_dot_source_and_names_unknown_variables(tmp_path: Path) -> None:
-    code, out, _ = run("draw", "w*x", "--at", "w=1", "x=2", "-o", str(tmp_path / "g.dot"),
+    code, _, _ = run("draw", "w*x", "--at", "w=1", "x=2", "-o", str(tmp_path / "g.dot"),
                        "--highlight", "w")
     assert code == 0 and (tmp_path / "g.dot").read_text().startswith("digraph")
     code, _, err = run("draw", "w*x", "--at", "w=1", "x=2", "-o", str(tmp_path / "g.dot"),
