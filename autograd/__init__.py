@@ -32,7 +32,7 @@ from autograd.modes import (
     no_grad,
 )
 from autograd.ops import RULES, Rule
-from autograd.value import Value, apply
+from autograd.value import Value, apply, linear
 
 __all__ = [
     "RULES",
@@ -53,6 +53,7 @@ __all__ = [
     "hessian",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "linear",
     "no_grad",
     "numerical_gradient",
     "to_latex",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd.explain import edges, explain, resolve_node
-from autograd.export import Naming
+from autograd.export import Naming, input_names, partial_text
 from autograd.formula import FLOAT_ALGEBRA, FormulaError, evaluate, parse, text_algebra
 from autograd.graph import grad, topological_order
 from autograd.modes import enable_grad, no_grad
@@ -512,21 +512,23 @@ def _diagnose(
             word = f"∂{top}/∂{bottom}"
             text_vars: dict[str, Any] = {"out": texts[id(n)]}
             num_vars: dict[str, Any] = {"out": n.data}
+            names = input_names(n)
+            partial = partial_text(n, i)
             for j, x in enumerate(n.inputs):
-                v = "xy"[j]
+                v = names[j]
                 text_vars[v] = texts[id(x)] if isinstance(x, Value) else algebra["const"](x)
                 num_vars[v] = x.data if isinstance(x, Value) else x
-            formula = evaluate(rule.partial_texts[i], text_vars, algebra)[0]
+            formula = evaluate(partial, text_vars, algebra)[0]
             shown = "" if _is_number(formula) else f" = {formula}"
             if d != 1.0 and fits(engine + through * (1.0 - d)):
                 hints.append(f"equals the chain rule with the factor {word}{shown} = "
                              f"{_fmt(d)} left out")
-            for swap, why in _swaps(rule.arity, rule.partial_texts[i], top, bottom, rule.name):
-                alt_num = float(evaluate(rule.partial_texts[i],
+            for swap, why in _swaps(rule.arity, partial, top, bottom, rule.name):
+                alt_num = float(evaluate(partial,
                                          {k: num_vars[swap.get(k, k)] for k in num_vars},
                                          FLOAT_ALGEBRA))
                 if alt_num != d and fits(engine + through * (alt_num - d)):
-                    alt = evaluate(rule.partial_texts[i],
+                    alt = evaluate(partial,
                                    {k: text_vars[swap.get(k, k)] for k in text_vars}, algebra)[0]
                     hints.append(f"equals the chain rule with {word} computed as {alt} = "
                                  f"{_fmt(alt_num)} instead of {formula} = {_fmt(d)}: {why}")

@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.export import Naming
+from autograd.export import Naming, input_names, partial_text
 from autograd.formula import FLOAT_ALGEBRA, FUNCTIONS, evaluate, name_text, text_algebra
 from autograd.graph import grad, topological_order
 from autograd.value import Value
@@ -182,11 +182,12 @@ class _Writer:
         rule = node.rule
         assert rule is not None
         variables: dict[str, _Mono] = {"out": self.mono.opaque(self.texts[id(node)])}
+        names = input_names(node)
         for j, x in enumerate(node.inputs):
-            variables["xy"[j]] = (
+            variables[names[j]] = (
                 self.mono.opaque(self.texts[id(x)]) if isinstance(x, Value) else _Mono(x)
             )
-        result: _Mono = evaluate(rule.partial_texts[i], variables, self.algebra)
+        result: _Mono = evaluate(partial_text(node, i), variables, self.algebra)
         return result
 
     def sum_of_products(self, subpaths: list[list[Edge]]) -> str:

@@ -45,6 +45,24 @@ INLINE_LIMIT = 40
 Text = tuple[str, int]
 
 
+def input_names(node: Value) -> tuple[str, ...]:
+    """The names the rule's formulas give the node's inputs: x, y (or w0, x0, ..., b)."""
+    assert node.rule is not None
+    return node.rule.formulas(len(node.inputs))[0]
+
+
+def value_text(node: Value) -> str:
+    """The rule's formula for the node's value, over `input_names`."""
+    assert node.rule is not None
+    return node.rule.formulas(len(node.inputs))[1]
+
+
+def partial_text(node: Value, i: int) -> str:
+    """The rule's formula for ∂node/∂input_i, over `input_names` and out."""
+    assert node.rule is not None
+    return node.rule.formulas(len(node.inputs))[2][i]
+
+
 class Naming:
     """How a graph's nodes are written: labels, inline formulas, or ``n<index>`` names.
 
@@ -66,7 +84,7 @@ class Naming:
                 continue
             rule = node.rule
             if rule is not None:
-                t = evaluate(rule.text, self._variables(node, inline, unicode), unicode)
+                t = evaluate(value_text(node), self._variables(node, inline, unicode), unicode)
                 if len(t[0]) <= inline_limit:
                     inline[id(node)] = t
                     continue
@@ -78,8 +96,9 @@ class Naming:
     def _variables(
         node: Value, texts: Mapping[int, Text], algebra: Mapping[str, Callable[..., Any]]
     ) -> dict[str, Text]:
+        names = input_names(node)
         return {
-            "xy"[i]: texts[id(x)] if isinstance(x, Value) else algebra["const"](x)
+            names[i]: texts[id(x)] if isinstance(x, Value) else algebra["const"](x)
             for i, x in enumerate(node.inputs)
         }
 
@@ -104,7 +123,7 @@ class Naming:
                     texts[id(node)] = name_text(f"n{i}", style)
                 else:
                     texts[id(node)] = evaluate(
-                        rule.text, self._variables(node, texts, algebra), algebra
+                        value_text(node), self._variables(node, texts, algebra), algebra
                     )
             self._texts[style] = texts
         return self._texts[style]
@@ -119,7 +138,7 @@ class Naming:
         if rule is None:
             return _number(node.data)
         algebra = text_algebra(style)
-        t = evaluate(rule.text, self._variables(node, self.texts(style), algebra), algebra)
+        t = evaluate(value_text(node), self._variables(node, self.texts(style), algebra), algebra)
         return str(t[0])
 
     def defined(self) -> list[Value]:
@@ -221,6 +240,7 @@ def sympy_algebra(sympy: Any, rational: bool = True) -> dict[str, Callable[..., 
         "softplus": lambda x: sympy.log(1 + sympy.exp(x)),
         "relu": lambda x: sympy.Piecewise((x, x > 0), (0, True)),
         "leaky_relu": lambda x, y: sympy.Piecewise((x, x > 0), (y * x, True)),
+        "linear": lambda *a: sum((a[k] * a[k + 1] for k in range(0, len(a) - 1, 2)), a[-1]),
         # step(0) = 0 and sign(0) = 0, the table's conventions at the kinks.
         "step": lambda x: sympy.Heaviside(x, 0),
         "sign": sympy.sign,
@@ -318,7 +338,7 @@ def to_sympy(output: Value, wrt: Any = None, rational: bool = True) -> SympyForm
             values[sym] = node.data
             exprs[id(node)] = sym
             continue
-        exprs[id(node)] = evaluate(rule.text, _sympy_inputs(node, exprs, algebra), algebra)
+        exprs[id(node)] = evaluate(value_text(node), _sympy_inputs(node, exprs, algebra), algebra)
     wanted = _wanted_leaves(output, naming, wrt)
     # The reverse sweep with symbolic partials: adjoint[input] += adjoint[node] · ∂node/∂input.
     adjoint: dict[int, Any] = {id(output): sympy.Integer(1)}
@@ -331,7 +351,7 @@ def to_sympy(output: Value, wrt: Any = None, rational: bool = True) -> SympyForm
         variables["out"] = exprs[id(node)]
         for i, x in enumerate(node.inputs):
             if isinstance(x, Value):
-                step = g * evaluate(rule.partial_texts[i], variables, algebra)
+                step = g * evaluate(partial_text(node, i), variables, algebra)
                 previous = adjoint.get(id(x))
                 adjoint[id(x)] = step if previous is None else previous + step
     derivatives = {naming.name(n): adjoint.get(id(n), sympy.Integer(0)) for n in wanted}
@@ -341,8 +361,9 @@ def to_sympy(output: Value, wrt: Any = None, rational: bool = True) -> SympyForm
 def _sympy_inputs(
     node: Value, exprs: Mapping[int, Any], algebra: Mapping[str, Callable[..., Any]]
 ) -> dict[str, Any]:
+    names = input_names(node)
     return {
-        "xy"[i]: exprs[id(x)] if isinstance(x, Value) else algebra["const"](x)
+        names[i]: exprs[id(x)] if isinstance(x, Value) else algebra["const"](x)
         for i, x in enumerate(node.inputs)
     }
 

@@ -82,6 +82,16 @@ def _sweep(root: Value, seed: float, accumulate: bool) -> None:
                 push(p)
         if node._db is not None:
             p = node._b
+            if p.__class__ is tuple:  # a node of any number of inputs
+                for q in p:
+                    c = q._n
+                    if c > 0:
+                        q._n = c + 1
+                    elif c == 0:
+                        q._n = 1
+                        q._g = 0.0
+                        push(q)
+                continue
             c = p._n
             if c > 0:
                 p._n = c + 1
@@ -113,6 +123,19 @@ def _sweep(root: Value, seed: float, accumulate: bool) -> None:
         d = node._db
         if d is not None:
             p = node._b
+            if p.__class__ is tuple:  # a node of any number of inputs: one edge each
+                for q, dq in zip(p, d, strict=True):
+                    c = q._n
+                    if c < 0:
+                        if accumulate:
+                            q.grad += g * dq
+                    else:
+                        q._g += g * dq
+                        c -= 1
+                        q._n = c
+                        if not c:
+                            push(q)
+                continue
             c = p._n
             if c < 0:
                 if accumulate:  # (grad() counts the leaves it wants as inner nodes)
@@ -152,11 +175,15 @@ def _checked_sweep(root: Value, seed: Any, accumulate: bool, create_graph: bool)
         if rule is None:
             continue
         inputs = node.inputs
+        names, _, partial_texts = rule.formulas(len(inputs))
         if create_graph:
             partials = [
                 rule.partial(i, VALUE_MATH, *inputs, node) if isinstance(x, Value) else None
                 for i, x in enumerate(inputs)
             ]
+        elif rule.arity == 0:
+            recorded = iter(node.partials)
+            partials = [next(recorded) if isinstance(x, Value) else None for x in inputs]
         else:
             partials = [node._da, node._db][: len(inputs)]
         for i, (x, d) in enumerate(zip(inputs, partials, strict=True)):
@@ -168,9 +195,9 @@ def _checked_sweep(root: Value, seed: Any, accumulate: bool, create_graph: bool)
                 if not math.isfinite(number):
                     raise AnomalyError(
                         f"detect_anomaly: the gradient flowing from {rule.name} ({rule.text}) "
-                        f"into its input {'xy'[i]} = {x!r} is {number} "
-                        f"(gradient at the node {g!r} × local derivative ∂/∂{'xy'[i]} = "
-                        f"{rule.partial_texts[i]} = {d!r}); node: {node!r}"
+                        f"into its input {names[i]} = {x!r} is {number} "
+                        f"(gradient at the node {g!r} × local derivative ∂/∂{names[i]} = "
+                        f"{partial_texts[i]} = {d!r}); node: {node!r}"
                     )
             previous = grads.get(id(x))
             grads[id(x)] = step if previous is None else previous + step

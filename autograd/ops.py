@@ -14,8 +14,9 @@ using the names of this table and ``step(x)`` (1 if x > 0 else 0) and ``sign(x)`
 
 from __future__ import annotations
 
+import functools
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,26 +43,43 @@ POSITIVE: tuple[Interval, ...] = ((0.1, 4.0),)
 AWAY_FROM_ZERO: tuple[Interval, ...] = ((-3.0, -0.1), (0.1, 3.0))
 
 
+#: For a rule with any number of inputs: given n, the inputs' names, the value's formula and each
+#: input's partial as formulas over those names (and out).
+Expansion = tuple[tuple[str, ...], str, tuple[str, ...]]
+
+
 @dataclass(frozen=True, eq=False)
 class Rule:
-    """One primitive operation and everything the engine knows about it."""
+    """One primitive operation and everything the engine knows about it.
+
+    Most rules take one input (x) or two (x, y). A rule with ``arity == 0`` takes any number of
+    inputs: its one `partials` entry is a function (M, inputs, out) -> every input's partial, and
+    `expand` writes its formulas for a given number of inputs.
+    """
 
     name: str  #: the Value method and the function name in formulas
-    arity: int  #: 1 or 2 inputs
+    arity: int  #: 1 or 2 inputs; 0 for any number
     forward: Callable[..., float]  #: the value on floats, IEEE 754 (inf/nan, never an exception)
     partials: tuple[Partial, ...]  #: ∂out/∂input for each input, in input order
     symbol: str  #: shown on the operation's node in a drawing
-    text: str  #: the value as a formula over x, y
+    text: str  #: the value as a formula over x, y (for any number of inputs: a description)
     partial_texts: tuple[str, ...]  #: each partial as a formula over x, y, out
     domain: tuple[tuple[Interval, ...], ...]  #: per input, where tests sample it
     note: str = ""  #: conventions at points where the derivative is not defined
+    expand: Callable[[int], Expansion] | None = None  #: arity 0: the formulas for n inputs
 
     def __post_init__(self) -> None:
-        if not (len(self.partials) == len(self.partial_texts) == len(self.domain) == self.arity):
+        count = self.arity or 1
+        if not (len(self.partials) == len(self.partial_texts) == len(self.domain) == count):
             raise ValueError(f"rule {self.name!r}: partials, texts and domains must match arity")
+        if (self.arity == 0) != (self.expand is not None):
+            raise ValueError(f"rule {self.name!r}: a rule of any arity needs expand, no other")
 
     def partial(self, i: int, M: Any, *inputs_and_out: Any) -> Any:
         """∂out/∂input_i in the namespace M (floats or Values), given the inputs and the output."""
+        if self.arity == 0:
+            every = self.partials[0](M, inputs_and_out[:-1], inputs_and_out[-1])  # type: ignore[operator]
+            return every[i]
         p = self.partials[i]
         if isinstance(p, float):
             return p
@@ -69,12 +87,50 @@ class Rule:
             return inputs_and_out[p.index]
         return p(M, *inputs_and_out)
 
+    def formulas(self, n: int) -> Expansion:
+        """For a node with n inputs: the inputs' names, the value's and each partial's formula."""
+        if self.expand is not None:
+            return self.expand(n)
+        return ("x", "y")[: self.arity], self.text, self.partial_texts
+
     def __repr__(self) -> str:
         return f"Rule({self.name!r}: {self.text})"
 
 
 def _leaky_relu(x: float, slope: float) -> float:
     return x if x > 0.0 else slope * x
+
+
+def _linear(*inputs: float) -> float:
+    # Left to right, exactly as w0*x0 + w1*x1 + ... + b written with + and * adds them.
+    if len(inputs) == 1:
+        return inputs[0]
+    products = map(operator.mul, inputs[0:-1:2], inputs[1:-1:2])
+    total: float = functools.reduce(operator.add, products)
+    return total + inputs[-1]
+
+
+def _linear_partials(M: Any, inputs: Sequence[Any], out: Any) -> list[Any]:
+    # ∂(w·x)/∂w = x and ∂(w·x)/∂x = w for each pair; ∂/∂b = 1.
+    n = len(inputs)
+    partials: list[Any] = [1.0] * n
+    partials[0 : n - 1 : 2] = inputs[1 : n - 1 : 2]
+    partials[1 : n - 1 : 2] = inputs[0 : n - 1 : 2]
+    return partials
+
+
+@functools.lru_cache(maxsize=256)
+def _linear_formulas(n: int) -> Expansion:
+    if n < 1 or n % 2 == 0:
+        raise ValueError(f"linear takes pairs w, x and a bias b: an odd number of inputs, not {n}")
+    pairs = (n - 1) // 2
+    names: list[str] = []
+    partials: list[str] = []
+    for k in range(pairs):
+        names += [f"w{k}", f"x{k}"]
+        partials += [f"x{k}", f"w{k}"]
+    text = " + ".join([*(f"w{k} * x{k}" for k in range(pairs)), "b"])
+    return (*names, "b"), text, (*partials, "1")
 
 
 def _pow_dx(M: Any, x: Any, y: Any, out: Any) -> Any:
@@ -164,6 +220,12 @@ _TABLE = [
         "LeakyReLU", "leaky_relu(x, y)", ("1 if x > 0 else y", "0 if x > 0 else x"),
         (AWAY_FROM_ZERO, ((0.001, 0.5),)),
         note="y is the slope for x <= 0; the derivative at 0 is the slope, as in PyTorch.",
+    ),
+    # A neuron's net input as one node: inputs w0, x0, w1, x1, ..., b.
+    Rule(
+        "linear", 0, _linear, (_linear_partials,), "Σ", "w0·x0 + w1·x1 + … + b",
+        ("x_k for w_k, w_k for x_k, 1 for b",), (WIDE,), expand=_linear_formulas,
+        note="Σ wₖ·xₖ + b as one node, summed left to right; what nn's neurons compute.",
     ),
 ]
 

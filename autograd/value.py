@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd import floats, graph
 from autograd.modes import ANOMALY, MODE, NO_GRAD, AnomalyError
 from autograd.ops import RULES, Arg, Rule
 
-__all__ = ["RULE_METHODS", "VALUE_MATH", "Value", "apply"]
+__all__ = ["RULE_METHODS", "VALUE_MATH", "Value", "apply", "linear"]
 
 _new = object.__new__
 LEAF = graph.LEAF
+_LINEAR = RULES["linear"]
 # Types that can never be operands; anything else unknown gets NotImplemented, so that types
 # which know how to combine with a Value (through their reflected operators) still can.
 _NEVER_NUMBERS = (str, bytes, bytearray, complex, list, tuple, dict, set, frozenset, type(None))
@@ -104,8 +105,7 @@ def _make(rule: Rule, a: Any, b: Any, out: float) -> Value:
     return n
 
 
-def _describe(inputs: tuple[Any, ...]) -> str:
-    names = "xy"
+def _describe(inputs: tuple[Any, ...], names: Sequence[str] = ("x", "y")) -> str:
     return ", ".join(
         f"{names[i]} = {x!r}" if isinstance(x, Value) else f"{names[i]} = {x} (a constant)"
         for i, x in enumerate(inputs)
@@ -247,9 +247,9 @@ class Value:
     grad: float
     _rule: Rule | None
     _a: Any  # first input: a Value, a float constant, or None for a leaf
-    _b: Any  # second input, or None
+    _b: Any  # second input, or None; for a rule of any arity, the tuple of Value inputs
     _da: float | None  # ∂self/∂_a when _a is a Value, else None
-    _db: float | None
+    _db: Any  # ∂self/∂_b (float or None); for a rule of any arity, the tuple of their partials
     _n: int  # LEAF for a leaf; else, during a sweep, uses not yet swept (0 outside a sweep)
     _g: Any  # during a backward sweep: the gradient gathered so far
     _label: str
@@ -291,9 +291,12 @@ class Value:
     @property
     def inputs(self) -> tuple[Value | float, ...]:
         """The operation's inputs in order: Values, and plain numbers kept as constants."""
-        if self._rule is None:
+        rule = self._rule
+        if rule is None:
             return ()
-        return (self._a,) if self._rule.arity == 1 else (self._a, self._b)
+        if rule.arity == 0:
+            return self._a  # type: ignore[no-any-return]
+        return (self._a,) if rule.arity == 1 else (self._a, self._b)
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -308,6 +311,8 @@ class Value:
     @property
     def partials(self) -> tuple[float, ...]:
         """The local derivatives ∂self/∂parent recorded for each parent, in `parents` order."""
+        if self._rule is not None and self._rule.arity == 0:
+            return self._db  # type: ignore[no-any-return]
         return tuple(d for d in (self._da, self._db) if d is not None)
 
     @property
@@ -385,10 +390,71 @@ RULE_METHODS: dict[str, Callable[..., Value]] = {
     "add": Value.__add__, "sub": Value.__sub__, "mul": Value.__mul__,
     "div": Value.__truediv__, "pow": Value.__pow__, "neg": Value.__neg__,
     "abs": Value.__abs__, "leaky_relu": Value.leaky_relu,
+    "linear": lambda *inputs: _variadic(_LINEAR, inputs),
     **{name: getattr(Value, name) for name in (
         "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "relu")},
 }
 assert set(RULE_METHODS) == set(RULES), "every rule needs its Value method"
+
+
+def _variadic(rule: Rule, inputs: Sequence[Any]) -> Value:
+    """A node of a rule that takes any number of inputs (Values or numbers, in order)."""
+    # Comprehensions and slices, not loops: a neuron's node has dozens of inputs.
+    args = list(inputs)
+    numbers_in = [x.data if x.__class__ is Value else x for x in args]
+    constants = [i for i, x in enumerate(args) if x.__class__ is not Value]
+    for i in constants:
+        x = args[i]
+        if x.__class__ is not float:
+            x = args[i] = x if isinstance(x, Value) else _to_float(x, f"{rule.name} input {i}")
+            numbers_in[i] = x.data if isinstance(x, Value) else x
+    out = rule.forward(*numbers_in)
+    mode = MODE.get()
+    if mode & NO_GRAD:
+        return _make(rule, None, None, out)
+    if mode & ANOMALY and not math.isfinite(out):
+        names, text, _ = rule.formulas(len(args))
+        raise AnomalyError(
+            f"detect_anomaly: {rule.name} ({text}) gave {out} from {_describe(tuple(args), names)}"
+        )
+    every = rule.partials[0](floats, numbers_in, out)  # type: ignore[operator]
+    n = _new(Value)
+    n.data = out
+    n.grad = 0.0
+    n._n = 0
+    n._rule = rule
+    n._a = tuple(args)
+    n._da = None
+    # The Value inputs and their partials, in input order: what the sweep walks.
+    if constants:
+        n._b = tuple([x for x in args if x.__class__ is not float])
+        n._db = tuple([d for x, d in zip(args, every) if x.__class__ is not float])  # noqa: B905
+    else:
+        n._b = n._a
+        n._db = tuple(every)
+    return n
+
+
+def linear(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value:
+    """w0·x0 + w1·x1 + … + b as one `linear` node: a neuron's net input in one step.
+
+    Each of the weights, inputs and the bias is a Value or a number (numbers are constants).
+
+    >>> w, b = [Value(0.5, label="w0"), Value(-1.0, label="w1")], Value(0.1, label="b")
+    >>> net = linear(w, [2.0, 3.0], b)
+    >>> net.data, net.op
+    (-1.9, 'linear')
+    >>> net.backward()
+    >>> [x.grad for x in w], b.grad
+    ([2.0, 3.0], 1.0)
+    """
+    k = len(weights)
+    if len(inputs) != k:
+        raise ValueError(f"linear: {k} weights but {len(inputs)} inputs; they pair up")
+    flat: list[Any] = [bias] * (2 * k + 1)
+    flat[0 : 2 * k : 2] = weights
+    flat[1 : 2 * k : 2] = inputs
+    return _variadic(_LINEAR, flat)
 
 
 def apply(rule: Rule | str, *inputs: Any) -> Any:
@@ -400,6 +466,11 @@ def apply(rule: Rule | str, *inputs: Any) -> Any:
         if rule not in RULES:
             raise ValueError(f"unknown operation {rule!r}; the table has {', '.join(RULES)}")
         rule = RULES[rule]
+    if rule.arity == 0:
+        rule.formulas(len(inputs))  # refuses a count the rule does not take, saying why
+        if not any(isinstance(x, Value) for x in inputs):
+            return rule.forward(*[_to_float(x, f"{rule.name} input") for x in inputs])
+        return _variadic(rule, inputs)
     if len(inputs) != rule.arity:
         raise TypeError(f"{rule.name} takes {rule.arity} input(s), got {len(inputs)}")
     if isinstance(inputs[0], Value):

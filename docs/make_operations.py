@@ -26,7 +26,8 @@ gradients, drawings, explanations and exports all read it. This page is written 
 
 In the formulas, x and y are the inputs and out is the result; step(x) is 1 for x > 0 and 0
 otherwise, sign(x) is −1, 0 or 1. Any input may be a plain number instead of a Value: it is kept
-as a constant inside the node.
+as a constant inside the node. `linear` takes any number of inputs, w0, x0, w1, x1, …, b: it is
+a neuron's net input as one node, which is how `nn` builds its neurons.
 
 | operation | how to write it | symbol | value | ∂out/∂x | ∂out/∂y | notes |
 | --- | --- | :---: | --- | --- | --- | --- |
@@ -35,16 +36,21 @@ as a constant inside the node.
 SPELLING = {
     "add": "`x + y`", "sub": "`x - y`", "mul": "`x * y`", "div": "`x / y`", "pow": "`x ** y`",
     "neg": "`-x`", "abs": "`abs(x)`", "leaky_relu": "`x.leaky_relu(slope)`",
+    "linear": "`autograd.linear(ws, xs, b)`",
 }
 
 
 def page() -> str:
     rows = []
     for name, rule in RULES.items():
-        partials = [f"{render(t, 'unicode')}" for t in rule.partial_texts]
-        partials += ["—"] * (2 - len(partials))
         how = SPELLING.get(name, f"`x.{name}()`")
-        cells = [name, how, rule.symbol, render(rule.text, "unicode"), *partials, rule.note]
+        if rule.arity == 0:  # any number of inputs: the table's own description of the pattern
+            value, partials = rule.text, [rule.partial_texts[0], "(the same rule for each)"]
+        else:
+            value = render(rule.text, "unicode")
+            partials = [f"{render(t, 'unicode')}" for t in rule.partial_texts]
+            partials += ["—"] * (2 - len(partials))
+        cells = [name, how, rule.symbol, value, *partials, rule.note]
         rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return HEAD + "\n".join(rows) + "\n"
 

@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import math
 import numbers
-import operator
 import random
 from collections.abc import Callable, Sequence
-from functools import reduce
 from typing import Any, ClassVar
 
-from autograd import Value
+from autograd import Value, linear
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Weights"]
 
@@ -40,8 +38,6 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
 #: Weights as plain numbers: a neuron's row [w0, ..., b], a layer's rows, an MLP's layers.
 Weights = Any
 
-_mul = operator.mul
-_add = operator.add
 
 
 def _short(obj: object) -> str:
@@ -259,9 +255,10 @@ class Neuron(Module):
         return self._forward(_check_inputs(x, len(self.w), repr(self)))
 
     def _forward(self, x: Sequence[Any]) -> Value:
-        # The net input w0·x0 + w1·x1 + ... + b, in the order a textbook writes it; a number in x
-        # becomes a constant of its product node, so an input costs no node of its own.
-        net: Value = reduce(_add, map(_mul, self.w, x)) + self.b
+        # The net input w0·x0 + w1·x1 + ... + b as one `linear` node, as a textbook draws a
+        # neuron (and the same left-to-right sum as writing it out with + and *); a number in x
+        # is a constant of that node, so an input costs no node of its own.
+        net: Value = linear(self.w, x, self.b)
         act = self._act
         if act is None:
             net.label = self._out_label

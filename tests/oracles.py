@@ -11,7 +11,7 @@ def torch_or_skip() -> Any:
     return pytest.importorskip("torch")
 
 
-def torch_apply(op: str, a: Any, b: Any = None) -> Any:
+def torch_apply(op: str, a: Any, b: Any = None, *more: Any) -> Any:
     """One rule of kuibu's table, computed by PyTorch."""
     import torch
     from torch.nn import functional
@@ -23,6 +23,12 @@ def torch_apply(op: str, a: Any, b: Any = None) -> Any:
     }
     if op in unary:
         return unary[op](a)
+    if op == "linear":  # inputs w0, x0, w1, x1, ..., b
+        inputs = [a, b, *more]
+        total = inputs[-1] * 0.0
+        for k in range(0, len(inputs) - 1, 2):
+            total = total + inputs[k] * inputs[k + 1]
+        return total + inputs[-1]
     if op == "leaky_relu":
         return functional.leaky_relu(a, float(b))
     if not isinstance(b, torch.Tensor):

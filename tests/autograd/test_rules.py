@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+import autograd
 from autograd import RULES, Rule, Value, apply, floats, grad
 from autograd.check import numerical_gradient
 from autograd.formula import FLOAT_ALGEBRA, VALUE_ALGEBRA, evaluate, parse, render
@@ -17,13 +18,22 @@ RULE_LIST = list(RULES.values())
 POINTS_PER_RULE = 25
 
 
+#: How many inputs the tests give a rule that takes any number (w0, x0, w1, x1, b for linear).
+VARIADIC_INPUTS = 5
+
+
+def input_count(rule: Rule) -> int:
+    return rule.arity or VARIADIC_INPUTS
+
+
 def sample_points(rule: Rule, seed: int, n: int = POINTS_PER_RULE) -> list[tuple[float, ...]]:
     """n points of the rule's domain, from an explicit generator."""
     rng = random.Random(seed)
+    domains = rule.domain * VARIADIC_INPUTS if rule.arity == 0 else rule.domain
     points = []
     for _ in range(n):
         point = []
-        for intervals in rule.domain:
+        for intervals in domains:
             lo, hi = rng.choice(intervals)
             point.append(rng.uniform(lo, hi))
         points.append(tuple(point))
@@ -42,7 +52,7 @@ def central_difference(f, point: tuple[float, ...], i: int, eps: float = 1e-6) -
 def test_each_partial_matches_central_differences_of_the_forward(rule: Rule) -> None:
     for point in sample_points(rule, seed=1):
         out = rule.forward(*point)
-        for i in range(rule.arity):
+        for i in range(input_count(rule)):
             numeric = central_difference(rule.forward, point, i)
             table = rule.partial(i, floats, *point, out)
             assert table == pytest.approx(numeric, rel=1e-5, abs=1e-6), (rule.name, point, i)
@@ -78,24 +88,26 @@ def test_a_constant_input_in_either_place_gets_no_node_and_the_same_gradient(rul
 
 @pytest.mark.parametrize("rule", RULE_LIST, ids=lambda r: r.name)
 def test_formula_texts_agree_with_the_functions(rule: Rule) -> None:
-    names = "xy"
+    names, text, partial_texts = rule.formulas(input_count(rule))
     for point in sample_points(rule, seed=4, n=10):
-        variables = dict(zip(names, point, strict=False))
+        variables = dict(zip(names, point, strict=True))
         out = rule.forward(*point)
-        assert evaluate(rule.text, variables, FLOAT_ALGEBRA) == pytest.approx(out, rel=1e-12)
-        for i, text in enumerate(rule.partial_texts):
-            from_text = evaluate(text, {**variables, "out": out}, FLOAT_ALGEBRA)
+        assert evaluate(text, variables, FLOAT_ALGEBRA) == pytest.approx(out, rel=1e-12)
+        for i, partial in enumerate(partial_texts):
+            from_text = evaluate(partial, {**variables, "out": out}, FLOAT_ALGEBRA)
             assert from_text == pytest.approx(rule.partial(i, floats, *point, out), rel=1e-12), (
-                rule.name, text
+                rule.name, partial
             )
 
 
 @pytest.mark.parametrize("rule", RULE_LIST, ids=lambda r: r.name)
 def test_formula_texts_use_only_inputs_output_and_known_functions(rule: Rule) -> None:
-    assert parse(rule.text).names <= {"x", "y"}
-    for text in rule.partial_texts:
-        assert parse(text).names <= {"x", "y", "out"}
-        assert render(text, "latex")  # every text can be written for a document
+    names, text, partial_texts = rule.formulas(input_count(rule))
+    assert len(names) == input_count(rule) == len(partial_texts)
+    assert parse(text).names <= set(names)
+    for partial in partial_texts:
+        assert parse(partial).names <= {*names, "out"}
+        assert render(partial, "latex")  # every text can be written for a document
 
 
 @pytest.mark.parametrize("rule", RULE_LIST, ids=lambda r: r.name)
@@ -104,7 +116,7 @@ def test_partials_built_as_values_agree_with_the_float_partials(rule: Rule) -> N
     for point in sample_points(rule, seed=5, n=5):
         inputs = [Value(x) for x in point]
         out = apply(rule, *inputs)
-        for i in range(rule.arity):
+        for i in range(input_count(rule)):
             as_value = rule.partial(i, VALUE_MATH, *inputs, out)
             number = as_value.data if isinstance(as_value, Value) else as_value
             assert number == pytest.approx(rule.partial(i, floats, *point, out.data), rel=1e-12)
@@ -117,7 +129,7 @@ def test_second_derivatives_of_each_rule_match_differences_of_the_first(rule: Ru
         first = grad(apply(rule, *inputs), inputs, create_graph=True)
         for i, g in enumerate(first):
             second = grad(g, inputs, allow_unused=True)
-            for j in range(rule.arity):
+            for j in range(input_count(rule)):
 
                 def partial_i(*p: float, i: int = i) -> float:
                     return float(rule.partial(i, floats, *p, rule.forward(*p)))
@@ -175,3 +187,48 @@ def test_value_algebra_builds_the_same_graph_as_operators() -> None:
     assert [n.op for n in (parsed, parsed.parents[0], parsed.parents[0].parents[0])] == [
         "pow", "sigmoid", "sub"]
     assert math.isclose(grad(parsed, w), grad(direct, w), rel_tol=1e-15)
+
+
+# -- linear: a neuron's net input as one node --------------------------------------------------
+
+
+def test_linear_equals_the_same_sum_written_with_operators() -> None:
+    from autograd import linear
+
+    w = [Value(0.3, label="w0"), Value(-1.2, label="w1"), Value(0.7, label="w2")]
+    x = [Value(1.5, label="x0"), 2.0, Value(-0.5, label="x2")]
+    b = Value(0.25, label="b")
+    fused = linear(w, x, b)
+    by_hand = w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + b
+    assert fused.data == by_hand.data  # the same left-to-right sum, to the last bit
+    assert fused.op == "linear" and all(p.is_leaf for p in fused.parents)
+    assert fused.params == (2.0,)  # the plain input is a constant of the node
+    leaves = [*w, x[0], x[2], b]
+    assert grad(fused, leaves) == grad(by_hand, leaves)
+    for row, expected in zip(autograd.hessian(fused * fused, leaves),
+                             autograd.hessian(by_hand * by_hand, leaves), strict=True):
+        assert row == pytest.approx(expected, rel=1e-12)
+
+
+def test_linear_shares_inputs_and_checks_its_shape() -> None:
+    from autograd import linear
+
+    a = Value(2.0)
+    out = linear([a, a], [a, 3.0], a)  # a·a + a·3 + a: d/da = 2a + 3 + 1
+    out.backward()
+    assert a.grad == 8.0
+    with pytest.raises(ValueError, match="2 weights but 1 inputs"):
+        linear([a, a], [1.0])
+    with pytest.raises(TypeError, match="str"):
+        linear([a], ["x"])
+    assert linear([], [], a).data == 2.0
+
+
+def test_linear_under_no_grad_and_anomaly_modes() -> None:
+    from autograd import detect_anomaly, linear, no_grad
+
+    w = Value(1e308)
+    with no_grad():
+        assert linear([w], [1.0], 0.0).is_leaf
+    with detect_anomaly(), pytest.raises(autograd.AnomalyError, match="linear"):
+        linear([w], [10.0], 0.0)
