@@ -1,6 +1,35 @@
-"""Drawings of kuibu's computation graphs (work in progress: see the viz issue).
+"""Drawings of kuibu's computation graphs, and plots of training.
 
-Nothing is exported yet.
+`draw_dot` turns the graph behind a Value into a `graphviz.Digraph` (Jupyter shows it inline):
+one box per Value with its label, data and grad, one oval per operation with its symbol from the
+rule table. `render` saves it as SVG, PNG or PDF (or DOT source). `plot_loss` and
+`plot_decision_boundary` need matplotlib (``pip install 'kuibu[plot]'``).
+
+>>> from autograd import Value
+>>> from viz import draw_dot
+>>> w, x = Value(0.5, label="w"), Value(1.5, label="x")
+>>> y = (w * x).tanh()
+>>> y.backward()
+>>> dot = draw_dot(y, highlight=w)
+>>> print(dot.source.count("class=\\"op"), "operations;", dot.source.count("->"), "edges")
+2 operations; 5 edges
+>>> "∂/∂x = y = 1.5" in dot.source  # the factor of ∂y/∂w on the edge from w
+True
 """
 
-__all__: list[str] = []
+from viz.dot import MAX_NODES, GraphTooLargeError, draw_dot, format_number
+from viz.plot import plot_decision_boundary, plot_loss
+from viz.render import FORMATS, DotNotFoundError, RenderError, render
+
+__all__ = [
+    "FORMATS",
+    "MAX_NODES",
+    "DotNotFoundError",
+    "GraphTooLargeError",
+    "RenderError",
+    "draw_dot",
+    "format_number",
+    "plot_decision_boundary",
+    "plot_loss",
+    "render",
+]

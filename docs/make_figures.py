@@ -1,0 +1,94 @@
+"""Draw the figures of docs/viz.md into docs/images/ from code: ``python docs/make_figures.py``.
+
+Every image on the page comes from here, so a change to the drawing shows up in the docs by
+running this again. The graphs need Graphviz's `dot`; the plots need matplotlib (the `plot`
+extra). Randomness comes from seeded generators, so the same code gives the same pictures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from autograd import Value
+
+IMAGES = Path(__file__).resolve().parent / "images"
+
+
+def neuron() -> tuple[Value, dict[str, Value]]:
+    """micrograd's neuron: o = tanh(x1·w1 + x2·w2 + b), after backward."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o, {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b, "n": n}
+
+
+def graphs(out: Path) -> list[Path]:
+    """The computation-graph figures (SVG)."""
+    from nn import MLP, hinge
+    from viz import draw_dot, render
+
+    o, leaves = neuron()
+    written = [
+        render(draw_dot(o), out / "viz-neuron.svg"),
+        render(draw_dot(o, highlight=leaves["w1"]), out / "viz-highlight.svg"),
+    ]
+    model = MLP(2, [3, 1], activation=["tanh", "linear"], rng=0)
+    loss = hinge([model([1.0, -0.5])], [1.0])
+    loss.backward()
+    written.append(render(draw_dot(loss, rankdir="LR"), out / "viz-mlp.svg"))
+    rng = random.Random(0)
+    big = MLP(2, [16, 16, 1], rng=0)
+    points = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(100)]
+    labels = [1.0 if x * y > 0 else -1.0 for x, y in points]
+    batch = hinge([big(p) for p in points], labels)
+    batch.backward()
+    written.append(render(draw_dot(batch), out / "viz-collapsed.svg"))
+    return written
+
+
+def plots(out: Path) -> list[Path]:
+    """The training figures (PNG): a small network learning the two moons."""
+    from nn import MLP, SGD, datasets, hinge
+    from viz import plot_decision_boundary, plot_loss
+
+    points, labels = datasets.moons(100, noise=0.1, seed=0, labels=(-1, 1))
+    model = MLP(2, [16, 16, 1], rng=0)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    history = []
+    for _ in range(60):
+        loss = hinge([model(p) for p in points], labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.data)
+    return [
+        plot_loss(history, out / "viz-loss.png", title="Hinge loss on the two moons"),
+        plot_decision_boundary(model, points, labels, out / "viz-boundary.png",
+                               title="After 60 steps of SGD"),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=IMAGES, help="where to write the images")
+    parser.add_argument("--no-plots", action="store_true", help="only the graphs")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    written = graphs(args.out) + ([] if args.no_plots else plots(args.out))
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

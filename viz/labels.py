@@ -1,0 +1,121 @@
+"""Reading nn's labels: which nodes are parameters, inputs or the loss, and which neuron owns each.
+
+nn names its Values by 0-based index paths: ``layer1.neuron2.w0`` and ``layer1.neuron2.b`` for
+parameters, ``layer1.neuron2.net`` for a neuron's pre-activation and ``layer1.neuron2.out`` for
+its output, ``loss`` for a loss (a lone neuron drops the prefix: ``w0``, ``b``, ``net``). Nothing
+here imports nn: the labels are all a drawing needs.
+
+>>> from autograd import Value, topological_order
+>>> w, x = Value(0.5, label="neuron0.w0"), Value(2.0, label="x0")
+>>> net = w * x + Value(0.1, label="neuron0.b")
+>>> net.label = "neuron0.net"
+>>> layout = nn_layout(topological_order(net))
+>>> [(n.label or "(unlabelled)", role, group) for n, role, group in
+...  zip(topological_order(net), layout.roles, layout.groups)]  # doctest: +NORMALIZE_WHITESPACE
+[('neuron0.w0', 'parameter', ('neuron0',)), ('x0', 'input', ()),
+ ('(unlabelled)', 'value', ('neuron0',)), ('neuron0.b', 'parameter', ('neuron0',)),
+ ('neuron0.net', 'value', ('neuron0',))]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from autograd import Value
+
+__all__ = ["GROUP_PART", "NNLayout", "Role", "group_of", "looks_like_nn", "nn_layout", "role_of"]
+
+#: A node's kind in an nn drawing.
+Role = Literal["parameter", "input", "loss", "value"]
+
+#: One level of nn's label paths: ``layer1``, ``neuron2``.
+GROUP_PART = re.compile(r"(?:layer|neuron)\d+\Z")
+_PARAMETER = re.compile(r"(?:w\d+|b\d*)\Z")
+
+
+def group_of(label: str) -> tuple[str, ...]:
+    """The leading ``layer<i>`` / ``neuron<j>`` parts of a label: ``('layer1', 'neuron2')``.
+
+    >>> group_of("layer1.neuron2.w0"), group_of("neuron3.b"), group_of("w0"), group_of("loss")
+    (('layer1', 'neuron2'), ('neuron3',), (), ())
+    """
+    parts = label.split(".")[:-1]
+    group: list[str] = []
+    for part in parts:
+        if not GROUP_PART.match(part):
+            break
+        group.append(part)
+    return tuple(group)
+
+
+def role_of(node: Value) -> Role:
+    """What an nn label says a node is: a parameter (a leaf ``w<i>`` or ``b``), an input (any
+    other leaf), the loss (``loss``), or an ordinary value."""
+    label = node.label
+    last = label.rsplit(".", 1)[-1]
+    if last == "loss":
+        return "loss"
+    if node.is_leaf:
+        return "parameter" if _PARAMETER.match(last) else "input"
+    return "value"
+
+
+def looks_like_nn(nodes: Sequence[Value]) -> bool:
+    """True when some label is one nn gives: a ``layer<i>.`` or ``neuron<j>.`` path, ``net``
+    or ``loss``. A hand-made graph labelled ``a``, ``b``, ``L`` is not read as a network."""
+    for node in nodes:
+        label = node.label
+        if not label:
+            continue
+        if label in ("net", "loss") or group_of(label):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class NNLayout:
+    """Per node (in the order given): its role and the group (neuron) it is drawn in."""
+
+    roles: list[Role]
+    groups: list[tuple[str, ...]]
+
+
+def nn_layout(order: Sequence[Value]) -> NNLayout:
+    """Roles and groups for nodes in topological order (inputs first).
+
+    A labelled node's group comes from its label. An unlabelled operation (the products and sums
+    inside a neuron's ``net``) joins the group of the nodes that use it when they all share one;
+    otherwise, like unlabelled leaves, it stays outside every group. One pass from the root
+    back, so every user of a node is settled before the node itself.
+    """
+    index = {id(node): i for i, node in enumerate(order)}
+    n = len(order)
+    groups: list[tuple[str, ...]] = [()] * n
+    # The group shared by all users of a node so far: None before the first user, _MIXED after
+    # two users disagree.
+    users_group: list[tuple[str, ...] | None] = [None] * n
+    for i in range(n - 1, -1, -1):
+        node = order[i]
+        if node.label:
+            group = group_of(node.label)
+        elif node.is_leaf:
+            group = ()
+        else:
+            shared = users_group[i]
+            group = () if shared is None or shared == _MIXED else shared
+        groups[i] = group
+        for parent in node.parents:
+            j = index[id(parent)]
+            seen = users_group[j]
+            if seen is None:
+                users_group[j] = group
+            elif seen != group:
+                users_group[j] = _MIXED
+    return NNLayout([role_of(node) for node in order], groups)
+
+
+# A marker no label can produce (label parts never contain a dot).
+_MIXED: tuple[str, ...] = ("<mixed.users>",)
