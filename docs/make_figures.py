@@ -53,6 +53,15 @@ def graphs(out: Path) -> list[Path]:
     batch = hinge([big(p) for p in points], labels)
     batch.backward()
     written.append(render(draw_dot(batch), out / "viz-collapsed.svg"))
+    # The seed's worked network (docs/worked-example.md), one drawing per weight it explains.
+    from nn.examples import build, forward
+
+    params = build()
+    nodes = forward(params)
+    nodes["E"].backward()
+    for name in ("w5", "w1"):
+        dot = draw_dot(nodes["E"], highlight=params[name])
+        written.append(render(dot, out / f"seed-{name}.svg"))
     return written
 
 
