@@ -131,12 +131,14 @@ def _kinds(rule: Rule) -> list[tuple[int, Any]]:
 
 def _unary(rule: Rule) -> Callable[[Value], Value]:
     forward = rule.forward
+    mode = MODE.get  # bound once: one call per operation
     ((k, d),) = _kinds(rule)
+    c, fn, fl = k == _CONST, k == _FN, floats  # decided once, read per operation
 
     def method(self: Value) -> Value:
         x = self.data
         out = forward(x)
-        if MODE.get():
+        if mode():
             return _make(rule, self, None, out)
         n = _new(Value)
         n.data = out
@@ -145,7 +147,7 @@ def _unary(rule: Rule) -> Callable[[Value], Value]:
         n._rule = rule
         n._a = self
         n._b = None
-        n._da = d if k == _CONST else (d(floats, x, out) if k == _FN else x)
+        n._da = d if c else (d(fl, x, out) if fn else x)
         n._db = None
         return n
 
@@ -156,14 +158,18 @@ def _unary(rule: Rule) -> Callable[[Value], Value]:
 
 def _binary(rule: Rule) -> Callable[[Value, Any], Value]:
     forward = rule.forward
+    mode = MODE.get  # bound once: one call per operation
     (k0, d0), (k1, d1) = _kinds(rule)
+    c0, x0, y0 = k0 == _CONST, k0 == _X, k0 == _Y  # decided once, read per operation
+    c1, x1, y1 = k1 == _CONST, k1 == _X, k1 == _Y
+    fl = floats
 
     def method(self: Value, other: Any) -> Value:
         x = self.data
         if other.__class__ is Value:
             y = other.data
             out = forward(x, y)
-            if MODE.get():
+            if mode():
                 return _make(rule, self, other, out)
             n = _new(Value)
             n.data = out
@@ -172,16 +178,16 @@ def _binary(rule: Rule) -> Callable[[Value, Any], Value]:
             n._rule = rule
             n._a = self
             n._b = other
-            n._da = d0 if k0 == _CONST else (
-                y if k0 == _Y else x if k0 == _X else d0(floats, x, y, out))
-            n._db = d1 if k1 == _CONST else (
-                x if k1 == _X else y if k1 == _Y else d1(floats, x, y, out))
+            n._da = d0 if c0 else (
+                y if y0 else x if x0 else d0(fl, x, y, out))
+            n._db = d1 if c1 else (
+                x if x1 else y if y1 else d1(fl, x, y, out))
             return n
         y = _constant(other, rule, self, reflected=False)
         if y.__class__ is not float:  # NotImplemented, or a Value of a subclass
             return y if y is NotImplemented else RULE_METHODS[rule.name](self, y)
         out = forward(x, y)
-        if MODE.get():
+        if mode():
             return _make(rule, self, y, out)
         n = _new(Value)
         n.data = out
@@ -190,8 +196,8 @@ def _binary(rule: Rule) -> Callable[[Value, Any], Value]:
         n._rule = rule
         n._a = self
         n._b = y  # a constant: only self gets a partial
-        n._da = d0 if k0 == _CONST else (
-            y if k0 == _Y else x if k0 == _X else d0(floats, x, y, out))
+        n._da = d0 if c0 else (
+            y if y0 else x if x0 else d0(fl, x, y, out))
         n._db = None
         return n
 
@@ -203,7 +209,9 @@ def _binary(rule: Rule) -> Callable[[Value, Any], Value]:
 def _reflected(rule: Rule) -> Callable[[Value, Any], Value]:
     """The operator with the Value on the right and a number on the left: ``2 - v``, ``2 ** v``."""
     forward = rule.forward
+    mode = MODE.get  # bound once: one call per operation
     _, (k1, d1) = _kinds(rule)
+    c1, x1, y1, fl = k1 == _CONST, k1 == _X, k1 == _Y, floats
 
     def method(self: Value, other: Any) -> Value:
         x = _constant(other, rule, self, reflected=True)
@@ -211,7 +219,7 @@ def _reflected(rule: Rule) -> Callable[[Value, Any], Value]:
             return x if x is NotImplemented else RULE_METHODS[rule.name](x, self)
         y = self.data
         out = forward(x, y)
-        if MODE.get():
+        if mode():
             return _make(rule, x, self, out)
         n = _new(Value)
         n.data = out
@@ -221,8 +229,8 @@ def _reflected(rule: Rule) -> Callable[[Value, Any], Value]:
         n._a = x  # a constant
         n._b = self
         n._da = None
-        n._db = d1 if k1 == _CONST else (
-            x if k1 == _X else y if k1 == _Y else d1(floats, x, y, out))
+        n._db = d1 if c1 else (
+            x if x1 else y if y1 else d1(fl, x, y, out))
         return n
 
     method.__name__ = method.__qualname__ = "r" + rule.name
