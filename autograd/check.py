@@ -14,9 +14,9 @@ import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
-from autograd.explain import edges, explain, resolve_node
+from autograd.explain import _is_number, edges, explain, resolve_node
 from autograd.export import Naming, input_names, partial_text
 from autograd.formula import FLOAT_ALGEBRA, FormulaError, evaluate, parse, text_algebra
 from autograd.graph import grad, topological_order
@@ -101,6 +101,31 @@ def _relative(abs_error: float, reference: float) -> float:
     return 0.0 if abs_error == 0.0 else math.inf
 
 
+class _Row(Protocol):
+    @property
+    def ok(self) -> bool: ...
+
+
+R = TypeVar("R", bound=_Row)
+
+
+class _Verdicts(Generic[R]):
+    """What the reports share: rows with a verdict each; a report is truthy when all are ok."""
+
+    rows: list[R]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.rows)
+
+    @property
+    def failed(self) -> list[R]:
+        return [r for r in self.rows if not r.ok]
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
 @dataclass(frozen=True)
 class GradcheckRow:
     """One derivative: the engine's value against central differences."""
@@ -118,7 +143,7 @@ class GradcheckError(AssertionError):
 
 
 @dataclass(frozen=True)
-class GradcheckReport:
+class GradcheckReport(_Verdicts[GradcheckRow]):
     """The result of `gradcheck` or `gradgradcheck`: truthy when every row is ok."""
 
     title: str
@@ -126,17 +151,6 @@ class GradcheckReport:
     eps: float
     atol: float
     rtol: float
-
-    @property
-    def ok(self) -> bool:
-        return all(r.ok for r in self.rows)
-
-    @property
-    def failed(self) -> list[GradcheckRow]:
-        return [r for r in self.rows if not r.ok]
-
-    def __bool__(self) -> bool:
-        return self.ok
 
     def __str__(self) -> str:
         n_bad = len(self.failed)
@@ -269,7 +283,7 @@ class PartialRow:
 
 
 @dataclass(frozen=True)
-class PartialsReport:
+class PartialsReport(_Verdicts[PartialRow]):
     """The result of `check_partials`: truthy when every hand-derived value agrees."""
 
     output: str
@@ -277,17 +291,6 @@ class PartialsReport:
     atol: float
     rtol: float
     notes: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return all(r.ok for r in self.rows)
-
-    @property
-    def failed(self) -> list[PartialRow]:
-        return [r for r in self.rows if not r.ok]
-
-    def __bool__(self) -> bool:
-        return self.ok
 
     def row(self, name: str) -> PartialRow:
         """The row of the node named `name`."""
@@ -544,14 +547,6 @@ def _diagnose(
         hints.append(f"no single wrong factor or dropped path explains it; compare your factors "
                      f"with explain({naming.name(output)}, {naming.name(node)})")
     return hints
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text.replace("−", "-"))
-    except ValueError:
-        return False
-    return True
 
 
 def _swaps(
