@@ -13,6 +13,7 @@ rule through the recorded graph in reverse topological order.
 True
 """
 
+from autograd import formula
 from autograd.check import (
     GradcheckError,
     check_partials,
@@ -47,6 +48,7 @@ __all__ = [
     "detect_anomaly",
     "enable_grad",
     "explain",
+    "formula",
     "grad",
     "gradcheck",
     "gradgradcheck",

@@ -13,7 +13,7 @@ rule table. `render` saves it as SVG, PNG or PDF (or DOT source). `plot_loss` an
 >>> dot = draw_dot(y, highlight=w)
 >>> print(dot.source.count("class=\\"op"), "operations;", dot.source.count("->"), "edges")
 2 operations; 5 edges
->>> "∂/∂x = y = 1.5" in dot.source  # the factor of ∂y/∂w on the edge from w
+>>> "∂/∂w = x = 1.5" in dot.source  # the factor ∂(w·x)/∂w on the edge from w
 True
 """
 

@@ -17,7 +17,7 @@ from typing import Literal
 
 import graphviz  # type: ignore[import-untyped]
 
-from autograd import Rule, Value, grad, topological_order
+from autograd import Rule, Value, formula, grad, topological_order
 from viz.labels import NNLayout, Role, looks_like_nn, nn_layout
 
 __all__ = ["MAX_NODES", "GraphTooLargeError", "draw_dot", "format_number"]
@@ -252,14 +252,43 @@ def _formulas(rule: Rule, n: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(names), tuple(partial_texts)
 
 
-def _partial_text(name: str, formula: str, value: float, digits: int) -> str:
-    """An edge's local derivative: ``∂/∂x = 1 - out ** 2 = 0.42`` (x, y name the operands)."""
+def _short_name(node: Value, digits: int, limit: int = 24) -> str:
+    """How an edge label names a node: its label; else its formula one step deep, in
+    parentheses (``(w·x)``), its inputs by label or number; else ``…``."""
+    if node.label:
+        return node.label
+    rule = node.rule
+    if rule is None:
+        return format_number(node.data, digits)
+    names, text, _ = rule.formulas(len(node.inputs))
+    inner = {
+        name: (x.label or "…") if isinstance(x, Value) else format_number(x, digits)
+        for name, x in zip(names, node.inputs, strict=True)
+    }
+    written = formula.render(text, "unicode", inner)
+    return f"({written})" if len(written) <= limit else "…"
+
+
+def _partial_text(
+    node: Value, position: int, names: Sequence[str], formula_text: str, value: float,
+    digits: int,
+) -> str:
+    """An edge's local derivative in the graph's own names, as a derivation writes it:
+    ``∂out_o1/∂net_o1 = out_o1·(1 − out_o1) = 0.1868``; the rule's x, y (and out) stand where
+    a node has no label."""
+    inputs = node.inputs
+    rename = {"out": _short_name(node, digits)}
+    for name, x in zip(names, inputs, strict=True):
+        rename[name] = _short_name(x, digits) if isinstance(x, Value) else format_number(x, digits)
+    top = node.label
+    bottom = rename[names[position]]
     shown = format_number(value, digits)
+    written = formula.render(formula_text, "unicode", rename)
     try:
-        float(formula)
+        float(written.replace("−", "-"))
     except ValueError:
-        return f"∂/∂{name} = {formula} = {shown}"
-    return f"∂/∂{name} = {shown}"
+        return f"∂{top}/∂{bottom} = {written} = {shown}"
+    return f"∂{top}/∂{bottom} = {shown}"
 
 
 def _value_line(
@@ -339,7 +368,7 @@ def _full_body(
                     attrs = []
                     if on_edge or show_partials:
                         text = _partial_text(
-                            names[position], partial_texts[position], partial, digits
+                            node, position, names, partial_texts[position], partial, digits
                         )
                         attrs.append(f"label=<{escape(text)}>")
                     elif named:

@@ -240,5 +240,16 @@ def test_an_operation_of_any_number_of_inputs_names_each_edge() -> None:
     into = [(t, a) for t, h, a in dot.edges if h.endswith("_op")]
     assert [t for t, _ in into] == ["v0", "v4_c1", "v1", "v2", "v3"]  # w0, 2.0, w1, h, b
     assert into[0][1] == "label=<w0>" and into[1][1] == "label=<x0>"
-    assert into[2][1].startswith("label=<∂/∂w1 = x1 = 3>")  # the highlighted factor
+    assert into[2][1].startswith("label=<∂/∂w1 = h = 3>")  # the factor, in the graph's names
     assert into[3][1] == "label=<x1>" and into[4][1] == "label=<b>"
+
+
+def test_edge_factors_speak_the_graphs_names() -> None:
+    w, x = Value(0.5, label="w"), Value(1.5, label="x")
+    y = (w * x).tanh()
+    y.label = "y"
+    y.backward()
+    source = draw_dot(y, highlight=w).source
+    assert "∂/∂w = x = 1.5" in source  # the unlabelled product: its input by label
+    assert "∂y/∂(w·x) = 1 − y² = 0.5966" in source  # an unlabelled input: its formula
+    assert "∂/∂x = y" not in source  # never the rule's own x, y where the graph has names
