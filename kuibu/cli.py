@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,22 @@ EPILOG = """examples:
 
 def _number(x: float) -> str:
     return f"{x:.12g}"
+
+
+def _json(document: Any) -> str:
+    """Strict JSON (which has no inf or nan): a non-finite number is written "inf", "-inf" or
+    "nan", so every JSON reader can take the output."""
+
+    def strict(x: Any) -> Any:
+        if isinstance(x, float) and not math.isfinite(x):
+            return str(x)
+        if isinstance(x, dict):
+            return {k: strict(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [strict(v) for v in x]
+        return x
+
+    return json.dumps(strict(document), indent=2, allow_nan=False, ensure_ascii=False)
 
 
 class Command:
@@ -71,7 +88,7 @@ class Command:
                 }
             if drawn:
                 document["drawing"] = str(drawn)
-            self.say(json.dumps(document, indent=2, allow_nan=True))
+            self.say(_json(document))
         else:
             point = ", ".join(f"{n} = {_number(v)}" for n, v in at.items())
             self.say(f"f = {formula.text}" + (f"   at {point}" if point else ""))
@@ -144,9 +161,9 @@ class Command:
         text = explain(evaluated.output, evaluated.leaves[args.wrt], steps=args.steps)
         rendered = {"text": text.text, "markdown": text.markdown, "latex": text.latex}
         if args.json:
-            self.say(json.dumps({"expression": args.expression, "wrt": args.wrt,
-                                 "gradient": evaluated.leaves[args.wrt].grad,
-                                 args.format: rendered[args.format]()}, indent=2))
+            self.say(_json({"expression": args.expression, "wrt": args.wrt,
+                            "gradient": evaluated.leaves[args.wrt].grad,
+                            args.format: rendered[args.format]()}))
         else:
             self.say(rendered[args.format]())
         return 0
@@ -163,7 +180,7 @@ class Command:
         leaf = evaluated.leaves[args.highlight] if args.highlight else None
         drawn = self._draw(evaluated.output, args.output, highlight=leaf)
         if args.json:
-            self.say(json.dumps({"expression": args.expression, "drawing": str(drawn)}))
+            self.say(_json({"expression": args.expression, "drawing": str(drawn)}))
         else:
             self.say(f"The graph of {args.expression} is drawn in {drawn}")
         return 0

@@ -241,7 +241,7 @@ def run_worked_example(
         say(f"  {name:3}  {weights[name]:.2f} → {updated[name]:.9f}{note}")
     say(f"  E = {e_after_step:.9f} (was {values['E']:.9f})")
 
-    bar = progress_bar(train_steps - 1, progress, None) if train_steps > 1 else None
+    bar = progress_bar(train_steps - 1, progress, None, unit="step") if train_steps > 1 else None
     try:
         for _ in range(train_steps - 1):
             optimizer.zero_grad()

@@ -37,7 +37,9 @@ LOSSES: dict[str, LossFunction] = {
 INSTALL_HINT = "pip install 'kuibu[progress]'"
 
 
-def progress_bar(total: int, progress: bool | None, file: IO[str] | None) -> Any:
+def progress_bar(
+    total: int, progress: bool | None, file: IO[str] | None, unit: str = "epoch"
+) -> Any:
     """A tqdm bar over `total` steps, or None when there should be none.
 
     progress=None shows a bar only on a terminal and only if tqdm is installed; True asks for one
@@ -60,7 +62,7 @@ def progress_bar(total: int, progress: bool | None, file: IO[str] | None) -> Any
             f"fit(progress=True) needs tqdm for its progress bar: {INSTALL_HINT} "
             "(or pass progress=False)"
         ) from None
-    return tqdm(total=total, file=stream, unit="epoch", leave=True)
+    return tqdm(total=total, file=stream, unit=unit, leave=True)
 
 
 def fit(
