@@ -6,9 +6,13 @@ as constants inside the node rather than as nodes of their own, as PyTorch does 
 node, no gradient nobody asked for. The local partials for the Value inputs are computed once, when
 the node is made, so a backward step is one multiply-add per edge.
 
-Layout: no closures and no per-node tuples, only slots holding floats and references to the
-inputs, so a node is a single object for the garbage collector and a graph is freed by reference
-counting as soon as its root is dropped.
+Layout: no closures, only slots holding floats and references to the inputs (one or two of
+them; a `linear` node, which has any number, keeps them and their partials in two tuples), so a
+node is a single object for the garbage collector and a graph is freed by reference counting as
+soon as its root is dropped.
+
+The fast paths below build nodes inline, once per operator, rather than through one helper: a
+call per operation costs about a quarter of the time it takes to build a node (measured).
 """
 
 from __future__ import annotations
