@@ -30,5 +30,8 @@ class FenceDoctests(Extension):
     """Apply `fence_doctests` to every docstring griffe loads."""
 
     def on_object(self, *, obj: Any, **kwargs: Any) -> None:
-        if obj.docstring is not None:
+        if obj.docstring is not None and "```pycon" not in obj.docstring.value:
             obj.docstring.value = fence_doctests(obj.docstring.value)
+
+    def on_package(self, *, pkg: Any, **kwargs: Any) -> None:
+        self.on_object(obj=pkg)  # a package's own docstring is not among its objects
