@@ -19,14 +19,14 @@ from kuibu.expressions import InputError, evaluate_at, read_assignments, read_ex
 
 EPILOG = """examples:
   kuibu demo
-  kuibu explain "tanh(w*x + b)" --at w=0.5 x=1.5 b=-0.2 --wrt w --format markdown
-  kuibu check "w*x**2" --at w=3 x=2 --partial "x=2*w*x" --partial "w=x**2"
-  kuibu draw "sigmoid(w*x + b)" --at w=0.5 x=1.5 b=-0.2 -o graph.svg --highlight w
   kuibu grad "sigmoid(w*x + b)" --at w=0.5 x=1.5 b=-0.2
   kuibu grad "sigmoid(w*x + b)" --at w=0.5 x=1.5 b=-0.2 --explain w
   kuibu grad "sigmoid(w*x + b)" --at w=0.5 x=1.5 b=-0.2 \\
       --check "w=x*sigmoid(w*x+b)*(1-sigmoid(w*x+b))"
   kuibu grad "tanh(w*x)" --at w=0.5 x=2 --draw graph.svg
+  kuibu explain "tanh(w*x + b)" --at w=0.5 x=1.5 b=-0.2 --wrt w --format markdown
+  kuibu check "w*x**2" --at w=3 x=2 --partial "x=2*w*x" --partial "w=x**2"
+  kuibu draw "sigmoid(w*x + b)" --at w=0.5 x=1.5 b=-0.2 -o graph.svg --highlight w
 """
 
 
@@ -248,6 +248,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="machine-readable output")
         return p
 
+    grad = expression_command("grad", "the value and every partial derivative")
+    grad.add_argument("--explain", action="append", metavar="NAME",
+                      help="also write out the chain rule for NAME")
+    grad.add_argument("--check", action="append", metavar="NAME=FORMULA",
+                      help="compare your formula for ∂f/∂NAME (exit 1 when it is wrong)")
+    grad.add_argument("--draw", metavar="PATH", help="render the graph (.svg, .png, .pdf, .dot)")
+
     explain = expression_command("explain", "the chain rule for one variable, path by path")
     explain.add_argument("--wrt", required=True, metavar="NAME", help="the variable")
     explain.add_argument("--format", choices=["text", "markdown", "latex"], default="text")
@@ -264,12 +271,6 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the file to write: .svg, .png, .pdf or .dot")
     draw.add_argument("--highlight", metavar="NAME", help="mark every path to this variable")
 
-    grad = expression_command("grad", "the value and every partial derivative")
-    grad.add_argument("--explain", action="append", metavar="NAME",
-                      help="also write out the chain rule for NAME")
-    grad.add_argument("--check", action="append", metavar="NAME=FORMULA",
-                      help="compare your formula for ∂f/∂NAME (exit 1 when it is wrong)")
-    grad.add_argument("--draw", metavar="PATH", help="render the graph (.svg, .png, .pdf, .dot)")
     return parser
 
 
