@@ -137,9 +137,11 @@ class Command:
 
     @staticmethod
     def _explanation(output: Any, leaf: Any) -> Any:
+        """The chain rule step by step: a typed expression names no inner node, so grouping
+        factors between named nodes would fold everything into one."""
         from autograd import explain
 
-        return explain(output, leaf)
+        return explain(output, leaf, steps=True)
 
     @staticmethod
     def _draw(output: Any, path: str, highlight: Any) -> Path:
@@ -155,10 +157,8 @@ class Command:
             raise InputError(str(e).splitlines()[0] if str(e) else repr(e)) from None
 
     def explain(self, args: argparse.Namespace) -> int:
-        from autograd import explain
-
         evaluated = self._evaluate(args, [args.wrt])
-        text = explain(evaluated.output, evaluated.leaves[args.wrt], steps=args.steps)
+        text = self._explanation(evaluated.output, evaluated.leaves[args.wrt])
         rendered = {"text": text.text, "markdown": text.markdown, "latex": text.latex}
         if args.json:
             self.say(_json({"expression": args.expression, "wrt": args.wrt,
@@ -258,8 +258,6 @@ def build_parser() -> argparse.ArgumentParser:
     explain = expression_command("explain", "the chain rule for one variable, path by path")
     explain.add_argument("--wrt", required=True, metavar="NAME", help="the variable")
     explain.add_argument("--format", choices=["text", "markdown", "latex"], default="text")
-    explain.add_argument("--steps", action="store_true",
-                         help="show every step, not only those between named nodes")
 
     check = expression_command("check", "compare hand-derived partials with the engine's")
     check.add_argument("--partial", action="append", required=True, metavar="NAME=FORMULA",

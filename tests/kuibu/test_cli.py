@@ -242,3 +242,11 @@ def test_draw_subcommand_writes_dot_source_and_names_unknown_variables(tmp_path:
     code, _, err = run("draw", "w*x", "--at", "w=1", "x=2", "-o", str(tmp_path / "g.dot"),
                        "--highlight", "z")
     assert code == 2 and "z is not a variable" in err
+
+
+def test_explain_shows_every_step_of_a_typed_expression() -> None:
+    code, out, _ = run("explain", "sigmoid(w*x + b)", "--at", "w=0.5", "x=1.5", "b=-0.2",
+                       "--wrt", "w")
+    assert code == 0
+    assert "∂f/∂w = ∂f/∂n4 · ∂n4/∂n2 · ∂n2/∂w" in out
+    assert "∂n2/∂w = x = 1.5" in out and "where n2 = w·x" in out
