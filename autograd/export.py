@@ -63,6 +63,18 @@ def partial_text(node: Value, i: int) -> str:
     return node.rule.formulas(len(node.inputs))[2][i]
 
 
+def input_values(
+    node: Value, known: Mapping[int, Any], algebra: Mapping[str, Callable[..., Any]]
+) -> dict[str, Any]:
+    """The rule's input names bound for `algebra`: a Value input to what `known` holds for it
+    (by id), a constant input to the algebra's number."""
+    names = input_names(node)
+    return {
+        names[i]: known[id(x)] if isinstance(x, Value) else algebra["const"](x)
+        for i, x in enumerate(node.inputs)
+    }
+
+
 class Naming:
     """How a graph's nodes are written: labels, inline formulas, or ``n<index>`` names.
 
@@ -84,23 +96,13 @@ class Naming:
                 continue
             rule = node.rule
             if rule is not None:
-                t = evaluate(value_text(node), self._variables(node, inline, unicode), unicode)
+                t = evaluate(value_text(node), input_values(node, inline, unicode), unicode)
                 if len(t[0]) <= inline_limit:
                     inline[id(node)] = t
                     continue
             self.named.add(id(node))
             inline[id(node)] = name_text(f"n{i}", "unicode")
         self._texts["unicode"] = inline
-
-    @staticmethod
-    def _variables(
-        node: Value, texts: Mapping[int, Text], algebra: Mapping[str, Callable[..., Any]]
-    ) -> dict[str, Text]:
-        names = input_names(node)
-        return {
-            names[i]: texts[id(x)] if isinstance(x, Value) else algebra["const"](x)
-            for i, x in enumerate(node.inputs)
-        }
 
     def name(self, node: Value) -> str:
         """The node as a report names it: its label, or ``n<topological index>``."""
@@ -123,7 +125,7 @@ class Naming:
                     texts[id(node)] = name_text(f"n{i}", style)
                 else:
                     texts[id(node)] = evaluate(
-                        value_text(node), self._variables(node, texts, algebra), algebra
+                        value_text(node), input_values(node, texts, algebra), algebra
                     )
             self._texts[style] = texts
         return self._texts[style]
@@ -138,7 +140,7 @@ class Naming:
         if rule is None:
             return _number(node.data)
         algebra = text_algebra(style)
-        t = evaluate(value_text(node), self._variables(node, self.texts(style), algebra), algebra)
+        t = evaluate(value_text(node), input_values(node, self.texts(style), algebra), algebra)
         return str(t[0])
 
     def defined(self) -> list[Value]:
@@ -338,7 +340,7 @@ def to_sympy(output: Value, wrt: Any = None, rational: bool = True) -> SympyForm
             values[sym] = node.data
             exprs[id(node)] = sym
             continue
-        exprs[id(node)] = evaluate(value_text(node), _sympy_inputs(node, exprs, algebra), algebra)
+        exprs[id(node)] = evaluate(value_text(node), input_values(node, exprs, algebra), algebra)
     wanted = _wanted_leaves(output, naming, wrt)
     # The reverse sweep with symbolic partials: adjoint[input] += adjoint[node] · ∂node/∂input.
     adjoint: dict[int, Any] = {id(output): sympy.Integer(1)}
@@ -347,7 +349,7 @@ def to_sympy(output: Value, wrt: Any = None, rational: bool = True) -> SympyForm
         g = adjoint.get(id(node))
         if rule is None or g is None:
             continue
-        variables = _sympy_inputs(node, exprs, algebra)
+        variables = input_values(node, exprs, algebra)
         variables["out"] = exprs[id(node)]
         for i, x in enumerate(node.inputs):
             if isinstance(x, Value):
@@ -356,14 +358,3 @@ def to_sympy(output: Value, wrt: Any = None, rational: bool = True) -> SympyForm
                 adjoint[id(x)] = step if previous is None else previous + step
     derivatives = {naming.name(n): adjoint.get(id(n), sympy.Integer(0)) for n in wanted}
     return SympyForm(exprs[id(output)], derivatives, symbols, values)
-
-
-def _sympy_inputs(
-    node: Value, exprs: Mapping[int, Any], algebra: Mapping[str, Callable[..., Any]]
-) -> dict[str, Any]:
-    names = input_names(node)
-    return {
-        names[i]: exprs[id(x)] if isinstance(x, Value) else algebra["const"](x)
-        for i, x in enumerate(node.inputs)
-    }
-
