@@ -22,7 +22,7 @@ from autograd.check import (
     numerical_gradient,
 )
 from autograd.explain import backward_steps, explain
-from autograd.export import to_latex, to_sympy, to_text
+from autograd.export import Naming, to_latex, to_sympy, to_text
 from autograd.graph import backward, grad, hessian, topological_order
 from autograd.modes import (
     AnomalyError,
@@ -39,6 +39,7 @@ __all__ = [
     "RULES",
     "AnomalyError",
     "GradcheckError",
+    "Naming",
     "Rule",
     "Value",
     "apply",

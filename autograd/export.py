@@ -37,7 +37,7 @@ from autograd.graph import topological_order
 from autograd.ops import RULES
 from autograd.value import Value
 
-__all__ = ["SympyForm", "to_latex", "to_sympy", "to_text"]
+__all__ = ["Naming", "SympyForm", "to_latex", "to_sympy", "to_text"]
 
 #: Longest inline formula (in the unicode style) before an unlabelled node gets a name of its own.
 INLINE_LIMIT = 40
