@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import json
 import math
+import os
 import random
 import re
 import sys
@@ -237,10 +238,11 @@ class Command:
             else:
                 where = ", ".join(f"{n} = {_number(v)}" for n, v in worst["at"].items())
                 self.say(f"  Checked here and at {near}: {r['disagreements']} of {r['points']} "
-                         f"disagree; the worst at {where}: yours {_number(worst['yours'])}, "
-                         f"the engine's {_number(worst['engine'])}")
+                         f"disagree; the worst, at {where}:")
+                self.say(f"  yours {_number(worst['yours'])}, the engine's "
+                         f"{_number(worst['engine'])} (off by {_number(worst['difference'])})")
         for hint in r["diagnosis"]:
-            self.say(f"  Your value {hint}" if hint.startswith("equals") else
+            self.say(f"  Your value {hint}" if hint.startswith(("equals", "is ")) else
                      f"  {hint[:1].upper()}{hint[1:]}")
 
     @staticmethod
@@ -433,8 +435,11 @@ def _diagnosis(evaluated: Evaluated, name: str, yours: float) -> list[str]:
 
     if not math.isfinite(yours):
         return []
-    report = check_partials(evaluated.output, {evaluated.leaves[name]: yours},
-                            atol=ATOL, rtol=RTOL)
+    try:
+        report = check_partials(evaluated.output, {evaluated.leaves[name]: yours},
+                                atol=ATOL, rtol=RTOL)
+    except (OverflowError, ValueError):  # a graph with inf or nan inside: the verdict stands
+        return []
     return list(report.rows[0].hints)
 
 
@@ -449,6 +454,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with mistakes raised (for one line and exit code 2) rather than printed."""
 
     def error(self, message: str) -> Any:
+        if "required: expression" in message:  # argparse would also list the optional point
+            message = f'no expression; write one, as in {self.prog} "w*x" --at w=1 x=2'
         raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
 
 
@@ -621,6 +628,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except InputError as e:
         print(f"{prefix}: error: {_one_line(str(e))}", file=err)
         return USAGE
+    except BrokenPipeError:  # the reader stopped reading (`| head`): nothing to report
+        with contextlib.suppress(OSError, ValueError):  # io.StringIO has no file number
+            if out.fileno() == 1:  # stdout: no second error when Python
+                os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # flushes it at exit
+        return 0
     except Exception as e:  # the last resort: a bug, said on one line, never exit 1
         what = _one_line(str(e)) or "(no message)"
         print(f"{prefix}: a bug in kuibu: {type(e).__name__}: {what} (please report it)",

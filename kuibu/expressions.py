@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import inspect
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,8 +63,10 @@ def one_line(error: FormulaError) -> str:
 def read_expression(text: str) -> Formula:
     """The user's expression, checked; an InputError on one line otherwise."""
     try:
-        return parse(text, functions=CALLABLE, max_length=MAX_LENGTH, max_depth=MAX_DEPTH,
-                     conditionals=False)
+        with warnings.catch_warnings():  # Python's "invalid decimal literal" on "1if": the
+            warnings.simplefilter("ignore", SyntaxWarning)  # error below says it in one line
+            return parse(text, functions=CALLABLE, max_length=MAX_LENGTH, max_depth=MAX_DEPTH,
+                         conditionals=False)
     except FormulaError as e:
         raise InputError(one_line(e)) from None
 
@@ -118,7 +121,8 @@ def evaluate_at(formula: Formula, at: dict[str, float]) -> Evaluated:
     result = evaluate_formula(formula, leaves, VALUES)
     if not isinstance(result, Value):  # an expression with no variables at all
         result = Value(float(result))
-    result.label = "f"
+    if not any(result is leaf for leaf in leaves.values()):  # "x" alone keeps its own name
+        result.label = "f"
     return Evaluated(formula, result, leaves)
 
 
