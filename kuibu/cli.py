@@ -204,7 +204,8 @@ class Command:
             self.say(_json(document))
         else:
             point = ", ".join(f"{n} = {_number(v)}" for n, v in at.items())
-            self.say(f"f = {formula.text}" + (f"   at {point}" if point else ""))
+            shown = " ".join(formula.text.split())  # on one line, as typed otherwise
+            self.say(f"f = {shown}" + (f"   at {point}" if point else ""))
             self.say(f"f = {_number(output.data)}")
             for name, g in gradient.items():
                 self.say(f"∂f/∂{name} = {_number(g)}")
@@ -299,7 +300,10 @@ class Command:
 
         path, fmt = target
         options = {"rankdir": args.rankdir} if args.rankdir else {}
-        graph = draw_dot(output, highlight=highlight, **options)
+        try:
+            graph = draw_dot(output, highlight=highlight, **options)
+        except ValueError as e:  # a graph too large to draw, say: the numbers stand
+            return Drawing(path, fmt, error=f"cannot draw {path}: {_first_line(e)}")
         if args.dpi is not None:
             graph.graph_attr["dpi"] = str(args.dpi)
         try:

@@ -21,7 +21,7 @@ from autograd.formula import FLOAT_ALGEBRA, VALUE_ALGEBRA, Formula, FormulaError
 #: What a command-line expression may call: the rule table's functions, not step/sign helpers.
 CALLABLE = frozenset({"exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "relu",
                       "leaky_relu", "abs"})
-MAX_LENGTH = 1000
+MAX_LENGTH = 20_000  # characters: room for long flat sums; MAX_DEPTH bounds the nesting
 MAX_DEPTH = 50
 
 #: The library's slope for ``leaky_relu(x)`` (``Value.leaky_relu``'s default), so a typed
