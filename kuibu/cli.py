@@ -111,38 +111,34 @@ def _difference(yours: float, engine: float) -> float:
 
 
 def explanation_dict(explanation: Any) -> dict[str, Any]:
-    """An explanation as structure for ``--json``: its paths, factors, products and sum.
+    """An explanation as structure for ``--json``: its paths (each factor's name, formula and
+    value, and the path's product), or its per-node δs, the sum and the engine's gradient.
 
-    Uses the explanation's own ``to_dict()`` where the library has one.
+    The explanation's own ``to_dict()`` where the library has one; else the same keys, read
+    from its fields here.
     """
     to_dict = getattr(explanation, "to_dict", None)
     if callable(to_dict):
         return dict(to_dict())
+
+    def factor(f: Any) -> dict[str, Any]:
+        return {"name": f.symbol(), "top": f.top, "bottom": f.bottom, "formula": f.formula,
+                "latex": f.latex_formula, "value": f.value, "steps": f.steps,
+                "subpaths": f.subpaths}
+
     return {
         "output": explanation.output,
-        "leaf": explanation.leaf,
-        "gradient": explanation.gradient,
-        "sum": explanation.total,
+        "wrt": explanation.leaf,
         "path_count": explanation.path_count,
-        "paths": [
-            {
-                "nodes": list(path.nodes),
-                "factors": [
-                    {"name": f.symbol(), "top": f.top, "bottom": f.bottom,
-                     "formula": f.formula, "value": f.value}
-                    for f in path.factors
-                ],
-                "product": path.product,
-            }
-            for path in explanation.paths
-        ],
-        "deltas": [
-            {"node": d.node, "value": d.value,
-             "terms": [{"from": u, "name": f.symbol(), "formula": f.formula, "value": f.value}
-                       for u, f in d.terms]}
-            for d in explanation.deltas
-        ],
-        "where": [{"name": name, "formula": text} for name, text, _ in explanation.legend],
+        "listed": explanation.listed,
+        "paths": [{"nodes": list(p.nodes), "factors": [factor(f) for f in p.factors],
+                   "product": p.product} for p in explanation.paths],
+        "deltas": [{"node": d.node, "value": d.value,
+                    "terms": [{"user": u, "factor": factor(f)} for u, f in d.terms]}
+                   for d in explanation.deltas],
+        "sum": explanation.total,
+        "gradient": explanation.gradient,
+        "definitions": {name: text for name, text, _ in explanation.legend},
         "notes": list(explanation.notes),
     }
 

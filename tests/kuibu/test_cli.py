@@ -543,3 +543,16 @@ def test_user_facing_text_names_the_worked_network(tmp_path: Path) -> None:
         assert "seed" not in text.lower()
     for path in ("kuibu/cli.py", "nn/examples.py", "docs/cli.md", "docs/worked-example.md"):
         assert "seed's" not in (ROOT / path).read_text(encoding="utf-8"), path
+
+
+def test_json_explanations_define_their_names_and_fall_back_to_the_per_node_form() -> None:
+    code, out, _ = run("explain", "w*x + w", "--at", "w=2", "x=3", "--wrt", "w", "--json")
+    explained = json.loads(out)["explanation"]
+    assert code == 0 and explained["wrt"] == "w" and explained["gradient"] == 4.0
+    names = {f["bottom"] for p in explained["paths"] for f in p["factors"]} - {"w", "x"}
+    assert names and names <= set(explained["definitions"])  # every n-name used is defined
+    wide = "*".join(["(" + "+".join(["w"] * 10) + ")"] * 15)  # more paths than are listed
+    code, out, _ = run("explain", wide, "--at", "w=1", "--wrt", "w", "--json")
+    explained = json.loads(out)["explanation"]
+    assert code == 0 and explained["listed"] is False and explained["paths"] == []
+    assert explained["deltas"] and explained["sum"] == pytest.approx(explained["gradient"])
