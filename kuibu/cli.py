@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import math
 import os
@@ -459,8 +460,10 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
 
 
+@functools.lru_cache(maxsize=1)
 def build_parser() -> dict[str, argparse.ArgumentParser]:
-    """The top-level parser ("kuibu") and one parser per command, by name."""
+    """The top-level parser ("kuibu") and one parser per command, by name (built once: argparse
+    takes longer to build them than the command takes to compute a gradient)."""
     parser = _Parser(
         prog="kuibu",
         description="Compute, explain, check and draw gradients of scalar expressions.",
