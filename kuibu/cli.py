@@ -484,7 +484,7 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
         p.add_argument("--rankdir", choices=["LR", "TB", "RL", "BT"],
                        help="layout direction: LR left to right, TB top to bottom")
         p.add_argument("--dpi", type=int, metavar="N",
-                       help="resolution of a PNG (dots per inch; Graphviz's default is 72)")
+                       help="resolution of a PNG in dots per inch (else Graphviz's default)")
 
     demo = command("demo", "the 2-2-2 logistic network of the worked example, end to end")
     demo.add_argument("--out", default="kuibu-demo.svg",
