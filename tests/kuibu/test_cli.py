@@ -561,3 +561,19 @@ def test_json_explanations_define_their_names_and_fall_back_to_the_per_node_form
     explained = json.loads(out)["explanation"]
     assert code == 0 and explained["listed"] is False and explained["paths"] == []
     assert explained["deltas"] and explained["sum"] == pytest.approx(explained["gradient"])
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
+    """`kuibu ... | head -1`: no traceback and no "bug in kuibu" when the pipe closes."""
+    wide = "*".join(["(" + "+".join(["w"] * 10) + ")"] * 9)  # 90 paths: ~140 kB explained
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kuibu", "grad", wide, "--at", "w=1",
+         "--explain", "w", "--explain", "w", "--explain", "w"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(2) == b"f "
+    process.stdout.close()  # more than a pipe holds is still to come
+    error = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0
+    assert error == ""
