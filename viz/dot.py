@@ -20,6 +20,7 @@ from viz.full import caption, full_body, on_paths
 from viz.labels import looks_like_nn, nn_layout
 from viz.parts import RANKDIRS, choose_rankdir, digraph, format_number
 
+# format_number lives in viz.parts; it stays importable from here as before.
 __all__ = ["MAX_NODES", "GraphTooLargeError", "draw_dot", "format_number"]
 
 #: Above this many Values, `draw_dot` collapses the graph (or refuses). Measured with Graphviz

@@ -105,19 +105,21 @@ def escape(text: str, limit: int | None = LABEL_LIMIT) -> str:
 
 
 def quote(text: str) -> str:
-    """`text` as a DOT quoted string for a plain attribute (a tooltip): backslashes and quotes
-    escaped, line breaks as ``\\n``, and split into pieces joined with ``+`` so that no piece
-    reaches the DOT lexer's limit, however long the text.
+    """`text` as a DOT quoted string for a tooltip: backslashes and quotes escaped, line breaks
+    as ``\\n``, ``&`` as ``&amp;`` (Graphviz leaves an entity it finds in a tooltip as it is, so
+    a label's own ``&amp;`` would show as ``&``), and split into pieces joined with ``+`` so
+    that no piece reaches the DOT lexer's limit, however long the text.
 
-    >>> quote('say "hi"\\nnow')
-    '"say \\\\"hi\\\\"\\\\nnow"'
+    >>> quote('say "hi"\\nnow & then')
+    '"say \\\\"hi\\\\"\\\\nnow &amp; then"'
     >>> quote("x" * 2500).count('" + "')
     2
     """
     text = _printable(text)
     pieces = [text[i:i + _PIECE] for i in range(0, len(text), _PIECE)] or [""]
     return " + ".join(
-        '"' + p.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+        '"' + p.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        .replace("&", "&amp;") + '"'
         for p in pieces
     )
 
