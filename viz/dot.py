@@ -18,7 +18,7 @@ from autograd import Naming, Value, topological_order
 from viz.collapse import draw_collapsed
 from viz.full import caption, full_body, on_paths
 from viz.labels import looks_like_nn, nn_layout
-from viz.parts import RANKDIRS, choose_rankdir, digraph, format_number
+from viz.parts import check_layout, choose_rankdir, digraph, format_number
 
 # format_number lives in viz.parts; it stays importable from here as before.
 __all__ = ["MAX_NODES", "GraphTooLargeError", "draw_dot", "format_number"]
@@ -94,13 +94,7 @@ def draw_dot(
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, not {type(root).__name__}: {root!r}")
-    if rankdir is not None and rankdir not in RANKDIRS:
-        raise ValueError(
-            f"draw_dot: rankdir must be one of {', '.join(RANKDIRS)} or None, not {rankdir!r}"
-        )
-    if dpi is not None and (isinstance(dpi, bool) or not isinstance(dpi, int)
-                            or not 1 <= dpi <= 2400):
-        raise ValueError(f"draw_dot: dpi must be an int from 1 to 2400 or None, not {dpi!r}")
+    check_layout("draw_dot", rankdir, dpi)
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
         raise ValueError(f"draw_dot: digits must be an int from 1 to 17, not {digits!r}")
     if too_large not in ("collapse", "error"):

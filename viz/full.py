@@ -8,6 +8,7 @@ written in those names too: ``∂n3/∂w = x = 1.5``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -26,6 +27,9 @@ from viz.parts import (
 )
 
 __all__ = ["Sizes", "caption", "full_body", "on_paths"]
+
+# A formula that is a number already, as format_number writes one (perhaps in parentheses).
+_NUMBER = re.compile(r"\(?−?(?:[\d.]+(?:e[+−]\d+)?|∞|NaN)\)?")
 
 
 @dataclass
@@ -119,10 +123,33 @@ def _partial_text(
     top = rename["out"]
     bottom = rename[names[position]]
     shown = format_number(value, digits)
-    written = formula.render(formula_text, "unicode", rename)
-    if written.strip("()").replace("−", "-").lstrip("-").replace(".", "", 1).isdigit():
+    written = _render(formula_text, rename)
+    if _NUMBER.fullmatch(written):
         return f"∂{top}/∂{bottom} = {shown}"  # a number already: no "= 1 = 1"
     return f"∂{top}/∂{bottom} = {written} = {shown}"
+
+
+_PARSED: dict[str, formula.Formula] = {}
+
+
+def _render(text: str, names: dict[str, str]) -> str:
+    """A rule's formula text written over `names`; each text is parsed once per process (the
+    rule table holds a few dozen), so drawing stays linear in the graph."""
+    parsed = _PARSED.get(text)
+    if parsed is None:
+        parsed = _PARSED[text] = formula.parse(text)
+    return formula.render(parsed, "unicode", names)
+
+
+def _definition(node: Value, naming: Naming, digits: int) -> str:
+    """The node's equation in the namer's names, one step deep: ``n9 = w5·out_h1``."""
+    assert node.rule is not None
+    names, text, _ = node.rule.formulas(len(node.inputs))
+    rename = {
+        name: naming.name(x) if isinstance(x, Value) else _number_name(x, digits)
+        for name, x in zip(names, node.inputs, strict=True)
+    }
+    return f"{naming.name(node)} = {_render(text, rename)}"
 
 
 def _edge_label(text: str, attribute: str = "label") -> str:
@@ -184,9 +211,10 @@ def full_body(
             op_marked = marked and i != target
             op_class = "op highlight" if op_marked else "op"
             op_color = f' color="{MARK}" penwidth=2' if op_marked else ""
+            # Hovering over an operation (in SVG) shows its equation, as explanations write it.
             lines.append(
                 f'v{i}_op [label=<{escape(rule.symbol)}> {SHAPES["op"]}{op_color} '
-                f'class="{op_class}"]'
+                f'tooltip={quote(_definition(node, naming, digits))} class="{op_class}"]'
             )
             sizes.add(2 * ranks[i] - 2, text_width(rule.symbol) + 14, 20)
             partials = node.partials

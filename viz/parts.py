@@ -24,6 +24,7 @@ __all__ = [
     "MARK",
     "RANKDIRS",
     "SHAPES",
+    "check_layout",
     "choose_rankdir",
     "cluster_id",
     "digraph",
@@ -56,6 +57,18 @@ SHAPES = {
 # Characters per piece of a quoted DOT string: 1,000 characters stay under the lexer's 16,384
 # bytes even at four UTF-8 bytes each with every one escaped.
 _PIECE = 1000
+
+
+def check_layout(who: str, rankdir: str | None, dpi: int | None) -> None:
+    """Raise a ValueError naming `who` and the value when `rankdir` or `dpi` is not one a
+    drawing accepts (None for either: the drawing's own choice)."""
+    if rankdir is not None and rankdir not in RANKDIRS:
+        raise ValueError(
+            f"{who}: rankdir must be one of {', '.join(RANKDIRS)} or None, not {rankdir!r}"
+        )
+    if dpi is not None and (isinstance(dpi, bool) or not isinstance(dpi, int)
+                            or not 1 <= dpi <= 2400):
+        raise ValueError(f"{who}: dpi must be an int from 1 to 2400 or None, not {dpi!r}")
 
 
 def format_number(x: float, digits: int = 4, *, plain: bool = False) -> str:

@@ -16,6 +16,7 @@ import graphviz  # type: ignore[import-untyped]
 
 from autograd import Value
 from viz.dot import draw_dot
+from viz.parts import check_layout
 
 __all__ = ["FORMATS", "DotNotFoundError", "RenderError", "render"]
 
@@ -77,7 +78,7 @@ def render(
             f"{type(graph).__name__}: {graph!r}"
         )
     elif rankdir is not None or dpi is not None:
-        draw_dot(Value(0.0), rankdir=rankdir, dpi=dpi)  # the same checks and messages
+        check_layout("render", rankdir, dpi)
         graph = graph.copy()
         # A later graph attribute statement overrides the one draw_dot wrote.
         graph.attr(**({"rankdir": rankdir} if rankdir else {}),
