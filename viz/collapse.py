@@ -85,11 +85,12 @@ def draw_collapsed(
     # Each box's cluster: a neuron sits in its layer's; others stand alone (their own side).
     where: dict[int, tuple[str, ...]] = {}
     cluster_lines: dict[tuple[str, ...], list[str]] = {(): []}
-    naming = Naming(list(order))
+    # The namer writes every node's formula: only worth it when the root has no label.
+    root_name = root.label or Naming(list(order)).name(root)
     for key, b in sorted(box_ids.items(), key=lambda item: item[1]):
         if key == ("root",):
             cluster_lines[()].append(value_line(
-                f"b{b}", naming.name(root), root.data, root.grad, layout.roles[last],
+                f"b{b}", root_name, root.data, root.grad, layout.roles[last],
                 given=bool(root.label),
             ))
             where[b] = ()
