@@ -47,7 +47,7 @@ def _key(i: int, node: Value, layout: NNLayout, last: int) -> _Key:
     return ("other",)
 
 
-def _box_order(key: _Key) -> tuple[int, tuple[tuple[tuple[int, int | str], ...], ...]]:
+def _box_order(key: _Key) -> tuple[int, tuple[tuple[tuple[int, int, str], ...], ...]]:
     """Boxes in reading order: inputs and parameters, neurons by layer and number, the rest."""
     rank = {"leaves": 0, "group": 1, "other": 2, "root": 3}[key[0]]
     return rank, tuple(natural_key(part) for part in key[1:])
@@ -147,12 +147,10 @@ def _edges(links: dict[tuple[int, int], int], where: dict[int, tuple[str, ...]])
     return out
 
 
-def _natural(label: str) -> tuple[bool, str, int]:
-    """A sort key putting w2 before w10: the last part's letters, then its number."""
+def _natural(label: str) -> tuple[bool, tuple[tuple[int, int, str], ...]]:
+    """A sort key putting w2 before w10 and the bias b last."""
     last = label.rsplit(".", 1)[-1]
-    letters = last.rstrip("0123456789")
-    digits = last[len(letters):]
-    return (letters == "b", letters, int(digits) if digits else -1)
+    return (last.rstrip("0123456789") == "b", natural_key(last))
 
 
 def _box_line(b: int, key: _Key, members: list[int], order: Sequence[Value],

@@ -9,6 +9,7 @@ goes through `escape` (HTML-like labels, shortened past `LABEL_LIMIT` characters
 
 from __future__ import annotations
 
+import hashlib
 import html
 import math
 import re
@@ -137,14 +138,15 @@ def quote(text: str) -> str:
     )
 
 
-def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+def natural_key(text: str) -> tuple[tuple[int, int, str], ...]:
     """A sort key that puts ``layer2`` before ``layer10`` and ``w2`` before ``w10``.
 
     >>> sorted(["neuron10", "neuron2", "b", "w1"], key=natural_key)
     ['b', 'neuron2', 'neuron10', 'w1']
     """
+    # Numbers compare by length, then digits: no int() of a label's 20,000-digit number.
     return tuple(
-        (0, int(part)) if part.isdigit() else (1, part)
+        (0, len(part.lstrip("0")), part.lstrip("0")) if part.isdigit() else (1, 0, part)
         for part in re.split(r"(\d+)", text) if part
     )
 
@@ -219,7 +221,10 @@ def cluster_id(path: tuple[str, ...]) -> str:
     >>> cluster_id(("layer1", "neuron2"))
     'cluster_layer1_neuron2'
     """
-    return "cluster_" + "_".join(re.sub(r"\W", "_", part) for part in path)
+    name = "cluster_" + "_".join(re.sub(r"\W", "_", part) for part in path)
+    if len(name) > 200:  # a label of thousands of digits: a short id that is still unique
+        name = "cluster_" + hashlib.sha256("\0".join(path).encode()).hexdigest()[:16]
+    return name
 
 
 def nest(

@@ -180,3 +180,14 @@ def test_every_node_of_a_big_unlabelled_graph_still_has_one_name() -> None:
              if re.fullmatch(r"v\d+", v)]
     shown = [m.group(1) for m in names if m]
     assert len(shown) == len(set(shown)) == len(topological_order(root))
+
+
+@pytest.mark.needs_dot
+@needs_dot
+def test_a_20000_digit_neuron_number_draws_in_both_views(tmp_path: Path) -> None:
+    w = Value(0.5, label="layer" + "1" * 20_000 + ".neuron0.w0")
+    y = w * 2
+    y.label = "loss"
+    y.backward()
+    assert render(draw_dot(y, highlight=w), tmp_path / "full.svg").exists()
+    assert render(draw_dot(y, max_nodes=1), tmp_path / "collapsed.svg").exists()
