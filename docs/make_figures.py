@@ -32,28 +32,37 @@ def neuron() -> tuple[Value, dict[str, Value]]:
     return o, {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b, "n": n}
 
 
-def graphs(out: Path) -> list[Path]:
-    """The computation-graph figures (SVG)."""
+def expression() -> Value:
+    """exp(tanh(x·y + x)·(y − 1.5)) with no labels at all: every inner node is named by kuibu."""
+    x, y = Value(2.0), Value(-3.0)
+    z = ((x * y + x).tanh() * (y - 1.5)).exp()
+    z.backward()
+    return z
+
+
+def graphs(out: Path, fmt: str = "svg") -> list[Path]:
+    """The computation-graph figures (SVG; PNG to look at them with an image viewer)."""
     from nn import MLP, hinge
     from viz import draw_dot, render
 
     o, leaves = neuron()
     written = [
-        render(draw_dot(o), out / "viz-neuron.svg"),
-        render(draw_dot(o, highlight=leaves["w1"]), out / "viz-highlight.svg"),
+        render(draw_dot(o), out / f"viz-neuron.{fmt}"),
+        render(draw_dot(o, highlight=leaves["w1"]), out / f"viz-highlight.{fmt}"),
+        render(draw_dot(expression(), show_partials=True), out / f"viz-names.{fmt}"),
     ]
     model = MLP(2, [3, 1], activation=["tanh", "linear"], rng=0)
     loss = hinge([model([1.0, -0.5])], [1.0])
     loss.backward()
-    written.append(render(draw_dot(loss, rankdir="LR"), out / "viz-mlp.svg"))
+    written.append(render(draw_dot(loss), out / f"viz-mlp.{fmt}"))
     rng = random.Random(0)
     big = MLP(2, [16, 16, 1], rng=0)
     points = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(100)]
     labels = [1.0 if x * y > 0 else -1.0 for x, y in points]
     batch = hinge([big(p) for p in points], labels)
     batch.backward()
-    written.append(render(draw_dot(batch), out / "viz-collapsed.svg"))
-    # The seed's worked network (docs/worked-example.md), one drawing per weight it explains.
+    written.append(render(draw_dot(batch), out / f"viz-collapsed.{fmt}"))
+    # The worked 2-2-2 network (docs/worked-example.md), one drawing per weight it explains.
     from nn.examples import build, forward
 
     params = build()
@@ -61,7 +70,7 @@ def graphs(out: Path) -> list[Path]:
     nodes["E"].backward()
     for name in ("w5", "w1"):
         dot = draw_dot(nodes["E"], highlight=params[name])
-        written.append(render(dot, out / f"seed-{name}.svg"))
+        written.append(render(dot, out / f"seed-{name}.{fmt}"))
     return written
 
 
@@ -91,9 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=IMAGES, help="where to write the images")
     parser.add_argument("--no-plots", action="store_true", help="only the graphs")
+    parser.add_argument("--format", choices=("svg", "png"), default="svg",
+                        help="the graphs' format (png: to look at them in an image viewer)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    written = graphs(args.out) + ([] if args.no_plots else plots(args.out))
+    written = graphs(args.out, args.format) + ([] if args.no_plots else plots(args.out))
     for path in written:
         print(path)
     return 0

@@ -1,9 +1,9 @@
 """Drawings of kuibu's computation graphs, and plots of training.
 
 `draw_dot` turns the graph behind a Value into a `graphviz.Digraph` (Jupyter shows it inline):
-one box per Value with its label, data and grad, one oval per operation with its symbol from the
-rule table. `render` saves it as SVG, PNG or PDF (or DOT source). `plot_loss` and
-`plot_decision_boundary` need matplotlib (``pip install 'kuibu[plot]'``).
+one box per Value with its name (as `autograd.Naming` gives it), data and grad, one oval per
+operation with its symbol from the rule table. `render` saves it as SVG, PNG or PDF (or DOT
+source). `plot_loss` and `plot_decision_boundary` need matplotlib (``pip install 'kuibu[plot]'``).
 
 >>> from autograd import Value
 >>> from viz import draw_dot
@@ -13,11 +13,18 @@ rule table. `render` saves it as SVG, PNG or PDF (or DOT source). `plot_loss` an
 >>> dot = draw_dot(y, highlight=w)
 >>> print(dot.source.count("class=\\"op"), "operations;", dot.source.count("->"), "edges")
 2 operations; 5 edges
->>> "∂/∂w = x = 1.5" in dot.source  # the factor ∂(w·x)/∂w on the edge from w
+>>> from autograd import Naming, topological_order
+>>> product = Naming(topological_order(y)).name(y.parents[0])  # w·x has no label: kuibu's name
+>>> f"∂{product}/∂w = x = 1.5" in dot.source  # the factor on the edge from w, as explain says
 True
+
+Modules, each above the ones it uses: `viz.labels` (reading nn's labels) and `viz.parts` (escaped
+text, numbers, boxes, clusters), the two views `viz.full` and `viz.collapse`, `viz.dot` (which
+view, which direction), `viz.render` (running Graphviz); `viz.plot` stands apart.
 """
 
-from viz.dot import MAX_NODES, GraphTooLargeError, draw_dot, format_number
+from viz.dot import MAX_NODES, GraphTooLargeError, draw_dot
+from viz.parts import format_number
 from viz.plot import plot_decision_boundary, plot_loss
 from viz.render import FORMATS, DotNotFoundError, RenderError, render
 

@@ -2,8 +2,11 @@
 
 A training batch records each neuron's work once per sample; the collapsed view draws each neuron
 (``layer1.neuron2``, from nn's labels) as one box saying how many nodes it holds and listing its
-parameters, inputs and the remaining operations as one box each, and the root as itself. An edge
-between two boxes stands for all the edges between their nodes, with their count.
+parameters, inputs and the remaining operations as one box each, and the root as itself. The
+boxes of a layer stand in one column in the order of their names (``neuron2`` before
+``neuron10``). Where every box of one side feeds every box of the other (a dense layer), one
+arrow between the two stands for all those edges; otherwise an arrow joins two boxes, labelled
+with the number of edges it stands for.
 """
 
 from __future__ import annotations
@@ -12,9 +15,18 @@ from collections.abc import Sequence
 
 import graphviz  # type: ignore[import-untyped]
 
-from autograd import Value
-from viz.dot import _FILL, _digraph, _nest, _value_line, escape, format_number
+from autograd import Naming, Value
 from viz.labels import NNLayout
+from viz.parts import (
+    FILL,
+    cluster_id,
+    digraph,
+    escape,
+    format_number,
+    natural_key,
+    nest,
+    value_line,
+)
 
 __all__ = ["draw_collapsed"]
 
@@ -35,20 +47,33 @@ def _key(i: int, node: Value, layout: NNLayout, last: int) -> _Key:
     return ("other",)
 
 
+def _box_order(key: _Key) -> tuple[int, tuple[tuple[tuple[int, int, str], ...], ...]]:
+    """Boxes in reading order: inputs and parameters, neurons by layer and number, the rest."""
+    rank = {"leaves": 0, "group": 1, "other": 2, "root": 3}[key[0]]
+    return rank, tuple(natural_key(part) for part in key[1:])
+
+
 def draw_collapsed(
-    root: Value, order: Sequence[Value], layout: NNLayout, *, rankdir: str, note: str
+    root: Value,
+    order: Sequence[Value],
+    layout: NNLayout,
+    *,
+    rankdir: str | None = None,
+    note: str,
+    dpi: int | None = None,
 ) -> graphviz.Digraph:
-    """The collapsed drawing of the graph behind `root` (`order` its topological order)."""
+    """The collapsed drawing of the graph behind `root` (`order` its topological order).
+
+    `rankdir` None: left to right, since a layer's neurons stand in a column and a network is
+    shallower than it is wide.
+    """
     last = len(order) - 1
     index = {id(node): i for i, node in enumerate(order)}
     keys = [_key(i, node, layout, last) for i, node in enumerate(order)]
-    box_ids: dict[_Key, int] = {}
     members: dict[_Key, list[int]] = {}
     for i, key in enumerate(keys):
-        if key not in box_ids:
-            box_ids[key] = len(box_ids)
-            members[key] = []
-        members[key].append(i)
+        members.setdefault(key, []).append(i)
+    box_ids = {key: b for b, key in enumerate(sorted(members, key=_box_order))}
     links: dict[tuple[int, int], int] = {}
     for i, node in enumerate(order):
         b = box_ids[keys[i]]
@@ -57,32 +82,75 @@ def draw_collapsed(
             if a != b:
                 links[(a, b)] = links.get((a, b), 0) + 1
 
+    # Each box's cluster: a neuron sits in its layer's; others stand alone (their own side).
+    where: dict[int, tuple[str, ...]] = {}
     cluster_lines: dict[tuple[str, ...], list[str]] = {(): []}
-    for key, b in box_ids.items():
+    # The namer writes every node's formula: only worth it when the root has no label.
+    root_name = root.label or Naming(list(order)).name(root)
+    for key, b in sorted(box_ids.items(), key=lambda item: item[1]):
         if key == ("root",):
-            cluster_lines[()].append(
-                _value_line(f"b{b}", root, layout.roles[last], False, True, 4)
-            )
+            cluster_lines[()].append(value_line(
+                f"b{b}", root_name, root.data, root.grad, layout.roles[last],
+                given=bool(root.label),
+            ))
+            where[b] = ()
             continue
-        where = key[1:-1] if key[0] == "group" else ()
-        cluster_lines.setdefault(where, []).append(_box_line(b, key, members[key], order, layout))
-    edges = [
-        f"b{a} -> b{b}" + (f" [label=<×{count:,}>]" if count > 1 else "")
-        for (a, b), count in links.items()
-    ]
-    return _digraph(
-        _nest(cluster_lines) + edges,
-        {"rankdir": rankdir, "label": f"<{escape(note)}>", "labelloc": "t",
-         "fontname": "Helvetica"},
+        inside = key[1:-1] if key[0] == "group" else ()
+        where[b] = inside
+        cluster_lines.setdefault(inside, []).append(
+            _box_line(b, key, members[key], order, layout)
+        )
+    # Boxes of one layer share a rank, so each layer is one column even where one arrow
+    # stands for all of its edges.
+    for path, lines in cluster_lines.items():
+        boxes = [f"b{b}" for b, inside in where.items() if path and inside == path]
+        if len(boxes) > 1:
+            lines.append(f"{{rank=same; {'; '.join(boxes)}}}")
+    return digraph(
+        nest(cluster_lines) + _edges(links, where),
+        {"rankdir": rankdir or "LR", "compound": "true", "label": f"<{escape(note)}>",
+         "labelloc": "t", "fontname": "Helvetica"},
+        dpi=dpi,
     )
 
 
-def _natural(label: str) -> tuple[bool, str, int]:
-    """A sort key putting w2 before w10: the last part's letters, then its number."""
+def _edges(links: dict[tuple[int, int], int], where: dict[int, tuple[str, ...]]) -> list[str]:
+    """One arrow per pair of sides (a layer, or a box outside every layer) whose boxes are all
+    joined each to each; one arrow per pair of boxes otherwise."""
+    sides: dict[tuple[str, ...] | int, list[int]] = {}
+    for b, inside in where.items():
+        sides.setdefault(inside or b, []).append(b)
+
+    def side(b: int) -> tuple[str, ...] | int:
+        return where[b] or b
+
+    between: dict[tuple[tuple[str, ...] | int, tuple[str, ...] | int], list[tuple[int, int]]] = {}
+    for a, b in links:
+        between.setdefault((side(a), side(b)), []).append((a, b))
+    out = []
+    for (sa, sb), pairs in between.items():
+        tails, heads = sides[sa], sides[sb]
+        counts = [links[p] for p in pairs]
+        if len(pairs) > 1 and len(pairs) == len(tails) * len(heads):
+            a, b = tails[len(tails) // 2], heads[len(heads) // 2]
+            each = f"×{counts[0]:,} each" if len(set(counts)) == 1 else f"{sum(counts):,} edges"
+            text = f"all {len(tails)} → all {len(heads)}, {each}"
+            ends = ""
+            if isinstance(sa, tuple):
+                ends += f" ltail={cluster_id(sa)}"
+            if isinstance(sb, tuple):
+                ends += f" lhead={cluster_id(sb)}"
+            out.append(f"b{a} -> b{b} [label=<{escape(text)}>{ends}]")
+            continue
+        for (a, b), count in zip(pairs, counts, strict=True):
+            out.append(f"b{a} -> b{b}" + (f" [label=<×{count:,}>]" if count > 1 else ""))
+    return out
+
+
+def _natural(label: str) -> tuple[bool, tuple[tuple[int, int, str], ...]]:
+    """A sort key putting w2 before w10 and the bias b last."""
     last = label.rsplit(".", 1)[-1]
-    letters = last.rstrip("0123456789")
-    digits = last[len(letters):]
-    return (letters == "b", letters, int(digits) if digits else -1)
+    return (last.rstrip("0123456789") == "b", natural_key(last))
 
 
 def _box_line(b: int, key: _Key, members: list[int], order: Sequence[Value],
@@ -108,7 +176,7 @@ def _box_line(b: int, key: _Key, members: list[int], order: Sequence[Value],
     elif key[0] == "leaves":
         role = key[1]
         title = {"parameter": "parameters", "input": "inputs"}.get(role, role)
-        fill = _FILL["parameter"] if role == "parameter" else _FILL["input"]
+        fill = FILL["parameter"] if role == "parameter" else FILL["input"]
         lines = [nodes]
     else:
         title = "other operations"

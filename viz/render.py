@@ -16,6 +16,7 @@ import graphviz  # type: ignore[import-untyped]
 
 from autograd import Value
 from viz.dot import draw_dot
+from viz.parts import check_layout
 
 __all__ = ["FORMATS", "DotNotFoundError", "RenderError", "render"]
 
@@ -48,6 +49,8 @@ def render(
     format: str | None = None,  # noqa: A002 - the issue's and graphviz's name
     *,
     timeout: float | None = 60.0,
+    rankdir: str | None = None,
+    dpi: int | None = None,
 ) -> Path:
     """Draw `graph` (a root Value, or a Digraph from `draw_dot`) into the file `path`; return it.
 
@@ -57,6 +60,9 @@ def render(
     `dot` is missing or fails, the DOT source is written beside `path` (suffix ``.dot``) and the
     error says where.
 
+    `rankdir` ("LR", "TB", "RL", "BT"; None: `draw_dot`'s choice) and `dpi` (pixels per inch of
+    a PNG; None: Graphviz's 96) are `draw_dot`'s, and also apply to a Digraph given here.
+
     >>> from autograd import Value
     >>> import tempfile, pathlib
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -65,12 +71,18 @@ def render(
     x.dot True
     """
     if isinstance(graph, Value):
-        graph = draw_dot(graph)
+        graph = draw_dot(graph, rankdir=rankdir, dpi=dpi)
     elif not isinstance(graph, graphviz.Digraph):
         raise TypeError(
             f"render: graph must be a Value or a graphviz.Digraph (from draw_dot), not "
             f"{type(graph).__name__}: {graph!r}"
         )
+    elif rankdir is not None or dpi is not None:
+        check_layout("render", rankdir, dpi)
+        graph = graph.copy()
+        # A later graph attribute statement overrides the one draw_dot wrote.
+        graph.attr(**({"rankdir": rankdir} if rankdir else {}),
+                   **({"dpi": str(dpi)} if dpi is not None else {}))
     target = Path(path)
     suffix = target.suffix[1:].lower()
     kind = format if format is not None else (suffix or "svg")

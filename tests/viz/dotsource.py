@@ -72,3 +72,10 @@ def svg_groups(svg: str, kind: str) -> list[tuple[str, set[str]]]:
 def svg_texts(svg: str) -> list[str]:
     """Every piece of text drawn in the SVG."""
     return ["".join(t.itertext()) for t in ET.fromstring(svg).iter(f"{SVG}text")]
+
+
+def num(x: float, digits: int = 4) -> str:
+    """A number as the drawings write it: `digits` significant digits and the minus sign −."""
+    if x != x:
+        return "NaN"
+    return format(x, f".{digits}g").replace("-", "−").replace("inf", "∞")

@@ -75,3 +75,26 @@ def chain(n: int) -> Value:
     for _ in range(n // 2):
         y = (y * 0.9).tanh()
     return y
+
+
+def worked() -> tuple[Value, dict[str, Value]]:
+    """The worked 2-2-2 logistic network (two inputs, hidden h1 and h2, outputs o1 and o2,
+    E = ½ Σ (target − out)²) labelled as the worked example labels it, after backward."""
+    p = {name: Value(v, label=name) for name, v in (
+        ("w1", 0.15), ("w2", 0.20), ("w3", 0.25), ("w4", 0.30), ("w5", 0.40), ("w6", 0.45),
+        ("w7", 0.50), ("w8", 0.55), ("b1", 0.35), ("b2", 0.60))}
+    i1, i2 = 0.05, 0.10
+    n: dict[str, Value] = {}
+    n["net_h1"] = p["w1"] * i1 + p["w2"] * i2 + p["b1"]
+    n["out_h1"] = n["net_h1"].sigmoid()
+    n["net_h2"] = p["w3"] * i1 + p["w4"] * i2 + p["b1"]
+    n["out_h2"] = n["net_h2"].sigmoid()
+    n["net_o1"] = p["w5"] * n["out_h1"] + p["w6"] * n["out_h2"] + p["b2"]
+    n["out_o1"] = n["net_o1"].sigmoid()
+    n["net_o2"] = p["w7"] * n["out_h1"] + p["w8"] * n["out_h2"] + p["b2"]
+    n["out_o2"] = n["net_o2"].sigmoid()
+    n["E"] = 0.5 * ((0.01 - n["out_o1"]) ** 2 + (0.99 - n["out_o2"]) ** 2)
+    for name, node in n.items():
+        node.label = name
+    n["E"].backward()
+    return n["E"], {**p, **n}
