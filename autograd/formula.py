@@ -218,7 +218,8 @@ def _unknown_character(text: str, i: int) -> str:
         "%": "'%' (remainder) is not an operation of formulas",
         "[": "indexing and lists are not part of formulas",
         "]": "indexing and lists are not part of formulas",
-        "'": "text in quotes is not part of formulas", '"': "text in quotes is not part of formulas",
+        "'": "text in quotes is not part of formulas",
+        '"': "text in quotes is not part of formulas",
         ".": "'.' here is not part of a number or a name",
     }
     if ch in meaning:
@@ -364,7 +365,7 @@ class _Parser:
         t = self.tok
         if t.kind == "end":
             raise self.fail(f"the formula ends after {after.text!r}: a term is missing", t.at)
-        if t.kind == "op" and t.value in (")", ",", "*", "/", "**") or t.kind == "sup":
+        if (t.kind == "op" and t.value in (")", ",", "*", "/", "**")) or t.kind == "sup":
             raise self.fail(f"{_describe(t)} cannot follow {after.text!r}: a term is missing",
                             t.at)
 
@@ -457,7 +458,7 @@ class _Parser:
             return self.count(_place(ast.Name(name, ast.Load()), t.at, t.at + len(t.text)))
         if name not in self.functions:
             known = ", ".join(sorted(self.functions))
-            if name in self.constants or t.kind == "name" and not name.isidentifier():
+            if name in self.constants or (t.kind == "name" and not name.isidentifier()):
                 raise self.fail(f"{t.text} is not a function (known: {known})", t.at)
             raise self.fail(f"unknown function {t.text!r}; known: {known}", t.at)
         open_ = self.tok
@@ -594,7 +595,7 @@ def evaluate(
     while stack:
         node, ready = stack.pop()
         if isinstance(node, ast.Constant):
-            results.append(const(float(node.value)))
+            results.append(const(float(node.value)))  # type: ignore[arg-type]
             continue
         if isinstance(node, ast.Name):
             results.append(variables[node.id])
