@@ -91,7 +91,7 @@ def test_to_sympy_errors_and_names() -> None:
     x = Value(2.0)
     y = x.exp() * Value(3.0, label="c")
     form = to_sympy(y)
-    assert set(form.symbols) == {"n0", "c"}  # an unlabelled leaf is named by its index
+    assert set(form.symbols) == {"n1", "c"}  # an unlabelled leaf: n1, the first unlabelled node
     with pytest.raises(ValueError, match=r"no leaf labelled 'd'.*leaf labels: c"):
         to_sympy(y, "d")
     with pytest.raises(ValueError, match="not a leaf"):
