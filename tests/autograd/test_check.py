@@ -318,3 +318,58 @@ def _nodes(out: Value) -> list[Value]:
     from autograd import topological_order
 
     return topological_order(out)
+
+
+# -- several points, non-finite numbers, structure ---------------------------------------------
+
+
+def test_a_formula_right_at_one_point_only_is_caught_elsewhere() -> None:
+    x = Value(0.0, label="x")
+    s = x.sin()
+    s.label = "s"
+    report = check_partials(s, {"x": "cos(x) + x"})
+    (row,) = report.rows
+    assert not report and row.points == 6 and row.failed_points == 5
+    assert row.at != {"x": 0.0} and abs(row.expected - row.engine - row.at["x"]) < 1e-12
+    assert check_partials(s, {"x": "cos(x) + x"}, points=0)  # the old, one-point verdict
+    assert check_partials(s, {"x": "cos(x)"}, points=20)
+    assert check_partials(s, {"x": lambda x: math.cos(x)})
+    again = check_partials(s, {"x": "cos(x) + x"}, seed=0)
+    assert again.rows[0].at == row.at  # seeded
+    with pytest.raises(ValueError, match="points"):
+        check_partials(s, {"x": "cos(x)"}, points=-1)
+
+
+def test_the_same_non_finite_value_agrees() -> None:
+    x = Value(1.0, label="x")
+    y = x * math.inf
+    y.label = "y"
+    assert check_partials(y, {"x": math.inf}) and check_partials(y, {"x": "∞"})
+    assert not check_partials(y, {"x": -math.inf}) and not check_partials(y, {"x": "nan"})
+    z = x * math.nan
+    z.label = "z"
+    assert check_partials(z, {"x": math.nan})
+    assert "NaN" in str(check_partials(z, {"x": 1.0}))
+
+
+def test_inf_minus_inf_in_a_diagnosis_does_not_crash() -> None:
+    x = Value(5e-324, label="x")
+    y = x / x
+    y.label = "y"
+    report = check_partials(y, {"x": 0.5})
+    assert not report
+    assert "overflow, 0/0 or ∞ − ∞" in report.rows[0].hints[0]
+    str(report)
+
+
+def test_the_report_as_structure() -> None:
+    import json
+
+    net = seed_network()
+    report = check_partials(net.E, {"w5": lambda out_o1, out_h1: out_o1 * out_h1, "w6": 0.1})
+    d = report.to_dict()
+    json.dumps(d)
+    assert d["ok"] is False and [r["name"] for r in d["rows"]] == ["w5", "w6"]
+    assert d["rows"][0]["points"] == 6 and d["rows"][1]["points"] == 1
+    assert set(d["rows"][0]) == {"name", "expected", "engine", "abs_error", "ok", "error",
+                                 "hints", "at", "points", "failed_points"}
