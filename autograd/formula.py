@@ -27,9 +27,9 @@ a pretty text, LaTeX, or (in `autograd.export`) a sympy expression.
 >>> render("1 - out ** 2", "unicode", {"out": "out_h1"})
 '1 − out_h1²'
 >>> render("σ(w·x)² − x⁻¹", "python")
-'sigmoid(w * x) ** 2 - x ** -1'
+'sigmoid(w * x) ** 2 - x ** (-1)'
 >>> render("x / y", "latex")
-'\\frac{x}{y}'
+'\\\\frac{x}{y}'
 """
 
 from __future__ import annotations
