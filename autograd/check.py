@@ -87,13 +87,6 @@ def numerical_gradient(
 # -- gradcheck ---------------------------------------------------------------------------------
 
 
-_fmt = _number
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    return _aligned([header, *rows])
-
-
 def close(a: float, b: float, atol: float, rtol: float) -> bool:
     """|a − b| <= atol + rtol·|b| (b is the reference) for finite numbers; two non-finite
     numbers agree when they are the same (both nan, or both inf of one sign)."""
@@ -172,12 +165,12 @@ class GradcheckReport(_Verdicts[GradcheckRow]):
         head = (f"{self.title}: {verdict} (eps={self.eps:g}, ok when |engine − numeric| <= "
                 f"{self.atol:g} + {self.rtol:g}·|numeric|)")
         rows = [
-            [r.label, _fmt(r.engine), _fmt(r.numeric), f"{r.abs_error:.2g}",
+            [r.label, _number(r.engine), _number(r.numeric), f"{r.abs_error:.2g}",
              f"{r.rel_error:.2g}", "ok" if r.ok else "FAIL"]
             for r in self.rows
         ]
         header = ["input", "engine", "numeric", "abs error", "rel error", "ok"]
-        return "\n".join([head, *_table(header, rows)])
+        return "\n".join([head, *_aligned([header, *rows])])
 
 
 def _labels(inputs: Sequence[Value]) -> list[str]:
@@ -330,22 +323,22 @@ class PartialsReport(_Verdicts[PartialRow]):
         head = (f"check_partials of {self.output}: {verdict} (ok when |yours − engine| <= "
                 f"{self.atol:g} + {self.rtol:g}·|engine|)")
         table = [
-            [f"∂{self.output}/∂{r.name}", "—" if r.expected is None else _fmt(r.expected),
-             _fmt(r.engine), "—" if r.expected is None else f"{r.abs_error:.2g}",
+            [f"∂{self.output}/∂{r.name}", "—" if r.expected is None else _number(r.expected),
+             _number(r.engine), "—" if r.expected is None else f"{r.abs_error:.2g}",
              "ok" if r.ok else "WRONG"]
             for r in self.rows
         ]
-        lines = [head, *_table(["partial", "yours", "engine", "abs error", "ok"], table)]
+        lines = [head, *_aligned([["partial", "yours", "engine", "abs error", "ok"], *table])]
         for r in self.rows:
             if r.error:
                 lines += ["", f"∂{self.output}/∂{r.name}: {r.error}"]
             if r.hints:
                 off = (r.expected or 0.0) - r.engine
-                by = f" by {_fmt(off)}" if math.isfinite(off) else ""
+                by = f" by {_number(off)}" if math.isfinite(off) else ""
                 lines += ["", f"∂{self.output}/∂{r.name} is wrong{by}; your value:"]
                 lines += [f"  - {h}" for h in r.hints]
             if r.failed_points and r.at and not r.hints and not r.error:
-                where = ", ".join(f"{k} = {_fmt(v)}" for k, v in r.at.items())
+                where = ", ".join(f"{k} = {_number(v)}" for k, v in r.at.items())
                 lines += ["", f"∂{self.output}/∂{r.name}: yours and the engine's differ at "
                           f"{r.failed_points} of the {r.points} points compared; the worst: "
                           f"{where}"]
@@ -396,7 +389,7 @@ def _call_formula(
     try:
         return fn(**kwargs)
     except Exception as e:  # the user's code: report any failure, in their labels
-        shown = ", ".join(f"{k} = {_fmt(v)}" for k, v in kwargs.items())
+        shown = ", ".join(f"{k} = {_number(v)}" for k, v in kwargs.items())
         at = f" (called with {shown})" if shown else " (called with no arguments)"
         raise _FormulaCallError(f"the formula raised {type(e).__name__}: {e}{at}") from e
 
@@ -629,10 +622,10 @@ def _diagnose(
     """What a wrong value equals: the chain rule with one thing changed, when one change fits."""
     hints: list[str] = []
     if not math.isfinite(engine):
-        return [f"differs from the engine's {_fmt(engine)}: the engine's chain rule meets an "
+        return [f"differs from the engine's {_number(engine)}: the engine's chain rule meets an "
                 "overflow, 0/0 or ∞ − ∞ at this point; compare at another point"]
     if not math.isfinite(user):
-        return [f"is {_fmt(user)}: a division by zero or an overflow in the formula gives this"]
+        return [f"is {_number(user)}: a division by zero or an overflow in the formula gives this"]
 
     def fits(candidate: float) -> bool:
         return close(user, candidate, atol, rtol) and not close(candidate, engine, atol, rtol)
@@ -663,7 +656,7 @@ def _diagnose(
             shown = "" if _is_number(formula) else f" = {formula}"
             if d != 1.0 and fits(engine + through * (1.0 - d)):
                 hints.append(f"equals the chain rule with the factor {word}{shown} = "
-                             f"{_fmt(d)} left out")
+                             f"{_number(d)} left out")
             for swap, why in _swaps(rule.arity, partial, top, bottom, rule.name):
                 alt_num = float(evaluate(partial,
                                          {k: num_vars[swap.get(k, k)] for k in num_vars},
@@ -672,7 +665,7 @@ def _diagnose(
                     alt = evaluate(partial,
                                    {k: text_vars[swap.get(k, k)] for k in text_vars}, algebra)[0]
                     hints.append(f"equals the chain rule with {word} computed as {alt} = "
-                                 f"{_fmt(alt_num)} instead of {formula} = {_fmt(d)}: {why}")
+                                 f"{_number(alt_num)} instead of {formula} = {_number(d)}: {why}")
     hints += _dropped_paths(output, node, user, fits)
     if engine != 0.0 and math.isfinite(user):
         for ratio, why in ((2.0, "a squared error differentiated without its ½ gives this"),
@@ -680,7 +673,7 @@ def _diagnose(
                             "extra ½ gives this"),
                            (-1.0, "a dropped minus sign (d(t − o)/do = −1) gives this")):
             if fits(ratio * engine):
-                hints.append(f"is {_fmt(ratio)} × the engine's value: {why}")
+                hints.append(f"is {_number(ratio)} × the engine's value: {why}")
     if not hints:
         hints.append(f"no single wrong factor or dropped path explains it; compare your factors "
                      f"with explain({naming.name(output)}, {naming.name(node)})")
