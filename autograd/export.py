@@ -241,6 +241,8 @@ def sympy_algebra(sympy: Any, rational: bool = True) -> dict[str, Callable[..., 
     def const(v: float) -> Any:
         if rational and math.isfinite(v):
             return sympy.Rational(repr(float(v)))
+        if math.isnan(v):
+            return sympy.nan
         return sympy.Float(v) if math.isfinite(v) else (sympy.oo if v > 0 else -sympy.oo)
 
     def sigmoid(x: Any) -> Any:

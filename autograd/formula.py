@@ -531,17 +531,18 @@ def parse(
     """
     if not isinstance(text, str):
         raise FormulaError(f"a formula must be a str, not {type(text).__name__}")
-    if constants is None:
+    if constants is None and len(text) <= 200:
         return _parse_cached(text, frozenset(functions), max_length, max_depth, conditionals,
                              max_nodes)
     return _parse(text, frozenset(functions), max_length, max_depth, conditionals, max_nodes,
-                  constants)
+                  CONSTANTS if constants is None else constants)
 
 
 @functools.lru_cache(maxsize=1024)
 def _parse_cached(text: str, functions: frozenset[str], max_length: int, max_depth: int,
                   conditionals: bool, max_nodes: int) -> Formula:
-    # The rule table's few texts are read once per node of every explanation; cache them.
+    # The rule table's few texts are read once per node of every explanation; cache them (short
+    # texts only, so the cache's memory stays small).
     return _parse(text, functions, max_length, max_depth, conditionals, max_nodes, CONSTANTS)
 
 

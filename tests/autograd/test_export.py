@@ -155,3 +155,9 @@ def test_every_name_in_the_equations_is_defined_and_they_read_back() -> None:
         known[name] = evaluate(formula, known, FLOAT_ALGEBRA)
     assert known["n5"] == y.data
     assert r"n_{1} &= -2.5" in to_latex(y)
+
+
+def test_to_sympy_keeps_nan_a_nan() -> None:
+    x = Value(1.0, label="x")
+    assert to_sympy(x * math.nan).expr == sympy.nan
+    assert to_sympy(x * -math.inf).expr == -sympy.oo * to_sympy(x).symbols["x"]
