@@ -429,6 +429,8 @@ def test_a_single_path_has_no_tautological_lines() -> None:
     f, _ = _typed()
     steps = backward_steps(f).text()
     assert "∂n2/∂n1 = 1 " in steps and "= 1 = 1" not in steps
+    many = explain(*_halves(8, labelled=True), max_paths=10)
+    assert "&= 1 = 1" not in many.latex() and r"\delta_{a_{8}} &= 1 \\" in many.latex()
 
 
 def test_numbers_use_the_minus_of_their_style() -> None:
