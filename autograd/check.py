@@ -294,6 +294,7 @@ class PartialRow:
     failed_points: int = 0  #: at how many of them it disagreed
 
     def to_dict(self) -> dict[str, Any]:
+        """The row's fields by name (floats may be inf or nan)."""
         return {"name": self.name, "expected": self.expected, "engine": self.engine,
                 "abs_error": self.abs_error, "ok": self.ok, "error": self.error,
                 "hints": list(self.hints), "at": dict(self.at), "points": self.points,

@@ -250,6 +250,7 @@ class Factor:
     python_formula: str | None = None  #: the formula in Python's syntax (ASCII)
 
     def symbol(self) -> str:
+        """The factor as written in a chain: ∂top/∂bottom."""
         return f"∂{self.top}/∂{self.bottom}"
 
     def styled(self, style: str) -> str | None:
@@ -264,6 +265,8 @@ class Factor:
         return f"{self.symbol()}{shown} = {_number(self.value, style)}"
 
     def to_dict(self, style: str = "unicode") -> dict[str, Any]:
+        """name (∂top/∂bottom), top, bottom, formula (in `style`), latex, value, steps,
+        subpaths."""
         return {"name": self.symbol(), "top": self.top, "bottom": self.bottom,
                 "formula": self.styled(style), "latex": self.latex_formula,
                 "value": self.value, "steps": self.steps, "subpaths": self.subpaths}
@@ -278,6 +281,7 @@ class Path:
     product: float
 
     def to_dict(self, style: str = "unicode") -> dict[str, Any]:
+        """nodes (names, output first), factors (see `Factor.to_dict`), product."""
         return {"nodes": list(self.nodes), "factors": [f.to_dict(style) for f in self.factors],
                 "product": self.product}
 
@@ -291,6 +295,7 @@ class Delta:
     terms: list[tuple[str, Factor]]  #: (the user's name, the factor ∂user/∂node)
 
     def to_dict(self, style: str = "unicode") -> dict[str, Any]:
+        """node, value, and terms: each user's name and the factor ∂user/∂node."""
         return {"node": self.node, "value": self.value,
                 "terms": [{"user": u, "factor": f.to_dict(style)} for u, f in self.terms]}
 
