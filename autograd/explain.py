@@ -479,8 +479,8 @@ class Explanation:
             for d in self.deltas:
                 terms = " + ".join(
                     rf"\delta_{{{name(u)}}} {frac(f.top, f.bottom)}" for u, f in d.terms)
-                sums = f"{terms} = " if terms else ""  # the output's own δ is just 1
-                lines.append(rf"\delta_{{{name(d.node)}}} &= {sums}{num(d.value)}")
+                summed = f"{terms} = " if terms else ""  # the output's own δ is just 1
+                lines.append(rf"\delta_{{{name(d.node)}}} &= {summed}{num(d.value)}")
             lines.append(rf"{head} &= \delta_{{{name(self.leaf)}}} = {num(self.total)}")
         for n, _, tex in self.legend:
             lines.append(rf"&\text{{where }} {name(n)} = {tex}")
