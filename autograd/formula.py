@@ -290,6 +290,11 @@ class _Parser:
                 f"the formula is nested too deeply (more than {self.max_depth} levels of "
                 "parentheses, calls, signs or powers)", at)
 
+    def allowed(self, function: str, t: _Token) -> None:
+        """A notation that stands for a function (|x|, √x) is allowed where the function is."""
+        if function not in self.functions:
+            raise self.fail(f"{t.text} stands for {function}(), which is not allowed here", t.at)
+
     def formula(self) -> ast.expr:
         tree = self.conditional()
         t = self.tok
@@ -379,6 +384,7 @@ class _Parser:
             self.depth -= 1
             end = operand.end_col_offset or t.at
             if t.value == "√":
+                self.allowed("sqrt", t)
                 self.calls.add("sqrt")
                 call = ast.Call(_place(ast.Name("sqrt", ast.Load()), t.at, t.at + 1), [operand],
                                 [])
@@ -430,6 +436,7 @@ class _Parser:
             end = self.tok.at + 1
             self.pos += 1
             if close == "|":
+                self.allowed("abs", t)
                 self.calls.add("abs")
                 call = ast.Call(_place(ast.Name("abs", ast.Load()), t.at, t.at + 1), [inner], [])
                 return self.count(_place(call, t.at, end))

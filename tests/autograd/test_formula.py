@@ -119,6 +119,10 @@ def test_errors_point_at_the_offending_token(text: str, position: int, words: st
 def test_conditionals_can_be_refused() -> None:
     with pytest.raises(FormulaError, match="conditional"):
         parse("x if x > 0 else 0", conditionals=False)
+    with pytest.raises(FormulaError, match=r"\| stands for abs\(\)"):
+        parse("|x|", functions={"exp"})
+    with pytest.raises(FormulaError, match="unknown function 'σ'"):
+        parse("σ(x)", functions={"exp"})
 
 
 _PYTHON_WORDS = ("BinOp", "BitXor", "Attribute", "Subscript", "Call", "Name", "Constant",
