@@ -12,13 +12,24 @@ import difflib
 import inspect
 import itertools
 import math
+import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-from autograd.explain import _is_number, edges, explain, resolve_node
+from autograd import floats
+from autograd.explain import (
+    _aligned,
+    _is_number,
+    _number,
+    edges,
+    explain,
+    fsum,
+    resolve_node,
+    unlabelled_note,
+)
 from autograd.export import Naming, input_names, partial_text
-from autograd.formula import FLOAT_ALGEBRA, FormulaError, evaluate, parse, text_algebra
+from autograd.formula import FLOAT_ALGEBRA, Formula, FormulaError, evaluate, parse, text_algebra
 from autograd.graph import grad, topological_order
 from autograd.modes import enable_grad, no_grad
 from autograd.value import Value
@@ -76,23 +87,19 @@ def numerical_gradient(
 # -- gradcheck ---------------------------------------------------------------------------------
 
 
-def _fmt(v: float) -> str:
-    return f"{v:.6g}"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    """Aligned plain-text columns, with a rule under the header."""
-    table = [header, *rows]
-    widths = [max(len(r[c]) for r in table) for c in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
-             for r in table]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return lines
-
-
 def close(a: float, b: float, atol: float, rtol: float) -> bool:
-    """|a − b| <= atol + rtol·|b| (b is the reference), and both finite."""
-    return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= atol + rtol * abs(b)
+    """|a − b| <= atol + rtol·|b| (b is the reference) for finite numbers; two non-finite
+    numbers agree when they are the same (both nan, or both inf of one sign)."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return (math.isnan(a) and math.isnan(b)) or a == b
+    return abs(a - b) <= atol + rtol * abs(b)
+
+
+def _error(a: float, b: float) -> float:
+    """|a − b|, 0 for the same non-finite number, inf for different ones."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return 0.0 if close(a, b, 0.0, 0.0) else math.inf
+    return abs(a - b)
 
 
 def _relative(abs_error: float, reference: float) -> float:
@@ -158,12 +165,12 @@ class GradcheckReport(_Verdicts[GradcheckRow]):
         head = (f"{self.title}: {verdict} (eps={self.eps:g}, ok when |engine − numeric| <= "
                 f"{self.atol:g} + {self.rtol:g}·|numeric|)")
         rows = [
-            [r.label, _fmt(r.engine), _fmt(r.numeric), f"{r.abs_error:.2g}",
+            [r.label, _number(r.engine), _number(r.numeric), f"{r.abs_error:.2g}",
              f"{r.rel_error:.2g}", "ok" if r.ok else "FAIL"]
             for r in self.rows
         ]
         header = ["input", "engine", "numeric", "abs error", "rel error", "ok"]
-        return "\n".join([head, *_table(header, rows)])
+        return "\n".join([head, *_aligned([header, *rows])])
 
 
 def _labels(inputs: Sequence[Value]) -> list[str]:
@@ -194,7 +201,7 @@ def _report(
 ) -> GradcheckReport:
     rows = []
     for label, e, n in zip(labels, engine, numeric, strict=True):
-        err = abs(e - n) if math.isfinite(e) and math.isfinite(n) else math.inf
+        err = _error(e, n)
         rows.append(GradcheckRow(label, e, n, err, _relative(err, n), close(e, n, atol, rtol)))
     report = GradcheckReport(title, rows, eps, atol, rtol)
     if raise_on_fail and not report:
@@ -280,6 +287,18 @@ class PartialRow:
     ok: bool
     error: str | None = None  #: why the user's formula gave no number
     hints: tuple[str, ...] = ()  #: what a wrong value is consistent with
+    #: the labelled leaves' values where expected and engine were compared for this row: the
+    #: given point, or the random point of the worst disagreement when only such a point fails
+    at: dict[str, float] = field(default_factory=dict)
+    points: int = 1  #: at how many points the formula was compared (1 for a plain number)
+    failed_points: int = 0  #: at how many of them it disagreed
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row's fields by name (floats may be inf or nan)."""
+        return {"name": self.name, "expected": self.expected, "engine": self.engine,
+                "abs_error": self.abs_error, "ok": self.ok, "error": self.error,
+                "hints": list(self.hints), "at": dict(self.at), "points": self.points,
+                "failed_points": self.failed_points}
 
 
 @dataclass(frozen=True)
@@ -305,22 +324,33 @@ class PartialsReport(_Verdicts[PartialRow]):
         head = (f"check_partials of {self.output}: {verdict} (ok when |yours − engine| <= "
                 f"{self.atol:g} + {self.rtol:g}·|engine|)")
         table = [
-            [f"∂{self.output}/∂{r.name}", "—" if r.expected is None else _fmt(r.expected),
-             _fmt(r.engine), "—" if r.expected is None else f"{r.abs_error:.2g}",
+            [f"∂{self.output}/∂{r.name}", "—" if r.expected is None else _number(r.expected),
+             _number(r.engine), "—" if r.expected is None else f"{r.abs_error:.2g}",
              "ok" if r.ok else "WRONG"]
             for r in self.rows
         ]
-        lines = [head, *_table(["partial", "yours", "engine", "abs error", "ok"], table)]
+        lines = [head, *_aligned([["partial", "yours", "engine", "abs error", "ok"], *table])]
         for r in self.rows:
             if r.error:
                 lines += ["", f"∂{self.output}/∂{r.name}: {r.error}"]
             if r.hints:
-                lines += ["", f"∂{self.output}/∂{r.name} is wrong by "
-                          f"{_fmt((r.expected or 0.0) - r.engine)}; your value:"]
+                off = (r.expected or 0.0) - r.engine
+                by = f" by {_number(off)}" if math.isfinite(off) else ""
+                lines += ["", f"∂{self.output}/∂{r.name} is wrong{by}; your value:"]
                 lines += [f"  - {h}" for h in r.hints]
+            if r.failed_points and r.at and not r.hints and not r.error:
+                where = ", ".join(f"{k} = {_number(v)}" for k, v in r.at.items())
+                lines += ["", f"∂{self.output}/∂{r.name}: yours and the engine's differ at "
+                          f"{r.failed_points} of the {r.points} points compared; the worst: "
+                          f"{where}"]
         if self.notes:
             lines += ["", *self.notes]
         return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready structure (floats may be inf or nan)."""
+        return {"output": self.output, "ok": self.ok, "atol": self.atol, "rtol": self.rtol,
+                "rows": [r.to_dict() for r in self.rows], "notes": list(self.notes)}
 
 
 def _call_formula(
@@ -360,7 +390,7 @@ def _call_formula(
     try:
         return fn(**kwargs)
     except Exception as e:  # the user's code: report any failure, in their labels
-        shown = ", ".join(f"{k} = {_fmt(v)}" for k, v in kwargs.items())
+        shown = ", ".join(f"{k} = {_number(v)}" for k, v in kwargs.items())
         at = f" (called with {shown})" if shown else " (called with no arguments)"
         raise _FormulaCallError(f"the formula raised {type(e).__name__}: {e}{at}") from e
 
@@ -376,7 +406,7 @@ def _user_value(
     try:
         if isinstance(want, Value):
             return want.data, None
-        if isinstance(want, str):
+        if isinstance(want, (str, Formula)):
             result: Any = evaluate(want, values, FLOAT_ALGEBRA)
         elif callable(want):
             result = _call_formula(want, values, labels, unlabelled)
@@ -399,17 +429,26 @@ def check_partials(
     expected: Mapping[Any, Any],
     atol: float = 1e-8,
     rtol: float = 1e-6,
+    points: int = 5,
+    seed: int = 0,
 ) -> PartialsReport:
     """Compare hand-derived partials ∂output/∂node with the engine's, and say where one is wrong.
 
     `expected` maps nodes (Values, or their labels) to the user's values: a number; a formula
-    as a str over the graph's labels ("out_o1 * (1 - out_o1)"); or a callable, called with
-    the current value of each labelled node it names as a keyword argument
-    (``lambda out_o1, out_h1: ...``; a callable with no parameters is called with none, and
-    ``**values`` receives every label). The report says which agree, by how much the others
-    miss, and what a wrong value is consistent with: one local factor of the chain rule left
-    out or evaluated at the wrong node (tanh′ at the pre-activation), a dropped path, a factor
-    of 2 or a flipped sign. Values copied from paper with 4 digits need ``rtol=1e-4``.
+    as a str (or a parsed `autograd.formula.Formula`) over the graph's labels
+    ("out_o1 * (1 - out_o1)"); or a callable, called with the current value of each labelled
+    node it names as a keyword argument (``lambda out_o1, out_h1: ...``; a callable with no
+    parameters is called with none, and ``**values`` receives every label). The report says
+    which agree, by how much the others miss, and what a wrong value is consistent with: one
+    local factor of the chain rule left out or evaluated at the wrong node (tanh′ at the
+    pre-activation), a dropped path, a factor of 2 or a flipped sign. Values copied from paper
+    with 4 digits need ``rtol=1e-4``.
+
+    A formula that names values is also compared at `points` more points near the given one
+    (each labelled leaf moved at random by up to half its size, at least ±0.5, drawn from
+    ``random.Random(seed)``; points where the engine's numbers are not finite are skipped), so
+    a formula that agrees at one point by coincidence is caught. The same non-finite number on
+    both sides (both nan, or both inf) counts as agreement.
 
     >>> from autograd import Value
     >>> x = Value(0.5, label="x")
@@ -421,6 +460,12 @@ def check_partials(
     >>> wrong = check_partials(y, {"x": lambda x: 1 - x**2})
     >>> print(wrong.rows[0].hints[0].split(": ")[0])
     equals the chain rule with ∂y/∂x computed as 1 − x² = 0.75 instead of 1 − y² = 0.786448
+    >>> x0 = Value(0.0, label="x")
+    >>> s = x0.sin()
+    >>> s.label = "s"
+    >>> lucky = check_partials(s, {"x": "cos(x) + x"})  # right at x = 0 only
+    >>> bool(lucky), lucky.rows[0].failed_points, lucky.rows[0].points
+    (False, 5, 6)
     """
     if not isinstance(output, Value):
         raise TypeError(
@@ -429,36 +474,120 @@ def check_partials(
     if not isinstance(expected, Mapping):
         raise TypeError("check_partials: expected must be a dict mapping nodes (or labels) to "
                         f"values or formulas, not {type(expected).__name__}")
+    if isinstance(points, bool) or not isinstance(points, int) or points < 0:
+        raise ValueError(f"check_partials: points must be a whole number >= 0, not {points!r}")
     order = topological_order(output)
     naming = Naming(order)
     by_label: dict[str, list[Value]] = {}
     for n in order:
         if n.label:
             by_label.setdefault(n.label, []).append(n)
-    values = {k: v[0].data for k, v in by_label.items() if len(v) == 1}
+    unique = {k: v[0] for k, v in by_label.items() if len(v) == 1}
+    values = {k: v.data for k, v in unique.items()}
     labels = sorted(by_label)
     unlabelled = len(naming.unlabelled_leaves())
     nodes = [resolve_node(output, key, order, "check_partials") for key in expected]
     engine = [float(g) for g in grad(output, nodes, allow_unused=True)]
     adjoint = _adjoints(order)
+    moved = [n for n in order if n.is_leaf and n.label]
+    given = {n.label: n.data for n in moved}
+    others = _nearby_points(order, moved, points, seed)
     rows: list[PartialRow] = []
     for node, want, e in zip(nodes, expected.values(), engine, strict=True):
         user, error = _user_value(want, values, labels, unlabelled)
         if user is None:
-            rows.append(PartialRow(naming.name(node), None, e, math.inf, False, error))
+            rows.append(PartialRow(naming.name(node), None, e, math.inf, False, error,
+                                   at=given))
             continue
-        err = abs(user - e) if math.isfinite(user) else math.inf
         ok = close(user, e, atol, rtol)
-        hints = () if ok else tuple(
-            _diagnose(output, node, user, e, order, naming, adjoint, atol, rtol)
-        )
-        rows.append(PartialRow(naming.name(node), user, e, err, ok, None, hints))
-    notes = tuple(
-        f"{naming.name(n)} is a leaf without a label (its value is {_fmt(n.data)}); "
-        f"label it, Value({_fmt(n.data)}, label='...'), to see your own name in reports"
-        for n in nodes if not n.label
-    )
+        extra = others if _moves(want) else []
+        worst: tuple[float, dict[str, float], float, float] | None = None
+        failed = 0 if ok else 1
+        for point, data, adj in extra:
+            at_values = {k: data[id(v)] for k, v in unique.items()}
+            theirs, _ = _user_value(want, at_values, labels, unlabelled)
+            theirs = math.nan if theirs is None else theirs
+            mine = adj.get(id(node), 0.0)
+            if close(theirs, mine, atol, rtol):
+                continue
+            failed += 1
+            size = _error(theirs, mine) / (atol + rtol * abs(mine)) if math.isfinite(mine) \
+                else math.inf
+            if worst is None or size > worst[0]:
+                worst = (size, point, theirs, mine)
+        name = naming.name(node)
+        count = 1 + len(extra)
+        if not ok:  # wrong at the user's own point: the numbers and the diagnosis there
+            hints = tuple(_diagnose(output, node, user, e, order, naming, adjoint, atol, rtol))
+            rows.append(PartialRow(name, user, e, _error(user, e), False, None, hints, given,
+                                   count, failed))
+        elif worst is not None:
+            _, point, theirs, mine = worst
+            rows.append(PartialRow(name, theirs, mine, _error(theirs, mine), False, None, (),
+                                   point, count, failed))
+        else:
+            rows.append(PartialRow(name, user, e, _error(user, e), True, None, (), given,
+                                   count, 0))
+    notes = tuple(unlabelled_note(naming.name(n), n.data, "label it") for n in nodes
+                  if not n.label)
     return PartialsReport(naming.name(output), rows, atol, rtol, notes)
+
+
+def _moves(want: Any) -> bool:
+    """Whether a user's value can be recomputed at another point: a formula that names values."""
+    if isinstance(want, (str, Formula)):
+        return True
+    if isinstance(want, Value) or not callable(want):
+        return False
+    try:
+        parameters = inspect.signature(want).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind is not p.VAR_POSITIONAL for p in parameters)
+
+
+def _nearby_points(
+    order: list[Value], moved: list[Value], count: int, seed: int
+) -> list[tuple[dict[str, float], dict[int, float], dict[int, float]]]:
+    """`count` points near the graph's own, each as (the moved leaves' values by label, every
+    node's value by id, ∂root/∂node by id), computed by replaying the recorded graph with the
+    rule table's forward functions and partials; points with a non-finite number are skipped."""
+    rng = random.Random(seed)
+    found: list[tuple[dict[str, float], dict[int, float], dict[int, float]]] = []
+    for _ in range(count):
+        start = {id(n): n.data + rng.uniform(-0.5, 0.5) * max(1.0, abs(n.data)) for n in moved}
+        data, adjoint = _replay(order, start)
+        if all(math.isfinite(v) for v in (*data.values(), *adjoint.values())):
+            found.append(({n.label: start[id(n)] for n in moved}, data, adjoint))
+    return found
+
+
+def _replay(
+    order: list[Value], leaves: Mapping[int, float]
+) -> tuple[dict[int, float], dict[int, float]]:
+    """Every node's value and ∂root/∂node with some leaves set to other values (the graph itself
+    is left as it is)."""
+    data: dict[int, float] = {}
+    inputs: dict[int, list[float]] = {}
+    for n in order:
+        rule = n.rule
+        if rule is None:
+            data[id(n)] = leaves.get(id(n), n.data)
+            continue
+        numbers = [data[id(x)] if isinstance(x, Value) else float(x) for x in n.inputs]
+        inputs[id(n)] = numbers
+        data[id(n)] = float(rule.forward(*numbers))
+    adjoint: dict[int, float] = {id(order[-1]): 1.0}
+    for n in reversed(order):
+        rule = n.rule
+        g = adjoint.get(id(n), 0.0)
+        if rule is None:
+            continue
+        for i, x in enumerate(n.inputs):
+            if isinstance(x, Value):
+                d = float(rule.partial(i, floats, *inputs[id(n)], data[id(n)]))
+                adjoint[id(x)] = adjoint.get(id(x), 0.0) + g * d
+    return data, adjoint
 
 
 def _adjoints(order: list[Value]) -> dict[int, float]:
@@ -475,7 +604,7 @@ def _tangents(order: list[Value], node: Value) -> dict[int, float]:
     """∂n/∂node for every node n computed from `node` (a forward sweep)."""
     tan: dict[int, float] = {id(node): 1.0}
     for n in order:
-        t = math.fsum(d * tan[id(p)] for _, p, d in edges(n) if id(p) in tan)
+        t = fsum(d * tan[id(p)] for _, p, d in edges(n) if id(p) in tan)
         if id(n) not in tan and any(id(p) in tan for p in n.parents):
             tan[id(n)] = t
     return tan
@@ -493,8 +622,11 @@ def _diagnose(
 ) -> list[str]:
     """What a wrong value equals: the chain rule with one thing changed, when one change fits."""
     hints: list[str] = []
+    if not math.isfinite(engine):
+        return [f"differs from the engine's {_number(engine)}: the engine's chain rule meets an "
+                "overflow, 0/0 or ∞ − ∞ at this point; compare at another point"]
     if not math.isfinite(user):
-        return [f"is {user}: a division by zero or an overflow in the formula gives this"]
+        return [f"is {_number(user)}: a division by zero or an overflow in the formula gives this"]
 
     def fits(candidate: float) -> bool:
         return close(user, candidate, atol, rtol) and not close(candidate, engine, atol, rtol)
@@ -525,7 +657,7 @@ def _diagnose(
             shown = "" if _is_number(formula) else f" = {formula}"
             if d != 1.0 and fits(engine + through * (1.0 - d)):
                 hints.append(f"equals the chain rule with the factor {word}{shown} = "
-                             f"{_fmt(d)} left out")
+                             f"{_number(d)} left out")
             for swap, why in _swaps(rule.arity, partial, top, bottom, rule.name):
                 alt_num = float(evaluate(partial,
                                          {k: num_vars[swap.get(k, k)] for k in num_vars},
@@ -534,7 +666,7 @@ def _diagnose(
                     alt = evaluate(partial,
                                    {k: text_vars[swap.get(k, k)] for k in text_vars}, algebra)[0]
                     hints.append(f"equals the chain rule with {word} computed as {alt} = "
-                                 f"{_fmt(alt_num)} instead of {formula} = {_fmt(d)}: {why}")
+                                 f"{_number(alt_num)} instead of {formula} = {_number(d)}: {why}")
     hints += _dropped_paths(output, node, user, fits)
     if engine != 0.0 and math.isfinite(user):
         for ratio, why in ((2.0, "a squared error differentiated without its ½ gives this"),
@@ -542,7 +674,7 @@ def _diagnose(
                             "extra ½ gives this"),
                            (-1.0, "a dropped minus sign (d(t − o)/do = −1) gives this")):
             if fits(ratio * engine):
-                hints.append(f"is {_fmt(ratio)} × the engine's value: {why}")
+                hints.append(f"is {_number(ratio)} × the engine's value: {why}")
     if not hints:
         hints.append(f"no single wrong factor or dropped path explains it; compare your factors "
                      f"with explain({naming.name(output)}, {naming.name(node)})")
@@ -578,7 +710,7 @@ def _dropped_paths(
         return []
     for size in range(1, len(paths)):
         for subset in itertools.combinations(range(len(paths)), size):
-            if fits(math.fsum(paths[k].product for k in subset)):
+            if fits(fsum(paths[k].product for k in subset)):
                 missing = [" → ".join(paths[k].nodes) for k in range(len(paths))
                            if k not in subset]
                 kept = ", ".join(str(k + 1) for k in subset)

@@ -32,12 +32,19 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from autograd.export import Naming, input_names, partial_text
-from autograd.formula import FLOAT_ALGEBRA, FUNCTIONS, evaluate, name_text, text_algebra
+from autograd.formula import (
+    FLOAT_ALGEBRA,
+    FUNCTIONS,
+    evaluate,
+    name_text,
+    number_text,
+    text_algebra,
+)
 from autograd.graph import grad, topological_order
 from autograd.value import Value
 
@@ -60,25 +67,40 @@ Edge = tuple[Value, int]
 MAX_SUBPATHS = 4
 
 
-def _number(v: float) -> str:
-    return f"{v:.6g}"
+def _number(v: float, style: str = "unicode") -> str:
+    """A number of a worked solution: 6 significant digits, the style's minus, ∞ and NaN."""
+    return number_text(v, style, digits=6)
 
 
-def _factor_number(v: float) -> str:
+def _factor_number(v: float, style: str = "unicode") -> str:
     """A number as a factor of a product: negative ones in parentheses."""
-    return f"({v:.6g})" if v < 0 else f"{v:.6g}"
+    return f"({_number(v, style)})" if v < 0 else _number(v, style)
 
 
-def _sum_text(values: list[float]) -> str:
-    text = _number(values[0])
+def _sum_text(values: list[float], style: str = "unicode") -> str:
+    minus = "−" if style == "unicode" else "-"
+    text = _number(values[0], style)
     for v in values[1:]:
-        text += f" − {_number(-v)}" if v < 0 else f" + {_number(v)}"
+        text += f" {minus} {_number(-v, style)}" if v < 0 else f" + {_number(v, style)}"
     return text
 
 
-def _is_number(text: str) -> bool:
+def fsum(values: Iterable[float]) -> float:
+    """An exact sum of floats, or IEEE 754's sum when the terms are inf and -inf (nan) or the
+    exact sum overflows (±inf), where math.fsum raises."""
+    terms = list(values)
     try:
-        float(text.replace("−", "-"))
+        return math.fsum(terms)
+    except (ValueError, OverflowError):
+        return sum(terms, 0.0)
+
+
+def _is_number(text: str) -> bool:
+    """True when a formula's text is a number alone (∞, −1.5, NaN), not worth a "= ..." of its
+    own beside the number."""
+    plain = text.replace("−", "-").replace("∞", "inf").replace(r"\infty", "inf")
+    try:
+        float(plain.replace(r"\mathrm{NaN}", "nan"))
     except ValueError:
         return False
     return True
@@ -218,16 +240,36 @@ class _Writer:
 class Factor:
     """∂top/∂bottom between two consecutive named nodes of a path, with its number."""
 
-    top: str  #: the upper node's name (its label, or n<index>)
+    top: str  #: the upper node's name (its label, or n<k>)
     bottom: str
     value: float  #: the factor's number: Σ over sub-paths of the product of partials
     formula: str | None  #: from the rule table in the user's names; None past MAX_SUBPATHS
     latex_formula: str | None
     steps: int  #: edges folded into the factor (1 when top uses bottom directly)
     subpaths: int  #: how many sub-paths from top to bottom (through unlabelled nodes)
+    python_formula: str | None = None  #: the formula in Python's syntax (ASCII)
 
     def symbol(self) -> str:
+        """The factor as written in a chain: ∂top/∂bottom."""
         return f"∂{self.top}/∂{self.bottom}"
+
+    def styled(self, style: str) -> str | None:
+        """The formula in `style`: "unicode", "python" or "latex"."""
+        return {"unicode": self.formula, "python": self.python_formula,
+                "latex": self.latex_formula}[style]
+
+    def line(self, style: str = "unicode") -> str:
+        """∂top/∂bottom = formula = value, the formula left out when it is a number itself."""
+        formula = self.styled(style)
+        shown = f" = {formula}" if formula is not None and not _is_number(formula) else ""
+        return f"{self.symbol()}{shown} = {_number(self.value, style)}"
+
+    def to_dict(self, style: str = "unicode") -> dict[str, Any]:
+        """name (∂top/∂bottom), top, bottom, formula (in `style`), latex, value, steps,
+        subpaths."""
+        return {"name": self.symbol(), "top": self.top, "bottom": self.bottom,
+                "formula": self.styled(style), "latex": self.latex_formula,
+                "value": self.value, "steps": self.steps, "subpaths": self.subpaths}
 
 
 @dataclass
@@ -238,6 +280,11 @@ class Path:
     factors: list[Factor]
     product: float
 
+    def to_dict(self, style: str = "unicode") -> dict[str, Any]:
+        """nodes (names, output first), factors (see `Factor.to_dict`), product."""
+        return {"nodes": list(self.nodes), "factors": [f.to_dict(style) for f in self.factors],
+                "product": self.product}
+
 
 @dataclass
 class Delta:
@@ -246,6 +293,16 @@ class Delta:
     node: str
     value: float
     terms: list[tuple[str, Factor]]  #: (the user's name, the factor ∂user/∂node)
+
+    def to_dict(self, style: str = "unicode") -> dict[str, Any]:
+        """node, value, and terms: each user's name and the factor ∂user/∂node."""
+        return {"node": self.node, "value": self.value,
+                "terms": [{"user": u, "factor": f.to_dict(style)} for u, f in self.terms]}
+
+
+def _check_style(style: str) -> None:
+    if style not in ("unicode", "python"):
+        raise ValueError(f"style must be 'unicode' or 'python', not {style!r}")
 
 
 @dataclass
@@ -262,6 +319,8 @@ class Explanation:
     deltas: list[Delta] = field(default_factory=list)  #: filled when there are too many paths
     legend: list[tuple[str, str, str]] = field(default_factory=list)  #: name, text, LaTeX
     notes: list[str] = field(default_factory=list)
+    #: the legend's definitions in Python's syntax, by name
+    python_legend: dict[str, str] = field(default_factory=dict)
 
     @property
     def listed(self) -> bool:
@@ -271,12 +330,17 @@ class Explanation:
     def _head(self) -> str:
         return f"∂{self.output}/∂{self.leaf}"
 
-    def _summary(self) -> str:
+    def _single(self) -> bool:
+        """One path of at most one factor: the path alone says it all."""
+        return self.path_count == 1 and len(self.paths) == 1 and len(self.paths[0].factors) <= 1
+
+    def _summary(self) -> str | None:
         if self.path_count == 0:
             return f"{self._head()} = 0: no path leads from {self.output} to {self.leaf}"
+        if self._single():
+            return None
         if self.path_count == 1 and self.paths:
-            chain = " · ".join(f.symbol() for f in self.paths[0].factors)
-            return f"{self._head()} = {chain or '1'}"
+            return f"{self._head()} = " + " · ".join(f.symbol() for f in self.paths[0].factors)
         if self.listed:
             return f"{self._head()} = the sum over {self.path_count} paths"
         return (
@@ -285,80 +349,93 @@ class Explanation:
             f"instead: δ(n) = ∂{self.output}/∂n, gathered from the nodes that use n"
         )
 
-    def text(self) -> str:
-        """Plain text, as a textbook writes the chain rule."""
-        lines = [self._summary()]
+    def _engine(self, style: str) -> str:
+        return f"(the engine's gradient: {_number(self.gradient, style)})"
+
+    def text(self, style: str = "unicode") -> str:
+        """Plain text, as a textbook writes the chain rule; `style` "python" writes formulas
+        in Python's syntax and numbers with ASCII signs (inf, nan)."""
+        _check_style(style)
+        summary = self._summary()
+        lines = [summary] if summary else []
         if self.listed:
             for k, path in enumerate(self.paths, 1):
-                lines += ["", f"path {k} of {self.path_count}: " + " → ".join(path.nodes)]
-                for f in path.factors:
-                    shown = f.formula is not None and not _is_number(f.formula)
-                    formula = f" = {f.formula}" if shown else ""
-                    lines.append(f"  {f.symbol()}{formula} = {_number(f.value)}")
-                numbers = " × ".join(_factor_number(f.value) for f in path.factors) or "1"
-                lines.append(f"  product = {numbers} = {_number(path.product)}")
+                if lines:
+                    lines.append("")
+                lines.append(f"path {k} of {self.path_count}: " + " → ".join(path.nodes))
+                lines += ["  " + f.line(style) for f in path.factors]
+                if len(path.factors) > 1:
+                    numbers = " × ".join(_factor_number(f.value, style) for f in path.factors)
+                    lines.append(f"  product = {numbers} = {_number(path.product, style)}")
             lines.append("")
             if len(self.paths) > 1:
-                terms = _sum_text([p.product for p in self.paths])
+                terms = _sum_text([p.product for p in self.paths], style)
                 lines.append(f"{self._head()} = {terms}")
-            lines.append(
-                f"{self._head()} = {_number(self.total)} "
-                f"(the engine's gradient: {_number(self.gradient)})"
-            )
+            lines.append(f"{self._head()} = {_number(self.total, style)} {self._engine(style)}")
         else:
             lines.append("")
             for d in self.deltas:
-                lines.append(self._delta_line(d))
-            lines += ["", f"{self._head()} = δ({self.leaf}) = {_number(self.total)} "
-                      f"(the engine's gradient: {_number(self.gradient)})"]
-        lines += self._tail()
+                lines.append(self._delta_line(d, style))
+            lines += ["", f"{self._head()} = δ({self.leaf}) = {_number(self.total, style)} "
+                      f"{self._engine(style)}"]
+        lines += self._tail(style)
         return "\n".join(lines)
 
-    def _delta_line(self, d: Delta) -> str:
+    def _delta_line(self, d: Delta, style: str) -> str:
         if not d.terms:
             return f"δ({d.node}) = 1"
         sym = " + ".join(f"δ({u})·{f.symbol()}" for u, f in d.terms)
         num = " + ".join(
-            f"{_factor_number(self._delta(u))}×{_factor_number(f.value)}" for u, f in d.terms
+            f"{_factor_number(self._delta(u), style)}×{_factor_number(f.value, style)}"
+            for u, f in d.terms
         )
-        return f"δ({d.node}) = {sym} = {num} = {_number(d.value)}"
+        return f"δ({d.node}) = {sym} = {num} = {_number(d.value, style)}"
 
     def _delta(self, name: str) -> float:
         return next(d.value for d in self.deltas if d.node == name)
 
-    def _tail(self) -> list[str]:
+    def _definitions(self, style: str) -> list[tuple[str, str]]:
+        if style == "python":
+            return [(n, self.python_legend.get(n, t)) for n, t, _ in self.legend]
+        return [(n, t) for n, t, _ in self.legend]
+
+    def _tail(self, style: str) -> list[str]:
         lines: list[str] = []
         if self.legend:
-            lines += ["", "where " + "; ".join(f"{n} = {t}" for n, t, _ in self.legend)]
+            defined = "; ".join(f"{n} = {t}" for n, t in self._definitions(style))
+            lines += ["", "where " + defined]
         lines += ["", *self.notes] if self.notes else []
         return lines
 
     def markdown(self) -> str:
         """Markdown: a table of factors per path (or of δs)."""
-        lines = [self._summary().replace("*", r"\*"), ""]
+        summary = self._summary()
+        lines = [summary.replace("*", r"\*"), ""] if summary else []
         if self.listed:
             for k, path in enumerate(self.paths, 1):
                 lines += [f"**Path {k} of {self.path_count}:** " + " → ".join(path.nodes), ""]
                 lines += ["| factor | formula | value |", "|---|---|---:|"]
                 for f in path.factors:
-                    lines.append(f"| {f.symbol()} | {f.formula or ''} | {_number(f.value)} |")
-                lines += [f"| **product** | | **{_number(path.product)}** |", ""]
-            lines.append(
-                f"**{self._head()} = {_number(self.total)}** "
-                f"(the engine's gradient: {_number(self.gradient)})"
-            )
+                    shown = "" if f.formula is None or _is_number(f.formula) else f.formula
+                    cell = shown.replace("|", r"\|")
+                    lines.append(f"| {f.symbol()} | {cell} | {_number(f.value)} |")
+                if len(path.factors) > 1:
+                    lines.append(f"| **product** | | **{_number(path.product)}** |")
+                lines.append("")
+            lines.append(f"**{self._head()} = {_number(self.total)}** {self._engine('unicode')}")
         else:
             lines += ["| node | δ = sum of | value |", "|---|---|---:|"]
             for d in self.deltas:
                 sym = " + ".join(f"δ({u})·{f.symbol()}" for u, f in d.terms) or "1 (the output)"
                 lines.append(f"| {d.node} | {sym} | {_number(d.value)} |")
             lines += ["", f"**{self._head()} = δ({self.leaf}) = {_number(self.total)}** "
-                      f"(the engine's gradient: {_number(self.gradient)})"]
-        lines += self._tail()
+                      f"{self._engine('unicode')}"]
+        lines += self._tail("unicode")
         return "\n".join(lines)
 
     def latex(self) -> str:
-        """LaTeX: an ``aligned`` block with each path's factors and numbers."""
+        """LaTeX: an ``aligned`` block with each path's factors and numbers, and a line
+        defining each n-name it uses."""
 
         def name(n: str) -> str:
             return name_text(n, "latex")[0]
@@ -366,30 +443,67 @@ class Explanation:
         def frac(top: str, bottom: str) -> str:
             return rf"\frac{{\partial {name(top)}}}{{\partial {name(bottom)}}}"
 
+        def num(v: float) -> str:
+            return _number(v, "latex")
+
+        def formula(f: Factor) -> str:
+            shown = f.latex_formula is not None and not _is_number(f.latex_formula)
+            return f" = {f.latex_formula}" if shown else ""
+
         head = frac(self.output, self.leaf)
         lines: list[str] = []
-        if self.listed:
+        if self.listed and self._single():
+            f = self.paths[0].factors[0] if self.paths[0].factors else None
+            lines.append(rf"{head} &= {formula(f)[3:] + ' = ' if f and formula(f) else ''}"
+                         rf"{num(self.total)}")
+        elif self.listed:
             sums: list[str] = []
             for path in self.paths:
                 chain = r" \cdot ".join(frac(f.top, f.bottom) for f in path.factors) or "1"
-                numbers = r" \times ".join(_number(f.value) for f in path.factors) or "1"
                 sums.append(chain)
-                lines.append(rf"&\quad {chain} = {numbers} = {_number(path.product)}")
+                if len(path.factors) > 1:
+                    numbers = r" \times ".join(
+                        f"\\left({num(f.value)}\\right)" if f.value < 0 else num(f.value)
+                        for f in path.factors)
+                    lines.append(rf"&\quad {chain} = {numbers} = {num(path.product)}")
+                else:
+                    lines.append(rf"&\quad {chain} = {num(path.product)}")
                 for f in path.factors:
-                    if f.latex_formula is not None:
-                        lines.append(rf"&\qquad {frac(f.top, f.bottom)} = {f.latex_formula}")
+                    if formula(f):
+                        lines.append(rf"&\qquad {frac(f.top, f.bottom)}{formula(f)}")
             first = rf"{head} &= {' + '.join(sums) or '0'}"
-            last = rf"{head} &= {_number(self.total)}"
+            last = rf"{head} &= {num(self.total)}"
             lines = [first, *lines, last]
         else:
             lines.append(rf"&\text{{{self.path_count} paths: the per-node form}}")
             for d in self.deltas:
                 terms = " + ".join(
-                    rf"\delta_{{{name(u)}}} {frac(f.top, f.bottom)}" for u, f in d.terms
-                ) or "1"
-                lines.append(rf"\delta_{{{name(d.node)}}} &= {terms} = {_number(d.value)}")
-            lines.append(rf"{head} &= \delta_{{{name(self.leaf)}}} = {_number(self.total)}")
+                    rf"\delta_{{{name(u)}}} {frac(f.top, f.bottom)}" for u, f in d.terms)
+                summed = f"{terms} = " if terms else ""  # the output's own δ is just 1
+                lines.append(rf"\delta_{{{name(d.node)}}} &= {summed}{num(d.value)}")
+            lines.append(rf"{head} &= \delta_{{{name(self.leaf)}}} = {num(self.total)}")
+        for n, _, tex in self.legend:
+            lines.append(rf"&\text{{where }} {name(n)} = {tex}")
         return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+    def to_dict(self, style: str = "unicode") -> dict[str, Any]:
+        """The explanation as JSON-ready structure: paths (their nodes, factors with name,
+        formula and value, and product) or the per-node δs, the sum, the engine's gradient, the
+        definitions of n-names, and notes. Formulas are in `style` ("unicode" or "python");
+        numbers are floats (inf and nan included: a strict JSON writer must spell them)."""
+        _check_style(style)
+        return {
+            "output": self.output,
+            "wrt": self.leaf,
+            "path_count": self.path_count,
+            "listed": self.listed,
+            "paths": [p.to_dict(style) for p in self.paths],
+            "deltas": [d.to_dict(style) for d in self.deltas],
+            "sum": self.total,
+            "gradient": self.gradient,
+            "definitions": dict(self._definitions(style)),
+            "notes": list(self.notes),
+        }
 
     def __str__(self) -> str:
         return self.text()
@@ -522,15 +636,15 @@ def explain(
         if a is not target:
             paths_below[id(a)] = sum(paths_below[id(k.bottom)] for k in links[id(a)])
     path_count = paths_below[id(output)]
-    writers = {style: _Writer(naming, style) for style in ("unicode", "latex")}
+    writers = {style: _Writer(naming, style) for style in ("unicode", "latex", "python")}
 
     def factor(a: Value, link: _Link) -> Factor:
         formulas = [
             w.sum_of_products(link.subpaths) if link.subpaths is not None else None
-            for w in (writers["unicode"], writers["latex"])
+            for w in (writers["unicode"], writers["latex"], writers["python"])
         ]
         return Factor(naming.name(a), naming.name(link.bottom), link.value, formulas[0],
-                      formulas[1], link.steps, link.count)
+                      formulas[1], link.steps, link.count, formulas[2])
 
     gradient = float(grad(output, target)) if output is not target else 1.0
     result = Explanation(naming.name(output), naming.name(target), gradient, 0.0, path_count,
@@ -550,7 +664,7 @@ def explain(
                 if paths_below[id(link.bottom)]:
                     f = factor(node, link)
                     stack.append((link.bottom, [*factors, f], [*names, f.bottom]))
-        result.total = math.fsum(p.product for p in result.paths)
+        result.total = fsum(p.product for p in result.paths)
     else:
         delta: dict[int, float] = {id(output): 1.0}
         terms: dict[int, list[tuple[int, str, Factor]]] = {id(output): []}
@@ -572,11 +686,13 @@ def explain(
         )
         result.total = delta.get(id(target), 0.0)
     used = _names_used(result)
+    # Every n-name the explanation uses gets a definition (an unlabelled leaf: its number).
+    defined = [n for n in order if not n.label and naming.name(n) in used]
     result.legend = [
         (naming.name(n), naming.definition(n, "unicode"), naming.definition(n, "latex"))
-        for n in order
-        if not n.label and naming.name(n) in used and n.rule is not None
+        for n in defined
     ]
+    result.python_legend = {naming.name(n): naming.definition(n, "python") for n in defined}
     result.notes = _unlabelled_notes(naming, used)
     return result
 
@@ -611,11 +727,13 @@ def _words(text: str) -> list[str]:
 
 def _unlabelled_notes(naming: Naming, used: set[str]) -> list[str]:
     leaves = [n for n in naming.unlabelled_leaves() if naming.name(n) in used]
-    return [
-        f"{naming.name(n)} is a leaf without a label (its value is {_number(n.data)}); "
-        f"give it one, Value({_number(n.data)}, label='...'), to see your own name here"
-        for n in leaves
-    ]
+    return [unlabelled_note(naming.name(n), n.data, "give it one") for n in leaves]
+
+
+def unlabelled_note(name: str, value: float, verb: str) -> str:
+    """The note that an unlabelled leaf is shown by its n-name, with the code that labels it."""
+    return (f"{name} is a leaf without a label (its value is {_number(value)}); {verb}, "
+            f"Value({_number(value, 'python')}, label='...'), to see your own name here")
 
 
 # -- backward_steps ----------------------------------------------------------------------------
@@ -631,6 +749,8 @@ class BackwardStep:
     #: per Value input: (input's name, local partial formula, its number, the amount added,
     #: the input's gradient so far after the addition)
     sends: list[tuple[str, str, float, float, float]]
+    python_definition: str = ""  #: the formula in Python's syntax
+    python_formulas: list[str] = field(default_factory=list)  #: each send's, in Python's syntax
 
 
 _STEP_HEADER = ("step", "node", "formula", "grad", "local derivative", "adds", "amount",
@@ -645,27 +765,30 @@ class BackwardSteps:
     rows: list[BackwardStep]
     notes: list[str]
 
-    def _table(self) -> list[list[str]]:
+    def _table(self, style: str) -> list[list[str]]:
         table: list[list[str]] = []
         for k, row in enumerate(self.rows, 1):
-            head = [str(k), row.node, row.definition, _number(row.grad)]
+            definition = row.definition if style == "unicode" else row.python_definition
+            head = [str(k), row.node, definition, _number(row.grad, style)]
             if not row.sends:
                 table.append([*head, "(leaf)", "", "", ""])
             for j, (name, formula, d, added, total) in enumerate(row.sends):
+                if style == "python":
+                    formula = row.python_formulas[j]
                 cells = head if j == 0 else ["", "", "", ""]
-                table.append([*cells, f"∂{row.node}/∂{name} = {formula} = {_number(d)}",
-                              f"{name} += {_number(row.grad)} × {_number(d)}", _number(added),
-                              _number(total)])
+                shown = "" if _is_number(formula) else f" = {formula}"
+                table.append([*cells, f"∂{row.node}/∂{name}{shown} = {_number(d, style)}",
+                              f"{name} += {_factor_number(row.grad, style)} × "
+                              f"{_factor_number(d, style)}", _number(added, style),
+                              _number(total, style)])
         return table
 
-    def text(self) -> str:
-        """An aligned plain-text table."""
+    def text(self, style: str = "unicode") -> str:
+        """An aligned plain-text table; `style` "python" writes formulas in Python's syntax and
+        numbers with ASCII signs."""
+        _check_style(style)
         header = [*_STEP_HEADER[:3], f"∂{self.output}/∂node", *_STEP_HEADER[4:]]
-        table = [header, *self._table()]
-        widths = [max(len(r[c]) for r in table) for c in range(len(header))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
-                 for r in table]
-        lines.insert(1, "  ".join("-" * w for w in widths))
+        lines = _aligned([header, *self._table(style)])
         return "\n".join([*lines, *(["", *self.notes] if self.notes else [])])
 
     def markdown(self) -> str:
@@ -673,11 +796,42 @@ class BackwardSteps:
         header = [*_STEP_HEADER[:3], f"∂{self.output}/∂node", *_STEP_HEADER[4:]]
         lines = ["| " + " | ".join(header) + " |",
                  "|" + "|".join(["---:", "---", "---", "---:", "---", "---", "---:", "---:"]) + "|"]
-        lines += ["| " + " | ".join(r) + " |" for r in self._table()]
+        lines += ["| " + " | ".join(c.replace("|", r"\|") for c in r) + " |"
+                  for r in self._table("unicode")]
         return "\n".join([*lines, *(["", *self.notes] if self.notes else [])])
+
+    def to_dict(self, style: str = "unicode") -> dict[str, Any]:
+        """The sweep as JSON-ready structure: per step the node, its formula, its gradient, and
+        per input the local derivative (formula and value), the amount added and the input's
+        gradient so far."""
+        _check_style(style)
+        steps = []
+        for row in self.rows:
+            formulas = row.python_formulas if style == "python" else [s[1] for s in row.sends]
+            steps.append({
+                "node": row.node,
+                "formula": row.definition if style == "unicode" else row.python_definition,
+                "grad": row.grad,
+                "sends": [
+                    {"input": name, "partial": f"∂{row.node}/∂{name}", "formula": formula,
+                     "value": d, "adds": added, "grad_so_far": total}
+                    for (name, _, d, added, total), formula in zip(row.sends, formulas,
+                                                                   strict=True)
+                ],
+            })
+        return {"output": self.output, "steps": steps, "notes": list(self.notes)}
 
     def __str__(self) -> str:
         return self.text()
+
+
+def _aligned(table: list[list[str]]) -> list[str]:
+    """Aligned plain-text columns, with a rule under the first row (the header)."""
+    widths = [max(len(r[c]) for r in table) for c in range(len(table[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+             for r in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
 
 
 def backward_steps(output: Value) -> BackwardSteps:
@@ -694,17 +848,24 @@ def backward_steps(output: Value) -> BackwardSteps:
     order = topological_order(output)
     naming = Naming(order)
     writer = _Writer(naming, "unicode")
+    python = _Writer(naming, "python")
     gathered: dict[int, float] = {id(output): 1.0}
     rows: list[BackwardStep] = []
     for node in reversed(order):
         g = gathered.get(id(node), 0.0)
         sends: list[tuple[str, str, float, float, float]] = []
+        python_formulas: list[str] = []
         for i, p, d in edges(node):
             added = g * d
             gathered[id(p)] = gathered.get(id(p), 0.0) + added
             formula = writer.sum_of_products([[(node, i)]])
             sends.append((naming.name(p), formula, d, added, gathered[id(p)]))
-        definition = naming.definition(node) if node.rule is not None else ""
-        rows.append(BackwardStep(naming.name(node), definition, g, sends))
+            python_formulas.append(python.sum_of_products([[(node, i)]]))
+        # A labelled leaf is an input; an unlabelled one is defined by its number.
+        defined = node.rule is not None or not node.label
+        definition = naming.definition(node) if defined else ""
+        python_definition = naming.definition(node, "python") if defined else ""
+        rows.append(BackwardStep(naming.name(node), definition, g, sends, python_definition,
+                                 python_formulas))
     used = {naming.name(n) for n in order}
     return BackwardSteps(naming.name(output), rows, _unlabelled_notes(naming, used))

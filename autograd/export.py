@@ -6,7 +6,10 @@ the rule's ``partial_texts``, so a symbolic check tests the same partials the en
 
 Unlabelled nodes are written inline inside the formula of the labelled node that uses them; when
 an inline formula would grow past a few dozen characters (shared subexpressions can double it at
-every step) the node gets a name of its own, ``n`` and its topological index, and an equation.
+every step) the node is written by its name and gets an equation. `Naming` gives every unlabelled
+node of a graph its name once, ``n1``, ``n2``, … counting them in topological order, so a node has
+one name in every view of the graph (equations, explanations, the backward table, drawings); an
+unlabelled leaf's equation is its number, so every name a text uses is defined in it.
 
 >>> from autograd import Value
 >>> w, x, b = Value(0.5, label="w"), Value(1.5, label="x"), Value(-0.2, label="b")
@@ -32,7 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.formula import evaluate, name_text, text_algebra
+from autograd.formula import evaluate, name_text, number_text, text_algebra
 from autograd.graph import topological_order
 from autograd.ops import RULES
 from autograd.value import Value
@@ -76,21 +79,42 @@ def input_values(
 
 
 class Naming:
-    """How a graph's nodes are written: labels, inline formulas, or ``n<index>`` names.
+    """How a graph's nodes are written: labels, inline formulas, or names ``n1``, ``n2``, ….
 
-    Built once per graph (the choices are made in the unicode style and kept in every style, so
-    the text and the LaTeX of one report name the same nodes).
+    Built once per graph from its topological order (`autograd.topological_order`): each
+    unlabelled node, leaf or not, is named ``n<k>`` for k = 1, 2, … in that order (skipping a
+    name some label already uses), so the names have no gaps and every view of the graph agrees
+    on them. Whether a node is written inline or by its name is chosen in the unicode style and
+    kept in every style, so the text and the LaTeX of one report name the same nodes.
+
+    >>> from autograd import Value, topological_order
+    >>> x = Value(2.0, label="x")
+    >>> y = (x * 3.0 + 1.0).tanh()
+    >>> naming = Naming(topological_order(y))
+    >>> [naming.name(n) for n in naming.order]
+    ['x', 'n1', 'n2', 'n3']
+    >>> naming.text(y), naming.text(y, "python")
+    ('tanh(x·3 + 1)', 'tanh(x * 3 + 1)')
     """
 
     def __init__(self, order: list[Value], inline_limit: int = INLINE_LIMIT) -> None:
         self.order = order
         self.index = {id(n): i for i, n in enumerate(order)}
+        labels = {n.label for n in order if n.label}
+        self._names: dict[int, str] = {}
+        k = 0
+        for n in order:
+            if not n.label:
+                k += 1
+                while f"n{k}" in labels:
+                    k += 1
+                self._names[id(n)] = f"n{k}"
         # Unlabelled nodes (leaves included) that are written by a name rather than inline.
         self.named: set[int] = set()
         self._texts: dict[str, dict[int, Text]] = {}
         unicode = text_algebra("unicode")
         inline: dict[int, Text] = {}
-        for i, node in enumerate(order):
+        for node in order:
             if node.label:
                 inline[id(node)] = name_text(node.label, "unicode")
                 continue
@@ -101,12 +125,12 @@ class Naming:
                     inline[id(node)] = t
                     continue
             self.named.add(id(node))
-            inline[id(node)] = name_text(f"n{i}", "unicode")
+            inline[id(node)] = name_text(self._names[id(node)], "unicode")
         self._texts["unicode"] = inline
 
     def name(self, node: Value) -> str:
-        """The node as a report names it: its label, or ``n<topological index>``."""
-        return node.label or f"n{self.index[id(node)]}"
+        """The node as every view names it: its label, or its ``n<k>`` name."""
+        return node.label or self._names[id(node)]
 
     def unlabelled_leaves(self) -> list[Value]:
         """Leaves without a label, in topological order."""
@@ -117,12 +141,12 @@ class Naming:
         if style not in self._texts:
             algebra = text_algebra(style)
             texts: dict[int, Text] = {}
-            for i, node in enumerate(self.order):
+            for node in self.order:
                 rule = node.rule
                 if node.label:
                     texts[id(node)] = name_text(node.label, style)
                 elif id(node) in self.named or rule is None:
-                    texts[id(node)] = name_text(f"n{i}", style)
+                    texts[id(node)] = name_text(self._names[id(node)], style)
                 else:
                     texts[id(node)] = evaluate(
                         value_text(node), input_values(node, texts, algebra), algebra
@@ -135,24 +159,23 @@ class Naming:
         return self.texts(style)[id(node)][0]
 
     def definition(self, node: Value, style: str = "unicode") -> str:
-        """The right-hand side of the node's equation: its rule over its inputs' formulas."""
+        """The right-hand side of the node's equation: its rule over its inputs' formulas (a
+        leaf's: its number, written so that it reads back exactly)."""
         rule = node.rule
         if rule is None:
-            return _number(node.data)
+            return number_text(node.data, style)
         algebra = text_algebra(style)
         t = evaluate(value_text(node), input_values(node, self.texts(style), algebra), algebra)
         return str(t[0])
 
     def defined(self) -> list[Value]:
-        """Nodes that get an equation: labelled or named operation nodes, inputs first."""
+        """Nodes that get an equation, inputs first: unlabelled leaves (their numbers) and
+        labelled or named operation nodes."""
         return [
             n for n in self.order
-            if n.rule is not None and (n.label or id(n) in self.named)
+            if (n.rule is None and not n.label)
+            or (n.rule is not None and (n.label or id(n) in self.named))
         ]
-
-
-def _number(v: float) -> str:
-    return f"{v:.6g}"
 
 
 def _equations(output: Value, style: str) -> list[tuple[str, str]]:
@@ -218,6 +241,8 @@ def sympy_algebra(sympy: Any, rational: bool = True) -> dict[str, Callable[..., 
     def const(v: float) -> Any:
         if rational and math.isfinite(v):
             return sympy.Rational(repr(float(v)))
+        if math.isnan(v):
+            return sympy.nan
         return sympy.Float(v) if math.isfinite(v) else (sympy.oo if v > 0 else -sympy.oo)
 
     def sigmoid(x: Any) -> Any:

@@ -1,14 +1,23 @@
-"""Formulas: a safe reader and evaluator for arithmetic expressions.
+"""Formulas: one small language, read and written alike.
 
-One small language serves the whole project: the rule table writes its values and partials in it
-("x * y", "1 - out ** 2"), explanations and exports render those texts in the user's own names,
-and the command line reads the user's expressions with it. It is Python's expression syntax cut
-down to numbers, names, ``+ - * / **``, calls of known functions, and (for partials with a kink)
-``a if x > 0 else b``. Text is parsed with `ast` and checked against that whitelist; nothing is
-ever passed to `eval`, and size and nesting are bounded.
+The rule table writes its values and partials in it ("x * y", "1 - out ** 2"), explanations and
+exports render those texts in the user's own names, and the command line reads the user's
+expressions with it. Whatever kuibu prints as a formula reads back to the same value:
 
-Evaluation is generic: an *algebra* maps each operation name to a function, so the same formula
-gives a float, a `Value`, a pretty text, LaTeX, or (in `autograd.export`) a sympy expression.
+- numbers (``0.5``, ``1e-3``, ``1e−3``), names (``w``, ``out_h1``, ``layer0.neuron1.w0``), and
+  the constants ``pi`` (or ``π``), ``e``, ``inf`` (or ``∞``) and ``nan`` (or ``NaN``);
+- ``+``, ``-`` or ``−`` (U+2212), ``*`` or ``·`` or ``×``, ``/`` or ``÷``, powers as ``**``,
+  ``^`` or superscripts (``x²``, ``x⁻¹``), and ``√x``;
+- calls of the rule table's functions (``σ(x)`` is ``sigmoid(x)``; ``|x|`` is ``abs(x)``;
+  ``leaky_relu(x)`` takes the library's slope 0.01), and, for partials with a kink,
+  ``a if x > 0 else b``.
+
+Text is read by a small tokenizer and a precedence parser written for this language (nothing is
+ever passed to `eval`); it builds an `ast` tree whose positions are columns of the text as typed.
+Work is bounded by the text's length, the number of nodes and the depth of nesting (parentheses,
+calls, signs, powers), never by the length of a flat sum. Evaluation is generic and iterative: an
+*algebra* maps each operation name to a function, so the same formula gives a float, a `Value`,
+a pretty text, LaTeX, or (in `autograd.export`) a sympy expression.
 
 >>> f = parse("sigmoid(w * x + b)")
 >>> sorted(f.names)
@@ -17,6 +26,8 @@ gives a float, a `Value`, a pretty text, LaTeX, or (in `autograd.export`) a symp
 0.634136
 >>> render("1 - out ** 2", "unicode", {"out": "out_h1"})
 '1 − out_h1²'
+>>> render("σ(w·x)² − x⁻¹", "python")
+'sigmoid(w * x) ** 2 - x ** (-1)'
 >>> render("x / y", "latex")
 '\\\\frac{x}{y}'
 """
@@ -25,6 +36,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,12 +46,14 @@ from autograd.ops import RULES
 from autograd.value import VALUE_MATH, Value, apply
 
 __all__ = [
+    "CONSTANTS",
     "FLOAT_ALGEBRA",
     "FUNCTIONS",
     "VALUE_ALGEBRA",
     "Formula",
     "FormulaError",
     "evaluate",
+    "number_text",
     "parse",
     "render",
     "text_algebra",
@@ -52,17 +66,17 @@ FUNCTIONS: frozenset[str] = frozenset(
     | {"step", "sign"}
 )
 
+#: Names that stand for numbers (a graph whose labels use one of them should rename it).
+CONSTANTS: dict[str, float] = {
+    "pi": math.pi, "π": math.pi, "e": math.e,
+    "inf": math.inf, "∞": math.inf, "nan": math.nan, "NaN": math.nan,
+}
+
+#: The library's slope of leaky_relu when a formula gives none (Value.leaky_relu's default).
+LEAKY_SLOPE = 0.01
+
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
 _COMPARE = {ast.Gt: "gt", ast.Lt: "lt", ast.GtE: "ge", ast.LtE: "le"}
-_WHAT = {
-    ast.Attribute: "attribute access", ast.Subscript: "indexing", ast.Lambda: "lambda",
-    ast.JoinedStr: "an f-string",
-    ast.List: "a list", ast.Tuple: "a tuple", ast.Dict: "a dict", ast.Set: "a set",
-    ast.ListComp: "a comprehension", ast.GeneratorExp: "a generator", ast.BoolOp: "and/or",
-    ast.NamedExpr: "an assignment", ast.Starred: "unpacking", ast.Await: "await",
-    ast.Yield: "yield", ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@",
-    ast.IfExp: "a conditional (a if c else b)", ast.Compare: "a comparison",
-}
 
 
 class FormulaError(ValueError):
@@ -87,7 +101,7 @@ class FormulaError(ValueError):
 
 @dataclass(frozen=True)
 class Formula:
-    """A parsed and checked formula."""
+    """A parsed and checked formula; the tree's col_offsets are columns of `text`."""
 
     text: str
     tree: ast.expr
@@ -95,83 +109,476 @@ class Formula:
     calls: frozenset[str]  #: the functions it calls
 
 
+# -- reading: characters to tokens ------------------------------------------------------------
+
+_SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6",
+                 "⁷": "7", "⁸": "8", "⁹": "9", "⁻": "-", "⁺": "+"}
+#: Spellings of the operators, each to its one meaning.
+_SYMBOLS = {
+    "**": "**", "^": "**", "+": "+", "-": "-", "−": "-", "*": "*", "·": "*", "⋅": "*",
+    "×": "*", "/": "/", "÷": "/", "(": "(", ")": ")", ",": ",", "|": "|", "√": "√",
+    ">=": ">=", "<=": "<=", "≥": ">=", "≤": "<=", ">": ">", "<": "<",
+}
+_FUNCTION_SPELLINGS = {"σ": "sigmoid"}
+_ARITY: dict[str, tuple[int, int]] = {  # (fewest, most) arguments; linear is checked apart
+    **{name: (rule.arity, rule.arity) for name, rule in RULES.items() if rule.arity},
+    "leaky_relu": (1, 2), "step": (1, 1), "sign": (1, 1),
+}
+
+
+@dataclass
+class _Token:
+    kind: str  # "num", "name", "sup", "op", "end"
+    text: str  # the token as typed
+    at: int  # its column
+    value: Any = None  # num: the float; sup: the int; op: the operator's meaning; name: the id
+
+
+def _is_name_start(ch: str) -> bool:
+    return (ch.isalpha() or ch == "_") and ch not in _SUPERSCRIPTS
+
+
+def _is_name_part(ch: str) -> bool:
+    return (ch.isalnum() or ch == "_") and ch not in _SUPERSCRIPTS
+
+
+def _number_end(text: str, i: int) -> int:
+    """Where the number starting at i ends: digits, one point, an exponent (e−3 too)."""
+    n = len(text)
+    j = i
+    while j < n and text[j].isdigit() and text[j].isascii():
+        j += 1
+    if j < n and text[j] == ".":
+        j += 1
+        while j < n and text[j].isdigit() and text[j].isascii():
+            j += 1
+    if j < n and text[j] in "eE":
+        k = j + 1
+        if k < n and text[k] in "+-−":
+            k += 1
+        if k < n and text[k].isdigit() and text[k].isascii():
+            while k < n and text[k].isdigit() and text[k].isascii():
+                k += 1
+            j = k
+    return j
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+        elif (ch.isdigit() and ch.isascii()) or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+            j = _number_end(text, i)
+            literal = text[i:j]
+            if literal == ".":
+                raise FormulaError("a lone '.' is not a number", text, i)
+            if len(literal.replace(".", "").split("e")[0].split("E")[0]) > 400:
+                raise FormulaError("the number has too many digits", text, i)
+            tokens.append(_Token("num", literal, i, float(literal.replace("−", "-"))))
+            i = j
+        elif _is_name_start(ch):
+            j = i + 1
+            while j < n and (_is_name_part(text[j]) or (
+                    text[j] == "." and j + 1 < n and _is_name_start(text[j + 1]))):
+                j += 1
+            tokens.append(_Token("name", text[i:j], i, text[i:j]))
+            i = j
+        elif ch in _SUPERSCRIPTS:
+            j = i
+            while j < n and text[j] in _SUPERSCRIPTS:
+                j += 1
+            digits = "".join(_SUPERSCRIPTS[c] for c in text[i:j])
+            body = digits.lstrip("+-")
+            if not body.isdigit() or len(digits) - len(body) > 1:
+                raise FormulaError(f"{text[i:j]!r} is not a whole-number power, like ² or ⁻¹",
+                                   text, i)
+            tokens.append(_Token("sup", text[i:j], i, int(digits)))
+            i = j
+        elif ch == "∞":
+            tokens.append(_Token("name", ch, i, ch))
+            i += 1
+        else:
+            two = text[i:i + 2]
+            sym = two if two in _SYMBOLS else ch
+            if sym not in _SYMBOLS:
+                raise FormulaError(_unknown_character(text, i), text, i)
+            tokens.append(_Token("op", sym, i, _SYMBOLS[sym]))
+            i += len(sym)
+    tokens.append(_Token("end", "", n))
+    return tokens
+
+
+def _unknown_character(text: str, i: int) -> str:
+    ch = text[i]
+    meaning = {
+        "=": "'=' is not part of a formula (write only the expression)",
+        "%": "'%' (remainder) is not an operation of formulas",
+        "[": "indexing and lists are not part of formulas",
+        "]": "indexing and lists are not part of formulas",
+        "'": "text in quotes is not part of formulas",
+        '"': "text in quotes is not part of formulas",
+        ".": "'.' here is not part of a number or a name",
+    }
+    if ch in meaning:
+        return meaning[ch]
+    if text[i:i + 2] == "//":
+        return "'//' (floor division) is not an operation of formulas"
+    shown = repr(ch) if ch.isprintable() else f"the character U+{ord(ch):04X}"
+    return f"{shown} is not part of the formula language"
+
+
+# -- reading: tokens to a tree ----------------------------------------------------------------
+
+_OPERATORS = {"+": (1, ast.Add), "-": (1, ast.Sub), "*": (2, ast.Mult), "/": (2, ast.Div)}
+_COMPARISON_OPS = {">": ast.Gt, "<": ast.Lt, ">=": ast.GtE, "<=": ast.LtE}
+
+
+def _place(node: ast.expr, at: int, end: int) -> ast.expr:
+    node.lineno = node.end_lineno = 1
+    node.col_offset, node.end_col_offset = at, end
+    return node
+
+
+def _describe(t: _Token) -> str:
+    if t.kind == "end":
+        return "the end"
+    return repr(t.text)
+
+
+class _Parser:
+    """Precedence climbing over the tokens; recursion only where the text nests."""
+
+    def __init__(self, text: str, functions: frozenset[str], max_depth: int, max_nodes: int,
+                 conditionals: bool, constants: Mapping[str, float]) -> None:
+        self.text = text
+        self.tokens = _tokens(text)
+        self.pos = 0
+        self.functions = functions
+        self.max_depth = max_depth
+        self.max_nodes = max_nodes
+        self.conditionals = conditionals
+        self.constants = constants
+        self.depth = 0
+        self.nodes = 0
+        self.names: set[str] = set()
+        self.calls: set[str] = set()
+
+    def fail(self, message: str, at: int) -> FormulaError:
+        return FormulaError(message, self.text, at)
+
+    @property
+    def tok(self) -> _Token:
+        return self.tokens[self.pos]
+
+    def is_op(self, *ops: str) -> bool:
+        t = self.tok
+        return t.kind == "op" and t.value in ops
+
+    def count(self, node: ast.expr) -> ast.expr:
+        self.nodes += 1
+        if self.nodes > self.max_nodes:
+            raise self.fail(f"the formula has more than {self.max_nodes} parts", node.col_offset)
+        return node
+
+    def enter(self, at: int) -> None:
+        self.depth += 1
+        if self.depth > self.max_depth:
+            raise self.fail(
+                f"the formula is nested too deeply (more than {self.max_depth} levels of "
+                "parentheses, calls, signs or powers)", at)
+
+    def allowed(self, function: str, t: _Token) -> None:
+        """A notation that stands for a function (|x|, √x) is allowed where the function is."""
+        if function not in self.functions:
+            raise self.fail(f"{t.text} stands for {function}(), which is not allowed here", t.at)
+
+    def formula(self) -> ast.expr:
+        tree = self.conditional()
+        t = self.tok
+        if t.kind != "end":
+            raise self.fail(self.unexpected(t), t.at)
+        return tree
+
+    def unexpected(self, t: _Token) -> str:
+        before = self.tokens[self.pos - 1] if self.pos else None
+        if t.kind == "op" and t.value == ")":
+            return "')' has no matching '('"
+        if t.kind == "op" and t.value == ",":
+            return "a ',' outside the arguments of a function call"
+        if t.kind == "op" and t.value == "|":
+            return "'|' has no matching '|' (write |x| for abs(x))"
+        if t.kind == "name" and t.value in ("if", "else"):
+            return f"{t.text!r} here: a conditional is written 'a if x > 0 else b'"
+        if t.kind == "op" and t.value in _COMPARISON_OPS:
+            return (f"a comparison ({t.text}) is allowed only as the condition of "
+                    "'a if x > 0 else b'")
+        if before is not None and before.kind == "num" and t.kind in ("name", "op"):
+            return (f"a number followed by {_describe(t)}: write a product with * or ·, like "
+                    f"{before.text}*{t.text}")
+        if before is not None:
+            return f"an operator is missing between {_describe(before)} and {_describe(t)}"
+        return f"{_describe(t)} cannot start a formula"
+
+    def conditional(self) -> ast.expr:
+        body = self.binary(1)
+        if not (self.tok.kind == "name" and self.tok.value == "if"):
+            return body
+        t = self.tok
+        if not self.conditionals:
+            raise self.fail("a conditional (a if c else b) is not allowed here", t.at)
+        self.pos += 1
+        self.enter(t.at)
+        left = self.binary(1)
+        c = self.tok
+        if not (c.kind == "op" and c.value in _COMPARISON_OPS):
+            raise self.fail("the condition of 'a if ... else b' must be a comparison, like x > 0",
+                            c.at)
+        self.pos += 1
+        right = self.binary(1)
+        test = self.count(_place(ast.Compare(left, [_COMPARISON_OPS[c.value]()], [right]),
+                                 left.col_offset, right.end_col_offset or c.at))
+        e = self.tok
+        if not (e.kind == "name" and e.value == "else"):
+            raise self.fail(f"'a if {c.text} ...' needs 'else' and a value, found "
+                            f"{_describe(e)}", e.at)
+        self.pos += 1
+        orelse = self.conditional()
+        self.depth -= 1
+        return self.count(_place(ast.IfExp(test, body, orelse), body.col_offset,
+                                 orelse.end_col_offset or e.at))
+
+    def binary(self, level: int) -> ast.expr:
+        """Left-associative + − (level 1) and * / (level 2), in a loop: flat sums never recurse
+        more than the number of levels."""
+        left = self.unary() if level == 2 else self.binary(2)
+        while self.tok.kind == "op" and self.tok.value in _OPERATORS:
+            prec, op = _OPERATORS[self.tok.value]
+            if prec != level:
+                break
+            t = self.tok
+            self.pos += 1
+            self.operand_expected(t)
+            right = self.unary() if level == 2 else self.binary(2)
+            node = ast.BinOp(left, op(), right)
+            left = self.count(_place(node, left.col_offset, right.end_col_offset or t.at))
+        return left
+
+    def operand_expected(self, after: _Token) -> None:
+        t = self.tok
+        if t.kind == "end":
+            raise self.fail(f"the formula ends after {after.text!r}: a term is missing", t.at)
+        if (t.kind == "op" and t.value in (")", ",", "*", "/", "**")) or t.kind == "sup":
+            raise self.fail(f"{_describe(t)} cannot follow {after.text!r}: a term is missing",
+                            t.at)
+
+    def unary(self) -> ast.expr:
+        t = self.tok
+        if t.kind == "op" and t.value in ("-", "+", "√"):
+            self.pos += 1
+            self.operand_expected(t)
+            self.enter(t.at)
+            operand = self.unary()
+            self.depth -= 1
+            end = operand.end_col_offset or t.at
+            if t.value == "√":
+                self.allowed("sqrt", t)
+                self.calls.add("sqrt")
+                call = ast.Call(_place(ast.Name("sqrt", ast.Load()), t.at, t.at + 1), [operand],
+                                [])
+                return self.count(_place(call, t.at, end))
+            op = ast.USub() if t.value == "-" else ast.UAdd()
+            return self.count(_place(ast.UnaryOp(op, operand), t.at, end))
+        return self.power()
+
+    def power(self) -> ast.expr:
+        base = self.atom()
+        if self.tok.kind == "sup":
+            s = self.tok
+            self.pos += 1
+            exponent = _place(ast.Constant(s.value), s.at, s.at + len(s.text))
+            base = self.count(_place(ast.BinOp(base, ast.Pow(), self.count(exponent)),
+                                     base.col_offset, s.at + len(s.text)))
+        if self.is_op("**"):
+            t = self.tok
+            self.pos += 1
+            self.operand_expected(t)
+            self.enter(t.at)
+            exponent = self.unary()  # right-associative, and 2**-1 is allowed, as in Python
+            self.depth -= 1
+            base = self.count(_place(ast.BinOp(base, ast.Pow(), exponent), base.col_offset,
+                                     exponent.end_col_offset or t.at))
+        return base
+
+    def atom(self) -> ast.expr:
+        t = self.tok
+        if t.kind == "num":
+            self.pos += 1
+            return self.count(_place(ast.Constant(t.value), t.at, t.at + len(t.text)))
+        if t.kind == "name":
+            return self.name()
+        if t.kind == "op" and t.value in ("(", "|"):
+            close = ")" if t.value == "(" else "|"
+            self.pos += 1
+            self.enter(t.at)
+            if self.is_op(close) and close == ")":
+                raise self.fail("empty parentheses: a value is missing inside", self.tok.at)
+            self.operand_expected(t)
+            inner = self.conditional()
+            self.depth -= 1
+            if not self.is_op(close):
+                if self.tok.kind == "end":
+                    what = "'(' is never closed" if close == ")" else "'|' is never closed"
+                    raise self.fail(what, t.at)
+                raise self.fail(self.unexpected(self.tok), self.tok.at)
+            end = self.tok.at + 1
+            self.pos += 1
+            if close == "|":
+                self.allowed("abs", t)
+                self.calls.add("abs")
+                call = ast.Call(_place(ast.Name("abs", ast.Load()), t.at, t.at + 1), [inner], [])
+                return self.count(_place(call, t.at, end))
+            return _place(inner, inner.col_offset, inner.end_col_offset or end)
+        if t.kind == "end":
+            raise self.fail("the formula ends where a value is expected", t.at)
+        if t.kind == "sup":
+            raise self.fail(f"the power {t.text} needs something before it, like x{t.text}", t.at)
+        raise self.fail(f"{_describe(t)} cannot start a term: a value is missing before it", t.at)
+
+    def name(self) -> ast.expr:
+        t = self.tok
+        self.pos += 1
+        name = _FUNCTION_SPELLINGS.get(t.value, t.value)
+        is_call = self.is_op("(")
+        if name in ("if", "else"):
+            raise self.fail(f"{t.text!r} here: a conditional is written 'a if x > 0 else b'",
+                            t.at)
+        if not is_call:
+            if name in self.functions or t.value in _FUNCTION_SPELLINGS:
+                raise self.fail(f"{t.text} is a function: call it, {t.text}(...)", t.at)
+            if name in self.constants:
+                return self.count(_place(ast.Constant(self.constants[name]), t.at,
+                                         t.at + len(t.text)))
+            self.names.add(name)
+            return self.count(_place(ast.Name(name, ast.Load()), t.at, t.at + len(t.text)))
+        if name not in self.functions:
+            known = ", ".join(sorted(self.functions))
+            if name in self.constants or (t.kind == "name" and not name.isidentifier()):
+                raise self.fail(f"{t.text} is not a function (known: {known})", t.at)
+            raise self.fail(f"unknown function {t.text!r}; known: {known}", t.at)
+        open_ = self.tok
+        self.pos += 1
+        self.enter(open_.at)
+        args: list[ast.expr] = []
+        if not self.is_op(")"):
+            while True:
+                if self.tok.kind == "end":
+                    raise self.fail(f"'(' of {t.text}( is never closed", open_.at)
+                self.operand_expected(open_ if not args else self.tokens[self.pos - 1])
+                args.append(self.conditional())
+                if self.is_op(","):
+                    self.pos += 1
+                    continue
+                break
+        if not self.is_op(")"):
+            if self.tok.kind == "end":
+                raise self.fail(f"'(' of {t.text}( is never closed", open_.at)
+            raise self.fail(self.unexpected(self.tok), self.tok.at)
+        close = self.tok
+        self.pos += 1
+        self.depth -= 1
+        self.check_arity(t, name, args, close.at)
+        self.calls.add(name)
+        func = _place(ast.Name(name, ast.Load()), t.at, t.at + len(t.text))
+        return self.count(_place(ast.Call(func, args, []), t.at, close.at + 1))
+
+    def check_arity(self, t: _Token, name: str, args: list[ast.expr], close: int) -> None:
+        n = len(args)
+        if name == "linear":
+            if n % 2 == 0:
+                raise self.fail(f"linear takes pairs w, x and a bias b (an odd number of "
+                                f"arguments), not {n}", t.at)
+            return
+        low, high = _ARITY.get(name, (1, 1))
+        if name == "leaky_relu" and n == 1:
+            args.append(_place(ast.Constant(LEAKY_SLOPE), close, close))  # the library default
+            return
+        if not low <= n <= high:
+            want = f"{low} argument" + ("s" if low != 1 else "")
+            if name == "leaky_relu":
+                want = "1 or 2 arguments (x, and the slope, 0.01 when left out)"
+            raise self.fail(f"{t.text}() takes {want}, not {n}", t.at)
+
+
 def parse(
     text: str,
     functions: frozenset[str] | set[str] = FUNCTIONS,
-    max_length: int = 2000,
-    max_depth: int = 60,
+    max_length: int = 50_000,
+    max_depth: int = 100,
     conditionals: bool = True,
+    max_nodes: int = 50_000,
+    constants: Mapping[str, float] | None = None,
 ) -> Formula:
     """Read `text` as a formula; a FormulaError says what is not allowed and where.
 
     `conditionals` allows ``a if x > 0 else b`` (partials of kinks need it; user input need not).
+    `max_depth` bounds nesting (parentheses, calls, signs, powers), not the terms of a sum.
+    `constants` are the names read as numbers (default `CONSTANTS`).
+
+    >>> sorted(parse("x0*w0 + " * 499 + "b").names)[:3]
+    ['b', 'w0', 'x0']
+    >>> parse("w*x+")
+    Traceback (most recent call last):
+      ...
+    autograd.formula.FormulaError: the formula ends after '+': a term is missing (at position 5)
+      w*x+
+          ^
     """
     if not isinstance(text, str):
         raise FormulaError(f"a formula must be a str, not {type(text).__name__}")
+    if constants is None and len(text) <= 200:
+        return _parse_cached(text, frozenset(functions), max_length, max_depth, conditionals,
+                             max_nodes)
+    return _parse(text, frozenset(functions), max_length, max_depth, conditionals, max_nodes,
+                  CONSTANTS if constants is None else constants)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_cached(text: str, functions: frozenset[str], max_length: int, max_depth: int,
+                  conditionals: bool, max_nodes: int) -> Formula:
+    # The rule table's few texts are read once per node of every explanation; cache them (short
+    # texts only, so the cache's memory stays small).
+    return _parse(text, functions, max_length, max_depth, conditionals, max_nodes, CONSTANTS)
+
+
+def _parse(text: str, functions: frozenset[str], max_length: int, max_depth: int,
+           conditionals: bool, max_nodes: int, constants: Mapping[str, float]) -> Formula:
     if len(text) > max_length:
         raise FormulaError(f"the formula is {len(text)} characters long; at most {max_length}")
     if not text.strip():
         raise FormulaError("the formula is empty", text, 0)
+    parser = _Parser(text, functions, max_depth, max_nodes, conditionals, constants)
     try:
-        tree = ast.parse(text.strip(), mode="eval").body
-    except SyntaxError as e:
-        offset = (e.offset or 1) - 1 + (len(text) - len(text.lstrip()))
-        raise FormulaError(f"cannot read the formula: {e.msg}", text, offset) from None
-    except (RecursionError, MemoryError, ValueError):
-        raise FormulaError(f"the formula is nested too deeply (at most {max_depth})") from None
-    shift = len(text) - len(text.lstrip())
-    names: set[str] = set()
-    calls: set[str] = set()
-    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
-    while stack:  # iterative, so no input can exhaust the interpreter's stack
-        node, depth = stack.pop()
-        where = getattr(node, "col_offset", 0) + shift
-        if depth > max_depth:
-            message = f"the formula is nested too deeply (at most {max_depth})"
-            raise FormulaError(message, text, where)
-        children: list[ast.AST] = []
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-                raise FormulaError(f"{node.value!r} is not a number", text, where)
-            if isinstance(node.value, int) and len(str(node.value)) > 308:
-                raise FormulaError("the number is too large for a float", text, where)
-        elif isinstance(node, ast.Name):
-            if node.id in functions:
-                raise FormulaError(f"{node.id} is a function: call it, {node.id}(...)", text, where)
-            names.add(node.id)
-        elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-            children = [node.left, node.right]
-        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            children = [node.operand]
-        elif isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name):
-                raise FormulaError("only a function's name can be called", text, where)
-            if node.func.id not in functions:
-                known = ", ".join(sorted(functions))
-                message = f"unknown function {node.func.id!r}; known: {known}"
-                raise FormulaError(message, text, where)
-            if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
-                raise FormulaError(f"{node.func.id}() takes plain arguments only", text, where)
-            calls.add(node.func.id)
-            children = list(node.args)
-        elif (
-            conditionals
-            and isinstance(node, ast.Compare)
-            and len(node.ops) == 1
-            and type(node.ops[0]) in _COMPARE
-        ):
-            children = [node.left, node.comparators[0]]
-        elif conditionals and isinstance(node, ast.IfExp):
-            if not isinstance(node.test, ast.Compare):
-                message = "the condition of 'a if ... else b' must be a comparison, like x > 0"
-                raise FormulaError(message, text, node.test.col_offset + shift)
-            children = [node.test, node.body, node.orelse]
-        else:
-            kind = getattr(node, "op", node)
-            what = _WHAT.get(type(kind), type(kind).__name__)
-            raise FormulaError(f"{what} is not allowed in a formula", text, where)
-        stack.extend((child, depth + 1) for child in children)
-    return Formula(text, tree, frozenset(names), frozenset(calls))
+        tree = parser.formula()
+    except RecursionError:  # only when called already deep in the stack
+        raise FormulaError("the formula is nested too deeply for the interpreter") from None
+    return Formula(text, tree, frozenset(parser.names), frozenset(parser.calls))
+
+
+def _children(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    if isinstance(node, ast.Compare):
+        return [node.left, node.comparators[0]]
+    if isinstance(node, ast.IfExp):
+        return [node.test, node.body, node.orelse]
+    return []
 
 
 def evaluate(
@@ -183,36 +590,49 @@ def evaluate(
 
     The algebra maps "const" (a float to a number), "add", "sub", "mul", "div", "pow", "neg",
     the functions called, and for conditionals "gt", "lt", "ge", "le" and "if" (cond, a, b).
+    Evaluation walks the tree with a stack of its own, so a sum of any length is fine.
     """
     f = parse(formula) if isinstance(formula, str) else formula
     missing = sorted(f.names - set(variables))
     if missing:
         known = ", ".join(sorted(variables)) or "none"
         raise FormulaError(f"no value for {', '.join(missing)} (values given: {known})", f.text)
-
-    def ev(node: ast.expr) -> Any:
+    const = algebra["const"]
+    results: list[Any] = []
+    stack: list[tuple[ast.expr, bool]] = [(f.tree, False)]
+    while stack:
+        node, ready = stack.pop()
         if isinstance(node, ast.Constant):
-            return algebra["const"](float(node.value))  # type: ignore[arg-type]
+            results.append(const(float(node.value)))  # type: ignore[arg-type]
+            continue
         if isinstance(node, ast.Name):
-            return variables[node.id]
+            results.append(variables[node.id])
+            continue
+        children = _children(node)
+        if not ready:
+            stack.append((node, True))
+            stack.extend((c, False) for c in reversed(children))
+            continue
+        k = len(children)
+        args = results[len(results) - k:]
+        del results[len(results) - k:]
         if isinstance(node, ast.BinOp):
-            return algebra[_BINARY[type(node.op)]](ev(node.left), ev(node.right))
-        if isinstance(node, ast.UnaryOp):
-            operand = ev(node.operand)
-            return algebra["neg"](operand) if isinstance(node.op, ast.USub) else operand
-        if isinstance(node, ast.Call):
+            results.append(algebra[_BINARY[type(node.op)]](*args))
+        elif isinstance(node, ast.UnaryOp):
+            results.append(algebra["neg"](args[0]) if isinstance(node.op, ast.USub) else args[0])
+        elif isinstance(node, ast.Call):
             name = node.func.id  # type: ignore[attr-defined]
             try:
-                return algebra[name](*[ev(a) for a in node.args])
+                results.append(algebra[name](*args))
             except TypeError as e:
                 raise FormulaError(f"{name}(): {e}", f.text, node.col_offset) from None
-        if isinstance(node, ast.Compare):
-            return algebra[_COMPARE[type(node.ops[0])]](ev(node.left), ev(node.comparators[0]))
-        if isinstance(node, ast.IfExp):
-            return algebra["if"](ev(node.test), ev(node.body), ev(node.orelse))
-        raise FormulaError(f"cannot evaluate {type(node).__name__}", f.text)  # parse() forbids it
-
-    return ev(f.tree)
+        elif isinstance(node, ast.Compare):
+            results.append(algebra[_COMPARE[type(node.ops[0])]](*args))
+        elif isinstance(node, ast.IfExp):
+            results.append(algebra["if"](*args))
+        else:  # parse() builds no other node
+            raise FormulaError(f"cannot evaluate {type(node).__name__}", f.text)
+    return results[0]
 
 
 def _value_of(x: Any) -> float:
@@ -258,10 +678,32 @@ _UNICODE_FUNCTIONS = {"sigmoid": "σ"}
 Text = tuple[str, int]
 
 
-def _number_text(v: float) -> str:
-    if v == int(v) and abs(v) < 1e15:
-        return str(int(v))
-    return repr(v)
+def number_text(v: float, style: str = "unicode", digits: int | None = None) -> str:
+    r"""A number as kuibu writes it in `style`: "unicode" (−0.5, ∞, −∞, NaN), "python" or
+    "plain" (-0.5, inf, -inf, nan: what `parse` reads back), or "latex" (-0.5, \infty).
+
+    With `digits`, `digits` significant digits (for tables); without, the shortest text that
+    reads back to exactly `v` (for formulas).
+
+    >>> [number_text(v) for v in (2.0, -0.25, math.inf, -math.inf, math.nan)]
+    ['2', '−0.25', '∞', '−∞', 'NaN']
+    >>> [number_text(v, "python") for v in (1e20, -math.inf, math.nan)]
+    ['1e+20', '-inf', 'nan']
+    >>> number_text(-1 / 3, "latex", digits=6), number_text(-1e-7, digits=6)
+    ('-0.333333', '−1e−07')
+    """
+    if math.isnan(v):
+        text = {"unicode": "NaN", "latex": r"\mathrm{NaN}"}.get(style, "nan")
+    elif math.isinf(v):
+        text = {"unicode": "∞", "latex": r"\infty"}.get(style, "inf")
+        text = "-" + text if v < 0 else text
+    elif digits is not None:
+        text = f"{v:.{digits}g}"
+    elif v == int(v) and abs(v) < 1e15:
+        text = str(int(v))
+    else:
+        text = repr(float(v))
+    return text.replace("-", "−") if style == "unicode" else text
 
 
 def _latex_name(name: str) -> str:
@@ -314,8 +756,8 @@ def text_algebra(style: str = "unicode") -> dict[str, Callable[..., Any]]:
     def pow_(a: Text, b: Text) -> Text:
         if latex:
             return f"{wrap(a, _ATOM)}^{{{b[0]}}}", _POW
-        if style == "unicode" and b[1] == _ATOM and b[0].lstrip("-").isdigit():
-            return wrap(a, _ATOM) + b[0].translate(_SUPERSCRIPT), _POW
+        if style == "unicode" and b[0].lstrip("−").isdigit() and len(b[0]) < 6:
+            return wrap(a, _ATOM) + b[0].replace("−", "-").translate(_SUPERSCRIPT), _POW
         op = " ** " if style == "python" else "^"
         return f"{wrap(a, _ATOM)}{op}{wrap(b, _POW if style == 'python' else _ATOM)}", _POW
 
@@ -335,7 +777,8 @@ def text_algebra(style: str = "unicode") -> dict[str, Callable[..., Any]]:
                 return head + r"\left(" + inner + r"\right)", _ATOM
             if style == "unicode" and name == "abs":
                 return "|" + inner + "|", _ATOM
-            return _UNICODE_FUNCTIONS.get(name, name) + "(" + inner + ")", _ATOM
+            shown = _UNICODE_FUNCTIONS.get(name, name) if style == "unicode" else name
+            return shown + "(" + inner + ")", _ATOM
         return fn
 
     def compare(op: str) -> Callable[[Text, Text], Text]:
@@ -352,8 +795,7 @@ def text_algebra(style: str = "unicode") -> dict[str, Callable[..., Any]]:
         return f"{wrap(a, _CMP)} if {cond[0]} else {wrap(b, _IF)}", _IF
 
     def const(v: float) -> Text:
-        text = _number_text(v)
-        return text, _ATOM if v >= 0 else _UNARY
+        return number_text(v, style), _UNARY if v < 0 else _ATOM
 
     algebra: dict[str, Callable[..., Any]] = {
         "const": const, "add": add, "sub": sub, "mul": mul, "div": div, "pow": pow_, "neg": neg,

@@ -196,8 +196,12 @@ def test_tanh_derivative_applied_to_the_pre_activation() -> None:
         back = _delta_o1(out_o1) * 0.40 + _delta_o2(out_o2) * 0.50
         return back * (1 - out_h1**2) * I2  # ∂net_h1/∂w2 = i2
 
-    report = check_partials(net.E, {"w1": wrong, "w2": right})
+    # Both formulas hold w5 = 0.40 and w7 = 0.50 as numbers: right at the given point only.
+    report = check_partials(net.E, {"w1": wrong, "w2": right}, points=0)
     assert [r.ok for r in report.rows] == [False, True]
+    elsewhere = check_partials(net.E, {"w2": right})
+    assert not elsewhere and elsewhere.rows[0].failed_points == 5
+    assert not elsewhere.rows[0].hints and "differ at 5 of the 6 points" in str(elsewhere)
     (hint,) = report.rows[0].hints
     assert hint.startswith("equals the chain rule with ∂out_h1/∂net_h1 computed as 1 − net_h1²")
     assert "instead of 1 − out_h1²" in hint
@@ -235,7 +239,7 @@ def test_a_flipped_sign_and_a_wrong_input() -> None:
         "w5": lambda out_o1, out_h1: (T1 - out_o1) * out_o1 * (1 - out_o1) * out_h1,
         "w6": lambda out_o1: _delta_o1(out_o1) * 0.45,  # ∂net_o1/∂w6 is out_h2, not w6
     })
-    assert any("∂(0.01 − out_o1)/∂out_o1 = -1 left out" in h for h in report.rows[0].hints)
+    assert any("∂(0.01 − out_o1)/∂out_o1 = −1 left out" in h for h in report.rows[0].hints)
     assert any("−1 × the engine's value" in h or "-1 × the engine's value" in h
                for h in report.rows[0].hints)
     assert any("the two inputs of mul were exchanged" in h for h in report.rows[1].hints)
@@ -273,7 +277,7 @@ def test_errors_for_beginners() -> None:
     assert "did you mean 'out_h1'" in (rows["w5"].error or "")
     assert rows["w6"].error == ("the formula raised ZeroDivisionError: float division by zero "
                                 f"(called with out_h1 = {hand().out_h1:.6g})")
-    assert "cannot read the formula" in (rows["w7"].error or "")
+    assert "ends after '-': a term is missing" in (rows["w7"].error or "")
     assert "must be a number" in (rows["w8"].error or "")
     assert "positional-only" in (rows["b1"].error or "")
     assert "∂E/∂w6: the formula raised ZeroDivisionError" in str(report)
@@ -314,3 +318,58 @@ def _nodes(out: Value) -> list[Value]:
     from autograd import topological_order
 
     return topological_order(out)
+
+
+# -- several points, non-finite numbers, structure ---------------------------------------------
+
+
+def test_a_formula_right_at_one_point_only_is_caught_elsewhere() -> None:
+    x = Value(0.0, label="x")
+    s = x.sin()
+    s.label = "s"
+    report = check_partials(s, {"x": "cos(x) + x"})
+    (row,) = report.rows
+    assert not report and row.points == 6 and row.failed_points == 5
+    assert row.at != {"x": 0.0} and abs(row.expected - row.engine - row.at["x"]) < 1e-12
+    assert check_partials(s, {"x": "cos(x) + x"}, points=0)  # the old, one-point verdict
+    assert check_partials(s, {"x": "cos(x)"}, points=20)
+    assert check_partials(s, {"x": lambda x: math.cos(x)})
+    again = check_partials(s, {"x": "cos(x) + x"}, seed=0)
+    assert again.rows[0].at == row.at  # seeded
+    with pytest.raises(ValueError, match="points"):
+        check_partials(s, {"x": "cos(x)"}, points=-1)
+
+
+def test_the_same_non_finite_value_agrees() -> None:
+    x = Value(1.0, label="x")
+    y = x * math.inf
+    y.label = "y"
+    assert check_partials(y, {"x": math.inf}) and check_partials(y, {"x": "∞"})
+    assert not check_partials(y, {"x": -math.inf}) and not check_partials(y, {"x": "nan"})
+    z = x * math.nan
+    z.label = "z"
+    assert check_partials(z, {"x": math.nan})
+    assert "NaN" in str(check_partials(z, {"x": 1.0}))
+
+
+def test_inf_minus_inf_in_a_diagnosis_does_not_crash() -> None:
+    x = Value(5e-324, label="x")
+    y = x / x
+    y.label = "y"
+    report = check_partials(y, {"x": 0.5})
+    assert not report
+    assert "overflow, 0/0 or ∞ − ∞" in report.rows[0].hints[0]
+    str(report)
+
+
+def test_the_report_as_structure() -> None:
+    import json
+
+    net = seed_network()
+    report = check_partials(net.E, {"w5": lambda out_o1, out_h1: out_o1 * out_h1, "w6": 0.1})
+    d = report.to_dict()
+    json.dumps(d)
+    assert d["ok"] is False and [r["name"] for r in d["rows"]] == ["w5", "w6"]
+    assert d["rows"][0]["points"] == 6 and d["rows"][1]["points"] == 1
+    assert set(d["rows"][0]) == {"name", "expected", "engine", "abs_error", "ok", "error",
+                                 "hints", "at", "points", "failed_points"}

@@ -371,3 +371,117 @@ def test_path_products_sum_to_the_gradient(program: Program) -> None:
         _check(grouped, engine)
         assert grouped.path_count <= everything.path_count
         _check(explain(out, leaf, max_paths=0), engine)  # the δ form
+
+
+# -- one name per node, every name defined, no tautologies, structure --------------------------
+
+
+def _typed() -> tuple[Value, Value]:
+    w, x, b = Value(0.5, label="w"), Value(1.5, label="x"), Value(-0.2, label="b")
+    f = (w * x + b).sigmoid()
+    f.label = "f"
+    return f, w
+
+
+def test_unlabelled_nodes_are_named_without_gaps_and_alike_in_every_view() -> None:
+    from autograd import Naming, to_text, topological_order
+
+    f, w = _typed()
+    e = explain(f, w, steps=True)
+    assert e.paths[0].nodes == ["f", "n2", "n1", "w"]
+    assert [name for name, _, _ in e.legend] == ["n1", "n2"]
+    naming = Naming(topological_order(f))
+    assert [naming.name(n) for n in naming.order if not n.label] == ["n1", "n2"]
+    assert [row.node for row in backward_steps(f).rows if row.node.startswith("n")] == [
+        "n2", "n1"]
+    assert "n1" not in to_text(f)  # short formulas stay inline
+    # A label that looks like an n-name is never given to another node.
+    y = Value(1.0, label="n1") * 2.0
+    assert Naming(topological_order(y)).name(y) == "n2"
+
+
+def test_every_name_is_defined_in_every_output_style() -> None:
+    f, w = _typed()
+    c = Value(3.0)  # an unlabelled leaf
+    g = f * c
+    g.label = "g"
+    e = explain(g, w, steps=True)
+    outputs = {"text": e.text(), "python": e.text("python"), "markdown": e.markdown(),
+               "latex": e.latex()}
+    for style, text in outputs.items():
+        used = set(re.findall(r"\bn_?\{?(\d+)", text))
+        assert used, style
+        for k in used:
+            defined = (f"n{k} = " in text) or (rf"n_{{{k}}} = " in text)
+            assert defined, (style, k, text)
+    assert r"&\text{where } n_{3} = 3" in e.latex()
+
+
+def test_a_single_path_has_no_tautological_lines() -> None:
+    x = Value(2.0, label="x")
+    y = x * x
+    y.label = "y"
+    text = explain(y, x).text()
+    assert "∂y/∂x = ∂y/∂x" not in text and "= 4 = 4" not in text
+    assert text.splitlines()[:2] == ["path 1 of 1: y → x", "  ∂y/∂x = 2·x = 4"]
+    assert explain(y, x).latex() == ("\\begin{aligned}\n\\frac{\\partial y}{\\partial x} &= "
+                                     "2 \\cdot x = 4\n\\end{aligned}")
+    f, _ = _typed()
+    steps = backward_steps(f).text()
+    assert "∂n2/∂n1 = 1 " in steps and "= 1 = 1" not in steps
+    many = explain(*_halves(8, labelled=True), max_paths=10)
+    assert "&= 1 = 1" not in many.latex() and r"\delta_{a_{8}} &= 1 \\" in many.latex()
+
+
+def test_numbers_use_the_minus_of_their_style() -> None:
+    x = Value(-2.0, label="x")
+    y = x * 3.0
+    y.label = "y"
+    e = explain(x * y, x)
+    assert "−" in e.text() and "-6" not in e.text()
+    assert "-" in e.text("python") and "−" not in e.text("python")
+    steps = backward_steps(y)
+    assert "x += 1 × 3" in steps.text()
+    assert "exp(x)·−1" in backward_steps(x.exp() * -1.0).text()
+
+
+def test_non_finite_numbers_are_written_not_raised() -> None:
+    x = Value(1.0, label="x")
+    for constant, shown, ascii_shown in ((math.inf, "∞", "inf"), (-math.inf, "−∞", "-inf"),
+                                         (math.nan, "NaN", "nan")):
+        y = x * constant
+        y.label = "y"
+        e = explain(y, x)
+        assert f"∂y/∂x = {shown}" in e.text() and ascii_shown in e.text("python")
+        assert ("\\infty" in e.latex()) or ("NaN" in e.latex())
+        assert shown in e.markdown()
+        assert shown in backward_steps(y).text() and ascii_shown in backward_steps(y).text(
+            "python")
+
+
+def test_explanations_as_structure() -> None:
+    import json
+
+    f, w = _typed()
+    e = explain(f, w, steps=True)
+    d = e.to_dict()
+    json.dumps(d)
+    assert d["wrt"] == "w" and d["path_count"] == 1 and d["gradient"] == e.gradient
+    (path,) = d["paths"]
+    assert path["nodes"] == ["f", "n2", "n1", "w"]
+    assert path["factors"][0] == {
+        "name": "∂f/∂n2", "top": "f", "bottom": "n2", "formula": "f·(1 − f)",
+        "latex": r"f \cdot \left(1 - f\right)", "value": path["factors"][0]["value"],
+        "steps": 1, "subpaths": 1}
+    assert d["sum"] == path["product"] and d["definitions"] == {"n1": "w·x", "n2": "w·x + b"}
+    assert e.to_dict("python")["paths"][0]["factors"][0]["formula"] == "f * (1 - f)"
+    many = explain(*_halves(12, labelled=True), max_paths=100).to_dict()
+    assert not many["listed"] and many["deltas"] and not many["paths"]
+    json.dumps(many)
+    steps = backward_steps(f).to_dict()
+    json.dumps(steps)
+    assert steps["steps"][0]["sends"][0] == {
+        "input": "n2", "partial": "∂f/∂n2", "formula": "f·(1 − f)",
+        "value": steps["steps"][0]["sends"][0]["value"], "adds": steps["steps"][0]["sends"][0][
+            "adds"], "grad_so_far": steps["steps"][0]["sends"][0]["grad_so_far"]}
+    assert backward_steps(f).rows[0].node == "f"  # the fields the explorer page reads

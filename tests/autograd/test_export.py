@@ -91,7 +91,7 @@ def test_to_sympy_errors_and_names() -> None:
     x = Value(2.0)
     y = x.exp() * Value(3.0, label="c")
     form = to_sympy(y)
-    assert set(form.symbols) == {"n0", "c"}  # an unlabelled leaf is named by its index
+    assert set(form.symbols) == {"n1", "c"}  # an unlabelled leaf: n1, the first unlabelled node
     with pytest.raises(ValueError, match=r"no leaf labelled 'd'.*leaf labels: c"):
         to_sympy(y, "d")
     with pytest.raises(ValueError, match="not a leaf"):
@@ -126,3 +126,38 @@ def test_sympy_derivatives_evaluate_to_the_engines_gradients(program: Program) -
             assert g == 0.0
             continue
         assert math.isclose(form.evaluate(d), g, rel_tol=1e-8, abs_tol=1e-9)
+
+
+def test_non_finite_constants_are_written_in_every_style() -> None:
+    x = Value(1.0, label="x")
+    for constant, shown, ascii_shown, tex in (
+        (math.inf, "∞", "inf", r"\infty"), (-math.inf, "−∞", "-inf", r"-\infty"),
+        (math.nan, "NaN", "nan", r"\mathrm{NaN}"),
+    ):
+        y = x * constant
+        y.label = "y"
+        assert to_text(y) == f"y = x·{shown}"
+        assert to_text(y, "python") == f"y = x * {ascii_shown}"
+        assert f"x \\cdot {tex}" in to_latex(y)
+
+
+def test_every_name_in_the_equations_is_defined_and_they_read_back() -> None:
+    from autograd.formula import FLOAT_ALGEBRA, evaluate
+
+    x = Value(0.3, label="x")
+    c = Value(-2.5)  # an unlabelled leaf: its equation is its number
+    y = (x * c).exp() - x ** -1
+    lines = to_text(y).splitlines()
+    assert lines == ["n1 = −2.5", "n5 = exp(x·n1) − x⁻¹"]
+    known = {"x": x.data}
+    for line in to_text(y, "python").splitlines():
+        name, _, formula = line.partition(" = ")
+        known[name] = evaluate(formula, known, FLOAT_ALGEBRA)
+    assert known["n5"] == y.data
+    assert r"n_{1} &= -2.5" in to_latex(y)
+
+
+def test_to_sympy_keeps_nan_a_nan() -> None:
+    x = Value(1.0, label="x")
+    assert to_sympy(x * math.nan).expr == sympy.nan
+    assert to_sympy(x * -math.inf).expr == -sympy.oo * to_sympy(x).symbols["x"]
