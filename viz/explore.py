@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import html
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -258,7 +258,6 @@ def _shapes(order: list[Value], nodes: list[_Node], index: dict[int, int]
     for i, (node, info) in enumerate(zip(order, nodes, strict=True)):
         rule = node.rule
         if rule is not None:
-            shapes.append(_Shape("op", f"v{i}_op", _OP_SIZE, _OP_SIZE, rule.symbol))
             for k, x in enumerate(node.inputs):
                 if isinstance(x, Value):
                     j = index[id(x)]
@@ -269,6 +268,8 @@ def _shapes(order: list[Value], nodes: list[_Node], index: dict[int, int]
                     shapes.append(_Shape("const", f"v{i}_c{k}", len(text) * _CHAR + 4, _LINE,
                                          text))
                     edges.append(_Edge(f"v{i}_c{k}", f"v{i}_op", "edge constant", {}))
+            # After its constants, so that every shape comes after its inputs.
+            shapes.append(_Shape("op", f"v{i}_op", _OP_SIZE, _OP_SIZE, rule.symbol))
             edges.append(_Edge(f"v{i}_op", f"v{i}", "edge out", {"data-to": str(i)}))
         longest = max(len(info.name) + 1,
                       len("data ") + len(info.value_text),
@@ -301,8 +302,8 @@ def _dot_layout(shapes: list[_Shape], edges: list[_Edge], rankdir: str) -> tuple
     by_name = {s.id: s for s in shapes}
     for obj in laid.get("objects", []):
         x, y = (float(v) for v in obj["pos"].split(","))
-        shape = by_name[obj["name"]]
-        shape.x, shape.y = x, height - y
+        placed = by_name[obj["name"]]
+        placed.x, placed.y = x, height - y
     for laid_edge in laid.get("edges", []):  # not in the order given: matched by id
         e = edges[int(laid_edge["id"][1:])]
         e.path = _spline(laid_edge["pos"], height)
@@ -364,7 +365,7 @@ def _svg(shapes: list[_Shape], edges: list[_Edge], nodes: list[_Node], width: fl
          height: float) -> str:
     """The graph as SVG: every value node a group carrying the page's data attributes."""
     esc = html.escape
-    out = [f'<svg id="graph" xmlns="http://www.w3.org/2000/svg" viewBox="-10 -10 {width + 20:.1f} '
+    out = [f'<svg id="graph" viewBox="-10 -10 {width + 20:.1f} '
            f'{height + 20:.1f}" role="img" aria-label="computation graph">',
            '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
            'markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z"/></marker>'
@@ -376,19 +377,18 @@ def _svg(shapes: list[_Shape], edges: list[_Edge], nodes: list[_Node], width: fl
     for s in shapes:
         x0, y0 = s.x - s.width / 2, s.y - s.height / 2
         if s.kind == "op":
-            i = s.id[1:-3]
-            out.append(f'<g class="op" id="{s.id}" data-of="{i}"><circle cx="{s.x:.1f}" '
+            out.append(f'<g class="op" id="{s.id}" data-of="{s.id[1:-3]}"><circle cx="{s.x:.1f}" '
                        f'cy="{s.y:.1f}" r="{s.width / 2:.1f}"/><text x="{s.x:.1f}" '
                        f'y="{s.y + 4:.1f}">{esc(s.text)}</text></g>')
         elif s.kind == "const":
             out.append(f'<text class="const" x="{s.x:.1f}" y="{s.y + 4:.1f}">{esc(s.text)}</text>')
         else:
-            i = int(s.id[1:])
-            n = nodes[i]
+            index = int(s.id[1:])
+            n = nodes[index]
             left = x0 + _PAD
             out.append(
                 f'<g class="value {esc(n.role)}{" leaf" if n.leaf else ""}" id="{s.id}" '
-                f'data-index="{i}" data-name="{esc(n.name)}" data-value="" data-grad="" '
+                f'data-index="{index}" data-name="{esc(n.name)}" data-value="" data-grad="" '
                 f'tabindex="-1"><rect x="{x0:.1f}" y="{y0:.1f}" width="{s.width:.1f}" '
                 f'height="{s.height:.1f}" rx="4"/>'
                 f'<text class="name" x="{left:.1f}" y="{y0 + _LINE:.1f}">{esc(n.name)}</text>'
@@ -403,13 +403,14 @@ def _svg(shapes: list[_Shape], edges: list[_Edge], nodes: list[_Node], width: fl
 
 
 def _asset(name: str) -> str:
-    return resources.files("viz").joinpath("explorer", name).read_text(encoding="utf-8")
+    return resources.files("viz").joinpath("explorer").joinpath(name).read_text(encoding="utf-8")
 
 
 def _script_json(data: Any) -> str:
-    """JSON safe inside a <script> element: no ``</`` can close it early."""
+    """JSON safe inside a <script> element: with no ``<`` at all, nothing in it can end the
+    element early or change how the HTML parser reads it."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    return text.replace("<", "\\u003c")
 
 
 class Explorer:
@@ -436,7 +437,8 @@ class Explorer:
 
     def _repr_html_(self) -> str:
         return (
-            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" title="{html.escape(self.title)}"'
+            f'<iframe srcdoc="{html.escape(self.html, quote=True)}" '
+            f'title="{html.escape(self.title)}"'
             ' style="width: 100%; height: 640px; border: 1px solid #ccc; border-radius: 4px"'
             ' sandbox="allow-scripts"></iframe>'
         )

@@ -115,6 +115,7 @@
     }
     highlight();
     describe();
+    if (steps[step - 1]) follow(steps[step - 1].node);
     if (step === last) stop();
   }
 
@@ -243,6 +244,22 @@
     const el = hit && hit.closest(".value");
     select(el ? +el.dataset.index : null);
   });
+  function zoom(factor) {
+    const cx = view.x + view.w / 2, cy = view.y + view.h / 2;
+    view = { x: cx - view.w * factor / 2, y: cy - view.h * factor / 2,
+             w: view.w * factor, h: view.h * factor };
+    apply();
+  }
+  // Keep the current step's node in sight: when it is outside the view, centre the view on it.
+  function follow(i) {
+    const b = els[i].getBBox();
+    if (b.x >= view.x && b.y >= view.y && b.x + b.width <= view.x + view.w &&
+        b.y + b.height <= view.y + view.h) return;
+    view = { ...view, x: b.x + b.width / 2 - view.w / 2, y: b.y + b.height / 2 - view.h / 2 };
+    apply();
+  }
+  $("zoom-in").addEventListener("click", () => zoom(1 / 1.4));
+  $("zoom-out").addEventListener("click", () => zoom(1.4));
   $("fit").addEventListener("click", fit);
   window.addEventListener("resize", fit);
 
