@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import os
 import re
@@ -42,6 +43,8 @@ __all__ = ["Explorer", "explore"]
 
 #: Paths `explain` lists for a clicked node before it switches to the per-node (δ) form.
 MAX_PATHS = 16
+#: Nodes whose explanation the page holds (leaves first); each costs a pass over the graph.
+EXPLAIN_NODES = 120
 #: Time allowed to Graphviz's `dot` to lay the graph out, in seconds.
 LAYOUT_TIMEOUT = 120.0
 
@@ -165,13 +168,12 @@ def _graph_data(
         steps.append({"kind": "backward", "node": i, "touch": touch,
                       "text": _backward_text(top, row, received[i], k == 0)})
 
+    # The leaves first (the parameters and inputs a reader asks about), then the root's side.
+    chosen = sorted(range(len(order)), key=lambda i: (order[i].rule is not None, -i))
+    explained = set(chosen[:explain_nodes])
     nodes: list[_Node] = []
-    explained = 0
     for i, node in enumerate(order):
-        text = ""
-        if explained < explain_nodes:
-            text = explain(root, node, max_paths=max_paths).text()
-            explained += 1
+        text = explain(root, node, max_paths=max_paths).text() if i in explained else ""
         nodes.append(_Node(
             name=naming.name(node),
             role=roles[i],
@@ -291,6 +293,7 @@ def _dot_layout(shapes: list[_Shape], edges: list[_Edge], rankdir: str) -> tuple
         lines.append(f'{s.id} [shape={shape} width={s.width / 72:.4f} height={s.height / 72:.4f}]')
     for k, e in enumerate(edges):
         lines.append(f"{e.tail} -> {e.head} [id=e{k}]")
+    lines += _fan_in_rows(shapes, edges)
     lines.append("}")
     done = subprocess.run([dot, "-Tjson0"], input="\n".join(lines).encode(), capture_output=True,
                           timeout=LAYOUT_TIMEOUT, check=False)
@@ -305,9 +308,36 @@ def _dot_layout(shapes: list[_Shape], edges: list[_Edge], rankdir: str) -> tuple
         placed = by_name[obj["name"]]
         placed.x, placed.y = x, height - y
     for laid_edge in laid.get("edges", []):  # not in the order given: matched by id
+        if "id" not in laid_edge:
+            continue  # an invisible edge of _fan_in_rows
         e = edges[int(laid_edge["id"][1:])]
         e.path = _spline(laid_edge["pos"], height)
     return width, height
+
+
+def _fan_in_rows(shapes: list[_Shape], edges: list[_Edge], width: int = 8) -> list[str]:
+    """Invisible edges that set a neuron's many weights out in rows of `width`.
+
+    Left alone, dot puts every leaf one rank before its user, so the 16 × 16 weights of a
+    layer stand in one column hundreds of boxes tall; chained in rows they make a block.
+    Only leaves used by that one operation are moved."""
+    has_input = {e.head for e in edges}
+    uses: dict[str, int] = {}
+    for e in edges:
+        uses[e.tail] = uses.get(e.tail, 0) + 1
+    leaves = {s.id for s in shapes if s.kind == "value" and s.id not in has_input}
+    fans: dict[str, list[str]] = {}
+    for e in edges:
+        if e.tail in leaves and uses[e.tail] == 1:
+            fans.setdefault(e.head, []).append(e.tail)
+    lines: list[str] = []
+    for fan in fans.values():
+        if len(fan) <= 6:
+            continue
+        for start in range(0, len(fan), width):
+            row = fan[start:start + width]
+            lines += [f"{a} -> {b} [style=invis]" for a, b in itertools.pairwise(row)]
+    return lines
 
 
 def _spline(pos: str, height: float) -> str:
@@ -367,8 +397,9 @@ def _svg(shapes: list[_Shape], edges: list[_Edge], nodes: list[_Node], width: fl
     esc = html.escape
     out = [f'<svg id="graph" viewBox="-10 -10 {width + 20:.1f} '
            f'{height + 20:.1f}" role="img" aria-label="computation graph">',
-           '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
-           'markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z"/></marker>'
+           '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
+           'markerHeight="8" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+           '<path d="M0,0L10,5L0,10z"/></marker>'
            "</defs>", '<g id="viewport">', '<g class="edges">']
     for e in edges:
         attrs = "".join(f' {k}="{esc(v)}"' for k, v in e.attrs.items())
@@ -386,10 +417,12 @@ def _svg(shapes: list[_Shape], edges: list[_Edge], nodes: list[_Node], width: fl
             index = int(s.id[1:])
             n = nodes[index]
             left = x0 + _PAD
+            tip = f"{n.name} = {n.definition}" if n.definition else f"{n.name} (a leaf)"
             out.append(
                 f'<g class="value {esc(n.role)}{" leaf" if n.leaf else ""}" id="{s.id}" '
                 f'data-index="{index}" data-name="{esc(n.name)}" data-value="" data-grad="" '
-                f'tabindex="-1"><rect x="{x0:.1f}" y="{y0:.1f}" width="{s.width:.1f}" '
+                f'tabindex="-1"><title>{esc(tip)}</title>'
+                f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{s.width:.1f}" '
                 f'height="{s.height:.1f}" rx="4"/>'
                 f'<text class="name" x="{left:.1f}" y="{y0 + _LINE:.1f}">{esc(n.name)}</text>'
                 f'<text class="data" x="{left:.1f}" y="{y0 + 2 * _LINE:.1f}"></text>'
@@ -454,16 +487,16 @@ def explore(
     rankdir: str = "LR",
     max_nodes: int | None = MAX_NODES,
     max_paths: int = MAX_PATHS,
-    explain_nodes: int = 500,
+    explain_nodes: int = EXPLAIN_NODES,
 ) -> Explorer:
     """The graph behind `root` as an `Explorer` page: step through forward and backward passes.
 
     The root's gradient is taken by `backward_steps` (no node's ``.grad`` is changed).
     `max_paths` bounds the paths each node's explanation lists (past it, the per-node δ form);
-    `explain_nodes` bounds how many nodes get an explanation at all (inputs first), since each
-    takes a pass over the graph. Graphs of more than `max_nodes` Values are refused with
-    `GraphTooLargeError`, as the drawings refuse them; without Graphviz's `dot` the page uses a
-    simple layered layout and says so.
+    `explain_nodes` bounds how many nodes get an explanation at all (leaves first, then from the
+    root down), since each takes a pass over the graph. Graphs of more than `max_nodes` Values
+    are refused with `GraphTooLargeError`, as the drawings refuse them; without Graphviz's `dot`
+    the page uses a simple layered layout and says so.
     """
     if not isinstance(root, Value):
         raise TypeError(f"explore: root must be a Value, not {type(root).__name__}: {root!r}")

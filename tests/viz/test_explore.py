@@ -6,6 +6,7 @@ and that it runs inside a notebook.
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import os
@@ -143,7 +144,9 @@ def test_the_root_must_be_a_value() -> None:
 def test_without_dot_the_page_uses_a_layered_layout_and_says_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("viz.explore.shutil.which", lambda name: None)
+    # The module by its full name: viz may export the function under the same name.
+    module = importlib.import_module("viz.explore")
+    monkeypatch.setattr(module.shutil, "which", lambda name: None)
     nodes = forward(build())
     page = explore(nodes["E"])
     assert "simple layered layout" in page_data(page)["note"]
@@ -200,8 +203,8 @@ def test_the_wheel_ships_the_pages_template_script_and_styles(tmp_path: Path) ->
     done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
                            "--target", str(site), str(wheel)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    code = ("import viz.explore, autograd; print(viz.explore.__file__); "
-            "print(len(viz.explore.explore(autograd.Value(2.0, label='x') * 3).html))")
+    code = ("import importlib, autograd; m = importlib.import_module('viz.explore'); "
+            "print(m.__file__); print(len(m.explore(autograd.Value(2.0, label='x') * 3).html))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(site)})
     assert done.returncode == 0, done.stderr

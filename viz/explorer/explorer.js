@@ -186,8 +186,8 @@
       dl.append(dt, dd);
     }
     $("info-text").textContent = n.explanation ||
-      "(No explanation was written into this page for this node: explore's explain_nodes " +
-      "limit.)";
+      "This page holds no explanation for " + n.name + " (explore's explain_nodes limit); " +
+      "the highlighted paths are its paths. In Python: print(explain(root, node)).";
     $("info").setAttribute("data-node", n.name);
   }
 
