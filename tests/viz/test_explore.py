@@ -210,3 +210,13 @@ def test_the_wheel_ships_the_pages_template_script_and_styles(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     where, size = done.stdout.split()
     assert where.startswith(str(site)) and int(size) > 5000
+
+
+def test_the_docs_embed_the_worked_examples_current_page() -> None:
+    """docs/explorer/worked-example.html holds what explore writes today (rebuild it with
+    ``python docs/make_explorer.py``); the layout may differ between Graphviz versions."""
+    committed = ROOT / "docs" / "explorer" / "worked-example.html"
+    html = committed.read_text(encoding="utf-8")
+    page = Explorer(html, "", 0, 0)
+    fresh = explore(forward(build())["E"], title="The worked example, step by step")
+    assert page_data(page) == page_data(fresh)

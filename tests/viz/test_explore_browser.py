@@ -241,13 +241,26 @@ def test_an_mlp_graph_steps_in_under_100_ms(browser: Any, tmp_path: Path) -> Non
     p = Page(browser, path)
     forward_count = forward_steps(loss)
     p.page.locator("#slider").fill(str(forward_count))
-    timings = []
-    for _ in range(30):
-        start = time.perf_counter()
-        p.button("Next step").click()
-        p.page.evaluate("() => new Promise(r => requestAnimationFrame(() => r(null)))")
-        timings.append(time.perf_counter() - start)
-    assert statistics.median(timings) < 0.1, timings
-    assert max(timings) < 0.5, timings
+    # Timed inside the page, from the click to the next frame that shows the step, so that
+    # the driver's own round trips (tens of ms on a busy machine) are not counted.
+    timings: list[float] = p.page.evaluate("""async () => {
+        const next = document.getElementById("next"), times = [];
+        for (let k = 0; k < 40; k++) {
+            const start = performance.now();
+            next.click();
+            await new Promise((done) => requestAnimationFrame(() => done(null)));
+            times.push(performance.now() - start);
+        }
+        return times;
+    }""")
+    assert statistics.median(timings) < 100, timings
+    assert p.page.locator(".value.current").count() == 1
+    assert p.step() == forward_count + 40
+    # And end to end through the driver, keyboard included, with room for a busy machine.
+    start = time.perf_counter()
+    for _ in range(10):
+        p.page.keyboard.press("ArrowRight")
+    assert p.step() == forward_count + 50
+    assert (time.perf_counter() - start) / 10 < 0.5
     assert p.errors == [] and p.requests == []
     p.page.close()
