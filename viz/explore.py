@@ -213,7 +213,8 @@ def _backward_text(
         lines.append(f"∂{top}/∂{me} = ∂{top}/∂{user} × ∂{user}/∂{me} = "
                      f"{_factor(g)} × {_factor(d)} = {_num(added)}")
     else:
-        lines.append(f"∂{top}/∂{me} gathers from its {len(received)} users:")
+        # One term per use: a*a uses a twice, so a gets two terms from one user.
+        lines.append(f"∂{top}/∂{me} is the sum of {len(received)} terms, one per use of {me}:")
         for _, user, _, d, g, added, _ in received:
             lines.append(f"  ∂{top}/∂{user} × ∂{user}/∂{me} = {_factor(g)} × {_factor(d)} = "
                          f"{_num(added)}")

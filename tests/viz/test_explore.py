@@ -88,7 +88,8 @@ def test_the_chain_rule_lines_use_explains_notation(worked: tuple[Explorer, Valu
     page, _ = worked
     texts = [s["text"] for s in page_data(page)["steps"]]
     assert texts[26].startswith("∂E/∂E = 1")
-    gathered = next(t for t in texts if t.startswith("∂E/∂out_h1 gathers from its 2 users"))
+    head = "∂E/∂out_h1 is the sum of 2 terms, one per use of out_h1:"
+    gathered = next(t for t in texts if t.startswith(head))
     assert "∂E/∂out_h1 = -0.0190491 + 0.0553994 = 0.0363503" in gathered.replace("−", "-")
     assert "∂out_h1/∂net_h1 = out_h1·(1 − out_h1) = 0.241301" in gathered
     assert "net_h1 = " in texts[3] or any(t.startswith("net_h1 = ") for t in texts[:26])

@@ -187,7 +187,7 @@ def test_each_backward_step_shows_its_chain_rule_line(page: Page) -> None:
 def test_a_node_with_two_users_shows_the_sum(page: Page) -> None:
     page.page.locator("#slider").fill(str(26 + 28))  # out_h1, the sweep's 28th node
     text = page.page.locator("#step-text").inner_text()
-    assert "gathers from its 2 users" in text
+    assert "is the sum of 2 terms, one per use of out_h1" in text
     assert "= 0.0363503" in text
 
 
