@@ -195,6 +195,7 @@
   const full = svg.viewBox.baseVal;
   const home = { x: full.x, y: full.y, w: full.width, h: full.height };
   let view = { ...home };
+  let moved = false; // whether the reader has zoomed or panned since the last fit
   function apply() { svg.setAttribute("viewBox", view.x + " " + view.y + " " + view.w + " " + view.h); }
   function fit() {
     // The whole graph, but never magnified past 1.5 times its natural size.
@@ -202,6 +203,7 @@
     const scale = Math.max(home.w / box.width, home.h / box.height, 1 / 1.5);
     const w = box.width * scale, h = box.height * scale;
     view = { x: home.x - (w - home.w) / 2, y: home.y - (h - home.h) / 2, w, h };
+    moved = false;
     apply();
   }
   svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
@@ -216,6 +218,7 @@
     const factor = Math.exp(Math.sign(event.deltaY) * 0.15);
     view = { x: at.x - (at.x - view.x) * factor, y: at.y - (at.y - view.y) * factor,
              w: view.w * factor, h: view.h * factor };
+    moved = true;
     apply();
   }, { passive: false });
   let drag = null;
@@ -232,6 +235,7 @@
     const box = svg.getBoundingClientRect();
     view = { ...drag.view, x: drag.view.x - dx / box.width * view.w,
              y: drag.view.y - dy / box.height * view.h };
+    moved = true;
     apply();
   });
   svg.addEventListener("pointerup", (event) => {
@@ -248,6 +252,7 @@
     const cx = view.x + view.w / 2, cy = view.y + view.h / 2;
     view = { x: cx - view.w * factor / 2, y: cy - view.h * factor / 2,
              w: view.w * factor, h: view.h * factor };
+    moved = true;
     apply();
   }
   // Keep the current step's node in sight: when it is outside the view, centre the view on it.
@@ -261,7 +266,8 @@
   $("zoom-in").addEventListener("click", () => zoom(1 / 1.4));
   $("zoom-out").addEventListener("click", () => zoom(1.4));
   $("fit").addEventListener("click", fit);
-  window.addEventListener("resize", fit);
+  // A phone's address bar coming and going resizes the window: keep the reader's own view.
+  window.addEventListener("resize", () => { if (!moved) fit(); });
 
   if (data.note) $("note").textContent = data.note;
   for (let i = 0; i < nodes.length; i++) render(i);
