@@ -100,7 +100,6 @@ class _Node:
     definition: str
     partials: list[str]  #: ∂node/∂input = formula = number, per Value input
     explanation: str  #: explain(root, node), as text
-    inputs: list[int]  #: the Value inputs, by index into the node list
 
 
 def _forward_line(node: Value, naming: Naming) -> str:
@@ -191,7 +190,6 @@ def _graph_data(
             definition=naming.definition(node) if node.rule is not None else "",
             partials=partials[i],
             explanation=text,
-            inputs=[index[id(x)] for x in node.inputs if isinstance(x, Value)],
         ))
     return nodes, steps
 
@@ -492,12 +490,14 @@ def explore(
 ) -> Explorer:
     """The graph behind `root` as an `Explorer` page: step through forward and backward passes.
 
-    The root's gradient is taken by `backward_steps` (no node's ``.grad`` is changed).
-    `max_paths` bounds the paths each node's explanation lists (past it, the per-node δ form);
-    `explain_nodes` bounds how many nodes get an explanation at all (leaves first, then from the
-    root down), since each takes a pass over the graph. Graphs of more than `max_nodes` Values
-    are refused with `GraphTooLargeError`, as the drawings refuse them; without Graphviz's `dot`
-    the page uses a simple layered layout and says so.
+    `title` heads the page (``kuibu explorer: <root's name>`` by default); `rankdir` sets the
+    layout's direction as in `draw_dot` (LR: inputs on the left). The gradients come from
+    `backward_steps` (no node's ``.grad`` is changed). `max_paths` bounds the paths each
+    node's explanation lists (past it, the per-node δ form); `explain_nodes` bounds how many
+    nodes get an explanation at all (leaves first, then from the root down), since each takes a
+    pass over the graph. Graphs of more than `max_nodes` Values are refused with
+    `GraphTooLargeError`, as the drawings refuse them; without Graphviz's `dot` the page uses a
+    simple layered layout and says so.
     """
     if not isinstance(root, Value):
         raise TypeError(f"explore: root must be a Value, not {type(root).__name__}: {root!r}")
@@ -534,7 +534,7 @@ def explore(
             {"name": n.name, "leaf": n.leaf, "value": n.value, "grad": n.grad,
              "valueText": n.value_text, "gradText": n.grad_text, "forward": n.forward,
              "backward": n.backward, "sums": n.partial_sums, "definition": n.definition,
-             "partials": n.partials, "explanation": n.explanation, "inputs": n.inputs}
+             "partials": n.partials, "explanation": n.explanation}
             for n in nodes
         ],
         "steps": steps,

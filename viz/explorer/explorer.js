@@ -14,6 +14,7 @@
   const nodes = data.nodes;
   const steps = data.steps;
   const last = steps.length;
+  const forwardCount = steps.filter((s) => s.kind === "forward").length;
   const svg = document.getElementById("graph");
   const viewport = document.getElementById("viewport");
   const $ = (id) => document.getElementById(id);
@@ -80,7 +81,6 @@
 
   function describe() {
     const s = steps[step - 1];
-    const forwardCount = steps.filter((x) => x.kind === "forward").length;
     if (!s) {
       $("step-title").textContent = "Start";
       $("step-text").textContent =
