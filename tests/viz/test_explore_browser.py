@@ -218,6 +218,36 @@ def test_a_screenshot_is_not_blank(page: Page, tmp_path: Path) -> None:
     assert statistics.pvariance(img.tobytes()) > 100
 
 
+def test_the_wheel_zooms_a_drag_pans_and_two_fingers_pinch(page: Page) -> None:
+    def view() -> list[float]:
+        box = page.page.locator("#graph").get_attribute("viewBox") or ""
+        return [float(v) for v in box.split()]
+
+    start = view()
+    page.page.mouse.move(400, 400)
+    page.page.mouse.wheel(0, -300)
+    zoomed = view()
+    assert zoomed[2] < start[2]
+    page.page.mouse.down()
+    page.page.mouse.move(300, 350, steps=5)
+    page.page.mouse.up()
+    panned = view()
+    assert panned[2] == zoomed[2] and panned[0] > zoomed[0]
+    page.page.locator("#info").wait_for(state="hidden")  # a drag is not a click
+    page.button("Fit").click()
+    assert view() == start
+    page.page.evaluate("""() => {
+        const svg = document.getElementById("graph");
+        const fire = (type, id, x) => svg.dispatchEvent(new PointerEvent(type,
+            {pointerId: id, clientX: x, clientY: 400, bubbles: true, pointerType: "touch"}));
+        fire("pointerdown", 11, 380); fire("pointerdown", 12, 420);
+        fire("pointermove", 12, 520); fire("pointermove", 11, 280);
+        fire("pointerup", 11, 280); fire("pointerup", 12, 520);
+    }""")
+    pinched = view()
+    assert pinched[2] == pytest.approx(start[2] / 6, rel=1e-6)
+
+
 def test_phone_viewport_keeps_the_controls_and_the_graph_in_view(
     browser: Any, worked: tuple[Path, dict[str, Value], Value]
 ) -> None:

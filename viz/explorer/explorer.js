@@ -221,12 +221,36 @@
     moved = true;
     apply();
   }, { passive: false });
-  let drag = null;
+  // One pointer drags (a click when it hardly moves); two fingers pinch to zoom.
+  let drag = null, pinch = null;
+  const pointers = new Map();
+  const spread = () => {
+    const [a, b] = [...pointers.values()];
+    return Math.hypot(a.x - b.x, a.y - b.y) || 1;
+  };
   svg.addEventListener("pointerdown", (event) => {
-    drag = { x: event.clientX, y: event.clientY, view: { ...view }, moved: false };
-    svg.setPointerCapture(event.pointerId);
+    pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
+    // Keep receiving the pointer's moves outside the graph (synthetic pointers cannot be held).
+    try { svg.setPointerCapture(event.pointerId); } catch (error) { /* not a live pointer */ }
+    if (pointers.size === 2) {
+      const [a, b] = [...pointers.values()];
+      const at = toGraph((a.x + b.x) / 2, (a.y + b.y) / 2);
+      pinch = { spread: spread(), view: { ...view }, at };
+      drag = null;
+    } else if (pointers.size === 1) {
+      drag = { x: event.clientX, y: event.clientY, view: { ...view }, moved: false };
+    }
   });
   svg.addEventListener("pointermove", (event) => {
+    if (!pointers.has(event.pointerId)) return;
+    pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
+    if (pinch && pointers.size === 2) {
+      const f = pinch.spread / spread(), at = pinch.at, v = pinch.view;
+      view = { x: at.x - (at.x - v.x) * f, y: at.y - (at.y - v.y) * f, w: v.w * f, h: v.h * f };
+      moved = true;
+      apply();
+      return;
+    }
     if (!drag) return;
     const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
     if (Math.abs(dx) + Math.abs(dy) > 4) drag.moved = true;
@@ -238,11 +262,21 @@
     moved = true;
     apply();
   });
-  svg.addEventListener("pointerup", (event) => {
-    const moved = drag && drag.moved;
-    drag = null;
+  function release(event) {
+    pointers.delete(event.pointerId);
     svg.classList.remove("dragging");
-    if (moved) return;
+    if (pinch) {  // the end of a pinch is no click
+      if (pointers.size === 0) pinch = null;
+      drag = null;
+      return null;
+    }
+    const wasDrag = drag && drag.moved;
+    drag = null;
+    return wasDrag ? null : event;
+  }
+  svg.addEventListener("pointercancel", release);
+  svg.addEventListener("pointerup", (event) => {
+    if (!release(event)) return;
     // A click (not a drag): the node under the pointer, or nothing.
     const hit = document.elementFromPoint(event.clientX, event.clientY);
     const el = hit && hit.closest(".value");
