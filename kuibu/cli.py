@@ -198,6 +198,10 @@ class Command:
                 document["explain"] = {n: explanation_dict(e) for n, e in explanations.items()}
             if drawn:
                 document["drawing"] = _drawing_dict(drawn)
+            page = self._page(output, args.html, None) if args.html else None
+            if page:
+                document["page"] = {"path": str(page.path) if page.path else None,
+                                    **({"error": page.error} if page.error else {})}
             self.say(_json(document))
         else:
             point = ", ".join(f"{n} = {_number(v)}" for n, v in at.items())
@@ -215,8 +219,15 @@ class Command:
             drawn = self._draw(output, target, None, args) if target else None
             if drawn:
                 self._say_drawing(drawn, "The graph is drawn in {}")
+            page = self._page(output, args.html, None) if args.html else None
+            if page and page.path:
+                self.say()
+                self.say(f"The step-by-step page is {page.path}: open it in a browser")
         if drawn and drawn.error:
             self.failed_drawing = drawn.error
+            return USAGE
+        if page and page.error:
+            self.failed_drawing = page.error
             return USAGE
         return 0 if all(r["ok"] for r in results) else DISAGREES
 
@@ -312,6 +323,21 @@ class Command:
         except RenderError as e:
             return Drawing(path, fmt, error=f"cannot draw {path}: {_first_line(e)}")
 
+    @staticmethod
+    def _page(output: Any, path: str, title: str | None) -> Drawing:
+        """Write the step-by-step explorer page; what went wrong is returned, not raised."""
+        from viz import explore
+
+        target = Path(path)
+        try:
+            page = explore(output, **({"title": title} if title else {}))
+            return Drawing(target, "html", path=page.save(target))
+        except OSError as e:
+            return Drawing(target, "html", error=f"cannot write {target}: "
+                           f"{e.strerror or _first_line(e)}")
+        except ValueError as e:  # a graph too large for the page: the numbers stand
+            return Drawing(target, "html", error=f"cannot make {target}: {_first_line(e)}")
+
     def _say_drawing(self, drawn: Drawing, done: str) -> None:
         if drawn.path:
             self.say()
@@ -386,6 +412,13 @@ class Command:
         drawn = self._draw(nodes["E"], target, params["w5"], args)
         self._say_drawing(
             drawn, "The computation graph, with every path from E to w5 marked, is in {}")
+        if args.html:  # the page starts from the published point too, before any training
+            page = self._page(nodes["E"], args.html, "The worked example, step by step")
+            if page.path:
+                self.say(f"The step-by-step page is {page.path}: open it in a browser")
+            elif page.error:
+                self.failed_drawing = page.error
+                return USAGE
         if drawn.error:
             self.failed_drawing = drawn.error
             return USAGE
@@ -494,6 +527,8 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
                       help="train as the post did (biases fixed, its order of updates), "
                       "so E after one step is its 0.291027924")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    demo.add_argument("--html", metavar="PATH",
+                      help="also write the step-by-step page of the worked example (.html)")
     drawing_options(demo)
 
     def expression_command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -519,6 +554,8 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
                       help="compare your formula for ∂f/∂NAME (exit 1 when it is wrong)")
     check_options(grad)
     grad.add_argument("--draw", metavar="PATH", help="render the graph (.svg, .png, .pdf, .dot)")
+    grad.add_argument("--html", metavar="PATH",
+                      help="write a page that steps through forward and backward (.html)")
     drawing_options(grad)
 
     explain = expression_command("explain", "the chain rule for one variable, path by path")

@@ -20,10 +20,12 @@ True
 
 Modules, each above the ones it uses: `viz.labels` (reading nn's labels) and `viz.parts` (escaped
 text, numbers, boxes, clusters), the two views `viz.full` and `viz.collapse`, `viz.dot` (which
-view, which direction), `viz.render` (running Graphviz); `viz.plot` stands apart.
+view, which direction), `viz.render` (running Graphviz), `viz.explore` (the step-by-step page);
+`viz.plot` stands apart.
 """
 
 from viz.dot import MAX_NODES, GraphTooLargeError, draw_dot
+from viz.explore import Explorer, explore
 from viz.parts import format_number
 from viz.plot import plot_decision_boundary, plot_loss
 from viz.render import FORMATS, DotNotFoundError, RenderError, render
@@ -32,9 +34,11 @@ __all__ = [
     "FORMATS",
     "MAX_NODES",
     "DotNotFoundError",
+    "Explorer",
     "GraphTooLargeError",
     "RenderError",
     "draw_dot",
+    "explore",
     "format_number",
     "plot_decision_boundary",
     "plot_loss",
