@@ -1,21 +1,39 @@
 """The ``kuibu`` command line: demo, grad, explain, check, draw.
 
-Exit codes: 0 when all is well, 1 when a hand-derived partial disagrees with the engine, 2 for a
-mistake in the command (a bad expression, a missing value), with a one-line message and never a
-traceback.
+Exit codes (also in ``kuibu --help``): 0 when all is well, 1 when a hand-derived partial
+disagrees with the engine, 2 for a mistake in the command (a bad expression, a missing value, a
+file that cannot be written), with one line on stderr and never a traceback, and 3 for a bug in
+kuibu itself, also on one line.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import math
+import os
+import random
+import re
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
-from kuibu.expressions import InputError, evaluate_at, read_assignments, read_expression
+from kuibu.expressions import (
+    Evaluated,
+    InputError,
+    evaluate_at,
+    evaluate_floats,
+    read_assignments,
+    read_expression,
+)
+
+#: A disagreeing ``--check``; bad input or usage; a bug in kuibu.
+DISAGREES, USAGE, BUG = 1, 2, 3
 
 EPILOG = """examples:
   kuibu demo
@@ -27,7 +45,32 @@ EPILOG = """examples:
   kuibu explain "tanh(w*x + b)" --at w=0.5 x=1.5 b=-0.2 --wrt w --format markdown
   kuibu check "w*x**2" --at w=3 x=2 --partial "x=2*w*x" --partial "w=x**2"
   kuibu draw "sigmoid(w*x + b)" --at w=0.5 x=1.5 b=-0.2 -o graph.svg --highlight w
+
+exit codes:
+  0  success
+  1  a --check (or check --partial) disagrees with the engine
+  2  bad input or usage: one line on stderr says what and where
+  3  a bug in kuibu: one line on stderr names the exception (please report it)
 """
+
+COMMANDS = ("demo", "grad", "explain", "check", "draw")
+DRAWABLE = ("svg", "png", "pdf", "dot")
+#: Random points near the given one that --check also compares at, by default.
+POINTS = 5
+CHECK_SEED = 0
+#: How close a hand-derived partial must come to the engine's.
+ATOL, RTOL = 1e-12, 1e-9
+
+
+def version() -> str:
+    """The installed package's version, else the source tree's (pyproject.toml), else unknown."""
+    try:
+        return metadata.version("kuibu")
+    except metadata.PackageNotFoundError:
+        pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+        found = re.search(r'^version\s*=\s*"([^"]+)"', pyproject.read_text(encoding="utf-8"),
+                          flags=re.M) if pyproject.is_file() else None
+        return found.group(1) if found else "unknown"
 
 
 def _number(x: float) -> str:
@@ -43,11 +86,74 @@ def _json(document: Any) -> str:
             return str(x)
         if isinstance(x, dict):
             return {k: strict(v) for k, v in x.items()}
-        if isinstance(x, list):
+        if isinstance(x, (list, tuple)):
             return [strict(v) for v in x]
         return x
 
     return json.dumps(strict(document), indent=2, allow_nan=False, ensure_ascii=False)
+
+
+def _agree(yours: float, engine: float) -> bool:
+    """Close within ATOL + RTOL·|engine|; the same infinity, or nan beside nan, agrees too."""
+    if math.isnan(yours) or math.isnan(engine):
+        return math.isnan(yours) and math.isnan(engine)
+    if math.isinf(yours) or math.isinf(engine):
+        return yours == engine
+    return abs(yours - engine) <= ATOL + RTOL * abs(engine)
+
+
+def _difference(yours: float, engine: float) -> float:
+    """yours − engine, 0 when they agree on a non-finite value, inf when only one is finite."""
+    if _agree(yours, engine):
+        return yours - engine if math.isfinite(yours) and math.isfinite(engine) else 0.0
+    if math.isfinite(yours) and math.isfinite(engine):
+        return yours - engine
+    return math.inf
+
+
+def explanation_dict(explanation: Any) -> dict[str, Any]:
+    """An explanation as structure for ``--json``: its paths (each factor's name, formula and
+    value, and the path's product), or its per-node δs, the sum and the engine's gradient.
+
+    The explanation's own ``to_dict()`` where the library has one; else the same keys, read
+    from its fields here.
+    """
+    to_dict = getattr(explanation, "to_dict", None)
+    if callable(to_dict):
+        return dict(to_dict())
+
+    def factor(f: Any) -> dict[str, Any]:
+        return {"name": f.symbol(), "top": f.top, "bottom": f.bottom, "formula": f.formula,
+                "latex": f.latex_formula, "value": f.value, "steps": f.steps,
+                "subpaths": f.subpaths}
+
+    return {
+        "output": explanation.output,
+        "wrt": explanation.leaf,
+        "path_count": explanation.path_count,
+        "listed": explanation.listed,
+        "paths": [{"nodes": list(p.nodes), "factors": [factor(f) for f in p.factors],
+                   "product": p.product} for p in explanation.paths],
+        "deltas": [{"node": d.node, "value": d.value,
+                    "terms": [{"user": u, "factor": factor(f)} for u, f in d.terms]}
+                   for d in explanation.deltas],
+        "sum": explanation.total,
+        "gradient": explanation.gradient,
+        "definitions": {name: text for name, text, _ in explanation.legend},
+        "notes": list(explanation.notes),
+    }
+
+
+@dataclass
+class Drawing:
+    """What became of a drawing: the file, or why not (and where the DOT source went)."""
+
+    target: Path
+    fmt: str
+    path: Path | None = None
+    source: Path | None = None  #: the DOT source, written when Graphviz's dot is missing
+    missing_dot: str = ""  #: the message saying how to install dot and render the source
+    error: str = ""  #: one line: the file could not be written or dot failed
 
 
 class Command:
@@ -56,6 +162,7 @@ class Command:
     def __init__(self, out: TextIO, err: TextIO) -> None:
         self.out = out
         self.err = err
+        self.failed_drawing = ""
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out)
@@ -65,14 +172,20 @@ class Command:
     def grad(self, args: argparse.Namespace) -> int:
         checks = [self._read_check(c) for c in args.check or []]
         names = list(args.explain or []) + [name for name, _ in checks]
+        target = _drawing_target(args.draw) if args.draw else None
+        if args.points < 1 or args.points > 1000:
+            raise InputError(f"--points must be from 1 to 1000, not {args.points}")
         evaluated = self._evaluate(args, names)
         formula, output, leaves = evaluated.formula, evaluated.output, evaluated.leaves
         at = {name: leaf.data for name, leaf in leaves.items()}
         gradient = {name: leaf.grad for name, leaf in leaves.items()}
-        results = [self._check_one(evaluated, name, text, at) for name, text in checks]
-        drawn = self._draw(output, args.draw, highlight=None) if args.draw else None
+        results = [self._check_one(evaluated, name, text, args.points) for name, text in checks]
+        explanations = {n: self._explanation(output, leaves[n]) for n in args.explain or []}
 
         if args.json:
+            # One JSON document: the drawing is attempted first, and any failure of it is
+            # recorded in the document beside the numbers rather than replacing them.
+            drawn = self._draw(output, target, None, args) if target else None
             document: dict[str, Any] = {
                 "expression": formula.text,
                 "at": at,
@@ -81,36 +194,54 @@ class Command:
             }
             if results:
                 document["checks"] = results
-            if args.explain:
-                document["explain"] = {
-                    name: self._explanation(output, leaves[name]).markdown()
-                    for name in args.explain
-                }
+            if explanations:
+                document["explain"] = {n: explanation_dict(e) for n, e in explanations.items()}
             if drawn:
-                document["drawing"] = str(drawn)
+                document["drawing"] = _drawing_dict(drawn)
             self.say(_json(document))
         else:
             point = ", ".join(f"{n} = {_number(v)}" for n, v in at.items())
-            self.say(f"f = {formula.text}" + (f"   at {point}" if point else ""))
+            shown = " ".join(formula.text.split())  # on one line, as typed otherwise
+            self.say(f"f = {shown}" + (f"   at {point}" if point else ""))
             self.say(f"f = {_number(output.data)}")
             for name, g in gradient.items():
                 self.say(f"∂f/∂{name} = {_number(g)}")
-            for name in args.explain or []:
+            for explanation in explanations.values():
                 self.say()
-                self.say(self._explanation(output, leaves[name]).text())
+                self.say(explanation.text())
             for r in results:
                 self.say()
-                verdict = "agrees with" if r["ok"] else "DISAGREES with"
-                self.say(f"Your ∂f/∂{r['name']} = {r['formula']}")
-                self.say(f"  = {_number(r['yours'])}, which {verdict} the engine's "
-                         f"{_number(r['engine'])}" + ("" if r["ok"] else
-                                                      f" (off by {_number(r['difference'])})"))
-                for hint in r["diagnosis"]:
-                    self.say(f"  Your value {hint}")
+                self._say_check(r)
+            drawn = self._draw(output, target, None, args) if target else None
             if drawn:
-                self.say()
-                self.say(f"The graph is drawn in {drawn}")
-        return 0 if all(r["ok"] for r in results) else 1
+                self._say_drawing(drawn, "The graph is drawn in {}")
+        if drawn and drawn.error:
+            self.failed_drawing = drawn.error
+            return USAGE
+        return 0 if all(r["ok"] for r in results) else DISAGREES
+
+    def _say_check(self, r: dict[str, Any]) -> None:
+        self.say(f"Your ∂f/∂{r['name']} = {r['formula']}")
+        here = "agrees with" if r["ok_here"] else "DISAGREES with"
+        line = f"  = {_number(r['yours'])}, which {here} the engine's {_number(r['engine'])}"
+        if not r["ok_here"]:
+            line += f" (off by {_number(r['difference'])})"
+        self.say(line)
+        others = r["points"] - 1
+        if others:
+            near = f"{others} random point{'s' if others > 1 else ''} near it"
+            worst = r["worst"]
+            if r["ok"]:
+                self.say(f"  and agrees at {near} too")
+            else:
+                where = ", ".join(f"{n} = {_number(v)}" for n, v in worst["at"].items())
+                self.say(f"  Checked here and at {near}: {r['disagreements']} of {r['points']} "
+                         f"disagree; the worst, at {where}:")
+                self.say(f"  yours {_number(worst['yours'])}, the engine's "
+                         f"{_number(worst['engine'])} (off by {_number(worst['difference'])})")
+        for hint in r["diagnosis"]:
+            self.say(f"  Your value {hint}" if hint.startswith(("equals", "is ")) else
+                     f"  {hint[:1].upper()}{hint[1:]}")
 
     @staticmethod
     def _read_check(item: str) -> tuple[str, str]:
@@ -120,20 +251,36 @@ class Command:
         return name.strip(), text.strip()
 
     @staticmethod
-    def _check_one(evaluated: Any, name: str, text: str, at: dict[str, float]) -> dict[str, Any]:
-        from autograd import check_partials
-        from autograd.formula import FLOAT_ALGEBRA, evaluate
-
+    def _check_one(evaluated: Evaluated, name: str, text: str, points: int) -> dict[str, Any]:
+        """Compare the user's ∂f/∂name with the engine's at the given point and at
+        `points` − 1 seeded random points near it; the verdict is the worst of them."""
         formula = read_expression(text)
-        unknown = sorted(formula.names - set(at))
+        given = {n: leaf.data for n, leaf in evaluated.leaves.items()}
+        unknown = sorted(formula.names - set(given))
         if unknown:
             raise InputError(f"--check {name}: {', '.join(unknown)} has no value (use --at)")
-        yours = float(evaluate(formula, at, FLOAT_ALGEBRA))
-        report = check_partials(evaluated.output, {evaluated.leaves[name]: yours},
-                                atol=1e-12, rtol=1e-9)
-        row = report.rows[0]
-        return {"name": name, "formula": text, "yours": yours, "engine": row.engine,
-                "ok": row.ok, "difference": yours - row.engine, "diagnosis": list(row.hints)}
+        rows = []
+        for at in _points_near(given, points):
+            graph = evaluated if at is given else evaluate_at(evaluated.formula, at)
+            if graph is not evaluated:
+                graph.output.backward()
+            yours, engine = evaluate_floats(formula, at), graph.leaves[name].grad
+            rows.append((at, yours, engine, _difference(yours, engine), graph))
+        worst = max(rows, key=lambda row: (abs(row[3]), row is rows[0]))
+        at0, yours0, engine0, difference0, _ = rows[0]
+        wrong = [row for row in rows if not _agree(row[1], row[2])]
+        hints: list[str] = []
+        if wrong:  # at the given point when it is wrong there: the user's own numbers
+            _, yours, _, _, graph = rows[0] if not _agree(yours0, engine0) else worst
+            hints = _diagnosis(graph, name, yours)
+        return {
+            "name": name, "formula": text, "at": at0, "yours": yours0, "engine": engine0,
+            "difference": difference0, "ok_here": _agree(yours0, engine0), "ok": not wrong,
+            "points": len(rows), "disagreements": len(wrong),
+            "worst": {"at": worst[0], "yours": worst[1], "engine": worst[2],
+                      "difference": worst[3]},
+            "diagnosis": hints,
+        }
 
     @staticmethod
     def _explanation(output: Any, leaf: Any) -> Any:
@@ -143,26 +290,44 @@ class Command:
 
         return explain(output, leaf, steps=True)
 
-    @staticmethod
-    def _draw(output: Any, path: str, highlight: Any) -> Path:
-        from viz import RenderError, draw_dot, render
+    def _draw(self, output: Any, target: tuple[Path, str], highlight: Any,
+              args: argparse.Namespace) -> Drawing:
+        """Render the graph; what went wrong is returned, not raised, so the numbers stand."""
+        from viz import DotNotFoundError, RenderError, draw_dot, render
 
-        target = Path(path)
-        fmt = target.suffix.lstrip(".").lower() or "svg"
-        if fmt not in ("svg", "png", "pdf", "dot"):
-            raise InputError(f"cannot draw into .{fmt} files; use .svg, .png, .pdf or .dot")
+        path, fmt = target
+        options = {"rankdir": args.rankdir} if args.rankdir else {}
         try:
-            return render(draw_dot(output, highlight=highlight), target, format=fmt)
-        except (RenderError, OSError) as e:
-            raise InputError(str(e).splitlines()[0] if str(e) else repr(e)) from None
+            graph = draw_dot(output, highlight=highlight, **options)
+        except ValueError as e:  # a graph too large to draw, say: the numbers stand
+            return Drawing(path, fmt, error=f"cannot draw {path}: {_first_line(e)}")
+        if args.dpi is not None:
+            graph.graph_attr["dpi"] = str(args.dpi)
+        try:
+            return Drawing(path, fmt, path=render(graph, path, format=fmt))
+        except DotNotFoundError as e:
+            return Drawing(path, fmt, source=e.source_path, missing_dot=str(e))
+        except OSError as e:
+            return Drawing(path, fmt, error=f"cannot write {path}: {e.strerror or _first_line(e)}")
+        except RenderError as e:
+            return Drawing(path, fmt, error=f"cannot draw {path}: {_first_line(e)}")
+
+    def _say_drawing(self, drawn: Drawing, done: str) -> None:
+        if drawn.path:
+            self.say()
+            self.say(done.format(drawn.path))
+        elif drawn.missing_dot:  # the numbers stand; the drawing waits for dot
+            self.say()
+            self.say(drawn.missing_dot)
 
     def explain(self, args: argparse.Namespace) -> int:
         evaluated = self._evaluate(args, [args.wrt])
         text = self._explanation(evaluated.output, evaluated.leaves[args.wrt])
         rendered = {"text": text.text, "markdown": text.markdown, "latex": text.latex}
         if args.json:
-            self.say(_json({"expression": args.expression, "wrt": args.wrt,
+            self.say(_json({"expression": evaluated.formula.text, "wrt": args.wrt,
                             "gradient": evaluated.leaves[args.wrt].grad,
+                            "explanation": explanation_dict(text),
                             args.format: rendered[args.format]()}))
         else:
             self.say(rendered[args.format]())
@@ -175,21 +340,26 @@ class Command:
         return self.grad(args)
 
     def draw(self, args: argparse.Namespace) -> int:
+        target = _drawing_target(args.output)
         names = [args.highlight] if args.highlight else []
         evaluated = self._evaluate(args, names)
         leaf = evaluated.leaves[args.highlight] if args.highlight else None
-        drawn = self._draw(evaluated.output, args.output, highlight=leaf)
+        drawn = self._draw(evaluated.output, target, leaf, args)
         if args.json:
-            self.say(_json({"expression": args.expression, "drawing": str(drawn)}))
-        else:
-            self.say(f"The graph of {args.expression} is drawn in {drawn}")
+            self.say(_json({"expression": evaluated.formula.text,
+                            "drawing": _drawing_dict(drawn)}))
+        elif drawn.path or drawn.missing_dot:
+            self._say_drawing(drawn, f"The graph of {evaluated.formula.text} is drawn in {{}}")
+        if drawn.error:
+            self.failed_drawing = drawn.error
+            return USAGE
         return 0
 
     @staticmethod
-    def _evaluate(args: argparse.Namespace, names: list[str]) -> Any:
+    def _evaluate(args: argparse.Namespace, names: list[str]) -> Evaluated:
         """Read the expression and the point, build the graph and run backward."""
         formula = read_expression(args.expression)
-        evaluated = evaluate_at(formula, read_assignments(args.at or []))
+        evaluated = evaluate_at(formula, read_assignments([*(args.at or []), *args.assignments]))
         for name in names:
             if name not in evaluated.leaves:
                 raise InputError(f"{name} is not a variable of {formula.text!r}")
@@ -199,61 +369,157 @@ class Command:
     # -- demo -----------------------------------------------------------------------------------
 
     def demo(self, args: argparse.Namespace) -> int:
-        """The seed's worked network end to end (see nn.examples)."""
+        """The 2-2-2 logistic network of the worked example, end to end (see nn.examples)."""
         from nn.examples import build, forward, run_worked_example
 
         if args.steps < 1:
             raise InputError(f"--steps must be at least 1, not {args.steps}")
+        target = _drawing_target(args.out, "--out")
         progress = False if args.no_progress else None  # None: a bar only on a terminal
         result = run_worked_example(out=self.out, train_steps=args.steps,
-                                    explain_weights=("w5", "w1"), progress=progress)
+                                    explain_weights=("w5", "w1"), progress=progress,
+                                    schedule="published" if args.fixed_biases else "exact")
         # The graph at the published starting point, with the paths to w5 marked.
-        from viz import DotNotFoundError, draw_dot, render
-
         params = build()
         nodes = forward(params)
         nodes["E"].backward()
-        target = Path(args.out)
-        if target.suffix.lower() not in (".svg", ".png", ".pdf", ".dot"):
-            raise InputError(f"--out {target}: use .svg, .png, .pdf or .dot")
-        self.say()
-        try:
-            drawn = render(draw_dot(nodes["E"], highlight=params["w5"]), target)
-        except DotNotFoundError as e:  # the demo's numbers stand; the drawing waits for dot
-            self.say(str(e))
-        else:
-            self.say(f"The computation graph, with every path from E to w5 marked, is in {drawn}")
-        return 0 if result.max_difference <= 1e-12 else 1
+        drawn = self._draw(nodes["E"], target, params["w5"], args)
+        self._say_drawing(
+            drawn, "The computation graph, with every path from E to w5 marked, is in {}")
+        if drawn.error:
+            self.failed_drawing = drawn.error
+            return USAGE
+        return 0 if result.max_difference <= 1e-12 else DISAGREES
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def _drawing_target(path: str, option: str = "--draw") -> tuple[Path, str]:
+    """The file to draw into and its format, checked before any work is done."""
+    target = Path(path)
+    fmt = target.suffix.lstrip(".").lower()
+    if fmt not in DRAWABLE:
+        shown = f".{fmt} files" if fmt else "a file without a suffix"
+        raise InputError(f"{option} {path}: cannot draw into {shown}; "
+                         "use .svg, .png, .pdf or .dot")
+    return target, fmt
+
+
+def _drawing_dict(drawn: Drawing) -> dict[str, Any]:
+    if drawn.path:
+        return {"path": str(drawn.path)}
+    if drawn.missing_dot:
+        return {"path": None, "dot_source": str(drawn.source),
+                "error": "Graphviz's dot program was not found; render the DOT source with "
+                         f"`dot -T{drawn.fmt} {drawn.source} -o {drawn.target}`"}
+    return {"path": None, "error": drawn.error}
+
+
+def _points_near(given: dict[str, float], count: int) -> list[dict[str, float]]:
+    """The given point, then `count` − 1 seeded random points near it (each coordinate moved by
+    up to 10 % of its size, at least 0.1), the same on every run."""
+    rng = random.Random(CHECK_SEED)
+    points = [given]
+    for _ in range(count - 1):
+        points.append({n: v + rng.uniform(-1.0, 1.0) * max(0.1, 0.1 * abs(v))
+                       for n, v in given.items()})
+    return points
+
+
+def _diagnosis(evaluated: Evaluated, name: str, yours: float) -> list[str]:
+    """What a wrong value is consistent with (a factor left out, a sign...), from the library's
+    check_partials at one point where it disagrees; none when it cannot tell."""
+    from autograd import check_partials
+
+    if not math.isfinite(yours):
+        return []
+    try:
+        report = check_partials(evaluated.output, {evaluated.leaves[name]: yours},
+                                atol=ATOL, rtol=RTOL)
+    except (OverflowError, ValueError):  # a graph with inf or nan inside: the verdict stands
+        return []
+    return list(report.rows[0].hints)
+
+
+# -- the parser ---------------------------------------------------------------------------------
+
+
+class UsageError(Exception):
+    """A command line argparse cannot read; the message is one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with mistakes raised (for one line and exit code 2) rather than printed."""
+
+    def error(self, message: str) -> Any:
+        if "required: expression" in message:  # argparse would also list the optional point
+            message = f'no expression; write one, as in {self.prog} "w*x" --at w=1 x=2'
+        raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
+
+
+@functools.lru_cache(maxsize=1)
+def build_parser() -> dict[str, argparse.ArgumentParser]:
+    """The top-level parser ("kuibu") and one parser per command, by name (built once: argparse
+    takes longer to build them than the command takes to compute a gradient)."""
+    parser = _Parser(
         prog="kuibu",
         description="Compute, explain, check and draw gradients of scalar expressions.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
+    parser.add_argument("--version", action="store_true", help="print kuibu's version")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
+    parsers: dict[str, argparse.ArgumentParser] = {"kuibu": parser}
 
-    demo = sub.add_parser("demo", help="the seed's worked network, end to end")
-    demo.add_argument("--out", default="kuibu-demo.svg", help="where to draw the graph (SVG)")
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)
+        parsers[name] = p
+        return p
+
+    def drawing_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--rankdir", choices=["LR", "TB", "RL", "BT"],
+                       help="layout direction: LR left to right, TB top to bottom")
+        p.add_argument("--dpi", type=int, metavar="N",
+                       help="resolution of a PNG in dots per inch (else Graphviz's default)")
+
+    demo = command("demo", "the 2-2-2 logistic network of the worked example, end to end")
+    demo.add_argument("--out", default="kuibu-demo.svg",
+                      help="where to draw the graph (.svg, .png, .pdf or .dot)")
     demo.add_argument("--steps", type=int, default=1000, help="training steps after the first")
+    demo.add_argument("--fixed-biases", action="store_true",
+                      help="train as the post did (biases fixed, its order of updates), "
+                      "so E after one step is its 0.291027924")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    drawing_options(demo)
 
     def expression_command(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text)
+        p = command(name, help_text)
         p.add_argument("expression", help='an expression, e.g. "sigmoid(w*x + b)"')
-        p.add_argument("--at", nargs="+", metavar="NAME=NUMBER", help="the point, e.g. w=0.5")
+        p.add_argument("assignments", nargs="*", metavar="NAME=NUMBER",
+                       help="the point may also follow the expression: w=0.5 x=1.5")
+        p.add_argument("--at", nargs="+", action="extend", metavar="NAME=NUMBER",
+                       help="the point, e.g. --at w=0.5 x=1.5 or --at w=0.5,x=1.5 "
+                       "(repeatable)")
         p.add_argument("--json", action="store_true", help="machine-readable output")
         return p
+
+    def check_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--points", type=int, default=POINTS, metavar="N",
+                       help="check at the given point and N-1 seeded random points near it "
+                       f"(default {POINTS})")
 
     grad = expression_command("grad", "the value and every partial derivative")
     grad.add_argument("--explain", action="append", metavar="NAME",
                       help="also write out the chain rule for NAME")
     grad.add_argument("--check", action="append", metavar="NAME=FORMULA",
                       help="compare your formula for ∂f/∂NAME (exit 1 when it is wrong)")
+    check_options(grad)
     grad.add_argument("--draw", metavar="PATH", help="render the graph (.svg, .png, .pdf, .dot)")
+    drawing_options(grad)
 
     explain = expression_command("explain", "the chain rule for one variable, path by path")
     explain.add_argument("--wrt", required=True, metavar="NAME", help="the variable")
@@ -263,28 +529,119 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--partial", action="append", required=True, metavar="NAME=FORMULA",
                        help='your ∂f/∂NAME, e.g. "w=x*sigmoid(w*x+b)*(1-sigmoid(w*x+b))"; '
                        "repeat it for more; exit 1 when one is wrong")
+    check_options(check)
 
     draw = expression_command("draw", "render the computation graph")
     draw.add_argument("-o", "--output", required=True, metavar="PATH",
                       help="the file to write: .svg, .png, .pdf or .dot")
     draw.add_argument("--highlight", metavar="NAME", help="mark every path to this variable")
+    drawing_options(draw)
+    return parsers
 
-    return parser
+
+_NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
+
+
+def _protect_expressions(parser: argparse.ArgumentParser, argv: list[str]) -> dict[str, str]:
+    """Let an expression start with a minus sign ("-x*y") without ``--`` before it.
+
+    argparse reads any word starting with "-" as an option; a word that is no option of this
+    command (and no negative number) gets a leading space, which argparse reads as a value and
+    the formula reader ignores. Returns the changed words, to be put back after parsing.
+    """
+    options = set(parser._option_string_actions)
+    changed: dict[str, str] = {}
+    for i, word in enumerate(argv):
+        if word == "--":
+            break
+        if (word.startswith("-") and len(word) > 1 and word.split("=", 1)[0] not in options
+                and not _NEGATIVE_NUMBER.match(word)):
+            argv[i] = " " + word
+            changed[argv[i]] = word
+    return changed
+
+
+def parse(argv: Sequence[str], out: TextIO) -> argparse.Namespace | None:
+    """The command line as a Namespace; None when help or the version was printed instead.
+
+    A word that cannot be read raises UsageError with a one-line message.
+    """
+    parsers = build_parser()
+    words = list(argv)
+    if not words or words[0] in ("-h", "--help"):
+        out.write(parsers["kuibu"].format_help())
+        return None
+    if words[0] == "--version":
+        if len(words) > 1:
+            raise UsageError("kuibu: error: --version takes no arguments")
+        print(f"kuibu {version()}", file=out)
+        return None
+    name, rest = words[0], words[1:]
+    if name not in COMMANDS:
+        what = f"unknown command {name!r}" if not name.startswith("-") else \
+            f"unknown option {name!r}"
+        raise UsageError(f"kuibu: error: {what}; choose from {', '.join(COMMANDS)} "
+                         "(see kuibu --help)")
+    parser = parsers[name]
+    if "-h" in rest or "--help" in rest:
+        out.write(parser.format_help())
+        return None
+    changed = _protect_expressions(parser, rest)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            args = parser.parse_intermixed_args(rest)
+    except SystemExit:  # argparse ended by itself (no path left to it that does; kept safe)
+        return None
+    for key, value in vars(args).items():
+        if isinstance(value, str):
+            setattr(args, key, changed.get(value, value))
+        elif isinstance(value, list):
+            setattr(args, key, [changed.get(v, v) if isinstance(v, str) else v for v in value])
+    args.command = name
+    if name != "grad" and name != "check":
+        args.points = POINTS
+    if name != "demo":
+        args.fixed_biases = False
+    if name not in ("grad", "draw", "demo"):
+        args.rankdir = args.dpi = None
+    if name in ("grad", "draw", "demo") and args.dpi is not None and not 1 <= args.dpi <= 2400:
+        raise UsageError(f"kuibu {name}: error: --dpi must be from 1 to 2400, not {args.dpi}")
+    return args
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
-    """Run the command; returns the exit code."""
+    """Run the command; returns the exit code (0, 1 a disagreeing check, 2 usage, 3 a bug)."""
     out = out or sys.stdout
     err = err or sys.stderr
-    parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    prefix = f"kuibu {words[0]}" if words and words[0] in COMMANDS else "kuibu"
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as e:  # argparse has printed its message
-        return int(e.code or 0)
-    command = Command(out, err)
-    try:
-        return int(getattr(command, args.command)(args))
+        args = parse(words, out)
+        if args is None:
+            return 0
+        command = Command(out, err)
+        code = int(getattr(command, args.command)(args))
+        if command.failed_drawing:
+            print(f"{prefix}: error: {command.failed_drawing}", file=err)
+        return code
+    except UsageError as e:
+        print(_one_line(str(e)), file=err)
+        return USAGE
     except InputError as e:
-        print(f"kuibu {args.command}: error: {e}", file=err)
-        return 2
+        print(f"{prefix}: error: {_one_line(str(e))}", file=err)
+        return USAGE
+    except BrokenPipeError:  # the reader stopped reading (`| head`): nothing to report
+        with contextlib.suppress(OSError, ValueError):  # io.StringIO has no file number
+            if out.fileno() == 1:  # stdout: no second error when Python
+                os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # flushes it at exit
+        return 0
+    except Exception as e:  # the last resort: a bug, said on one line, never exit 1
+        what = _one_line(str(e)) or "(no message)"
+        print(f"{prefix}: a bug in kuibu: {type(e).__name__}: {what} (please report it)",
+              file=err)
+        return BUG
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split("\n")).strip()

@@ -1,8 +1,8 @@
-"""The seed's worked network: backpropagation by hand beside the engine, with published numbers.
+"""The 2-2-2 logistic network of the worked example: backpropagation by hand beside the engine.
 
 Two inputs, two logistic hidden neurons h1, h2 sharing the bias b1, two logistic outputs o1, o2
 sharing b2, and E = ½ Σ (target − out)². The numbers are those of Matt Mazur's "A Step by Step
-Backpropagation Example" (2015), so a reader can check every figure against that post;
+Backpropagation Example" (2015), so a reader can check every published figure against that post;
 docs/worked-example.md walks through them. Run it with ``python -m nn.examples``.
 
 >>> import io
@@ -18,7 +18,7 @@ import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Literal, TextIO
 
 from autograd import Value, explain
 from nn.losses import squared_error
@@ -96,6 +96,7 @@ class WorkedExample:
     E_final: float  #: E after `train_steps` steps
     outputs_final: tuple[float, float]  #: out_o1, out_o2 after `train_steps` steps
     update_biases: bool  #: whether b1, b2 were trained too (the post keeps them fixed)
+    schedule: str = "exact"  #: "exact" gradient descent, or the post's "published" schedule
 
 
 def build(
@@ -107,7 +108,7 @@ def build(
 
 
 def forward(p: dict[str, Value]) -> dict[str, Value]:
-    """The network's nodes, labelled in the seed's words: net_h1, out_h1, ..., E."""
+    """The network's nodes, labelled as the post names them: net_h1, out_h1, ..., E."""
     i1, i2 = INPUTS
     nodes: dict[str, Value] = {}
     nodes["net_h1"] = p["w1"] * i1 + p["w2"] * i2 + p["b1"]
@@ -176,6 +177,7 @@ def run_worked_example(
     update_biases: bool = True,
     explain_weights: Sequence[str] = (),
     progress: bool | None = False,
+    schedule: Literal["exact", "published"] = "exact",
 ) -> WorkedExample:
     """Print the worked example to `out` (stdout by default) and return its figures.
 
@@ -183,8 +185,16 @@ def run_worked_example(
     the chain rule written out for each parameter in `explain_weights`; one step of gradient
     descent p ← p − 0.5·∂E/∂p with the new weights; then `train_steps` steps in all (with a
     progress bar when `progress`, as `nn.fit` shows it) and the final E. With
-    ``update_biases=False`` b1 and b2 stay fixed, as in the post.
+    ``update_biases=False`` b1 and b2 stay fixed, as in the post. ``schedule="published"``
+    trains as the post's own figures were made (see `published_schedule`; biases fixed), so E
+    after one step is its 0.291027924; the default is exact gradient descent on every parameter.
     """
+    if schedule not in ("exact", "published"):
+        raise ValueError(
+            f"run_worked_example: schedule must be 'exact' or 'published', not {schedule!r}"
+        )
+    if schedule == "published":
+        update_biases = False
     if not isinstance(train_steps, int) or isinstance(train_steps, bool) or train_steps < 1:
         raise ValueError(
             f"run_worked_example: train_steps must be an int >= 1, not {train_steps!r}"
@@ -197,8 +207,9 @@ def run_worked_example(
     params = build()
     nodes = forward(params)
     values = {name: node.data for name, node in nodes.items()}
-    say("The seed's network: 2 inputs, 2 logistic hidden neurons, 2 logistic outputs,")
-    say("E = ½ Σ (target − out)². Numbers from " + SOURCE + ".")
+    say("The 2-2-2 logistic network of the worked example: inputs i1, i2; logistic hidden")
+    say("neurons h1, h2; logistic outputs o1, o2; E = ½ Σ (target − out)².")
+    say("Numbers from " + SOURCE + ".")
     say(f"inputs i1, i2 = {INPUTS[0]}, {INPUTS[1]}; targets = {TARGETS[0]}, {TARGETS[1]}; "
         f"lr = {LEARNING_RATE}")
     say()
@@ -240,6 +251,22 @@ def run_worked_example(
         note = f"   (published {PUBLISHED[name + '+']})" if name + "+" in PUBLISHED else ""
         say(f"  {name:3}  {weights[name]:.2f} → {updated[name]:.9f}{note}")
     say(f"  E = {e_after_step:.9f} (was {values['E']:.9f})")
+    posted = PUBLISHED["E after 1 step"]
+    if schedule == "published":
+        e_after_step = published_schedule(1)[0]
+        say(f"  The post's schedule (w5..w8 updated first, then w1..w4 from hidden gradients with "
+            f"the new w5..w8) gives E = {e_after_step:.9f} (published {posted:.9f})")
+        final_e, *final_outputs = published_schedule(train_steps)
+        say()
+        say(f"After {train_steps} steps of the post's schedule: E = {final_e:.10g}, out_o1 = "
+            f"{final_outputs[0]:.9f} (target {TARGETS[0]}), out_o2 = {final_outputs[1]:.9f} "
+            f"(target {TARGETS[1]})")
+        return WorkedExample(values, gradients, max_difference, updated, e_after_step,
+                             train_steps, final_e, (final_outputs[0], final_outputs[1]),
+                             False, schedule)
+    why = "the biases train too here; " if update_biases else ""
+    say(f"  (The post has {posted:.9f}: {why}the post keeps the biases fixed and updates w1..w4 "
+        "after w5..w8, as --fixed-biases does.)")
 
     bar = progress_bar(train_steps - 1, progress, None, unit="step") if train_steps > 1 else None
     try:
@@ -270,6 +297,7 @@ def run_worked_example(
         E_final=e_final,
         outputs_final=outputs,
         update_biases=update_biases,
+        schedule=schedule,
     )
 
 
@@ -277,13 +305,15 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m nn.examples [--steps N] [--fixed-biases]``; exit status 1 on disagreement."""
     parser = argparse.ArgumentParser(
         prog="python -m nn.examples",
-        description="The seed's worked network: the engine's gradients beside the hand formulas.",
+        description="The 2-2-2 logistic network of the worked example: the engine's gradients "
+        "beside the hand formulas.",
     )
     parser.add_argument("--steps", type=int, default=10000, help="training steps (10000)")
     parser.add_argument("--fixed-biases", action="store_true",
-                        help="keep b1, b2 fixed, as the post does")
+                        help="train as the post did: b1, b2 fixed and its order of updates")
     args = parser.parse_args(argv)
-    result = run_worked_example(train_steps=args.steps, update_biases=not args.fixed_biases)
+    schedule: Literal["exact", "published"] = "published" if args.fixed_biases else "exact"
+    result = run_worked_example(train_steps=args.steps, schedule=schedule)
     return 0 if result.max_difference <= AGREEMENT and math.isfinite(result.E_final) else 1
 
 

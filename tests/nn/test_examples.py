@@ -1,4 +1,5 @@
-"""The seed's worked network: engine against hand formulas, and every published figure checked."""
+"""The worked example's 2-2-2 logistic network: the engine against hand formulas, and every
+published figure checked."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def test_published_gradients_and_updated_weights(result: examples.WorkedExample)
         assert result.updated[f"w{k}"] == pytest.approx(PUBLISHED[f"w{k}+"], abs=6e-9), k
 
 
-def test_node_labels_use_the_seeds_words() -> None:
+def test_node_labels_use_the_derivations_words() -> None:
     params = examples.build()
     nodes = examples.forward(params)
     assert {p.label for p in params.values()} == {f"w{k}" for k in range(1, 9)} | {"b1", "b2"}
@@ -139,3 +140,28 @@ def test_main_runs_and_validates_arguments(capsys: pytest.CaptureFixture[str]) -
 def test_values_are_fresh_each_run() -> None:
     a, b = examples.build(), examples.build()
     assert all(isinstance(v, Value) and v is not b[k] for k, v in a.items())
+
+
+def test_the_published_schedule_reproduces_the_posts_numbers_when_asked() -> None:
+    out = io.StringIO()
+    posts = run_worked_example(out=out, train_steps=50, schedule="published")
+    assert posts.E_after_step == pytest.approx(PUBLISHED["E after 1 step"], abs=6e-10)
+    assert (posts.E_final, *posts.outputs_final) == pytest.approx(published_schedule(50))
+    assert posts.update_biases is False and posts.schedule == "published"
+    assert "(published 0.291027924)" in out.getvalue()
+    with pytest.raises(ValueError, match="schedule"):
+        run_worked_example(out=io.StringIO(), train_steps=1, schedule="fast")  # type: ignore[arg-type]
+
+
+def test_the_exact_run_says_in_one_line_how_it_differs_from_the_post() -> None:
+    out = io.StringIO()
+    run_worked_example(out=out, train_steps=1)
+    (note,) = [line for line in out.getvalue().splitlines() if "0.291027924" in line]
+    assert "biases" in note and "--fixed-biases" in note
+
+
+def test_fixed_biases_on_the_command_line_follows_the_post(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert examples.main(["--steps", "2", "--fixed-biases"]) == 0
+    assert "gives E = 0.291027924 (published 0.291027924)" in capsys.readouterr().out
