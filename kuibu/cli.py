@@ -371,6 +371,7 @@ class Command:
     def demo(self, args: argparse.Namespace) -> int:
         """The 2-2-2 logistic network of the worked example, end to end (see nn.examples)."""
         from nn.examples import build, forward, run_worked_example
+        from nn.worked_text import text
 
         if args.steps < 1:
             raise InputError(f"--steps must be at least 1, not {args.steps}")
@@ -378,14 +379,14 @@ class Command:
         progress = False if args.no_progress else None  # None: a bar only on a terminal
         result = run_worked_example(out=self.out, train_steps=args.steps,
                                     explain_weights=("w5", "w1"), progress=progress,
-                                    schedule="published" if args.fixed_biases else "exact")
+                                    schedule="published" if args.fixed_biases else "exact",
+                                    lang=args.lang)
         # The graph at the published starting point, with the paths to w5 marked.
         params = build()
         nodes = forward(params)
         nodes["E"].backward()
         drawn = self._draw(nodes["E"], target, params["w5"], args)
-        self._say_drawing(
-            drawn, "The computation graph, with every path from E to w5 marked, is in {}")
+        self._say_drawing(drawn, text(args.lang)["drawn"].replace("{path}", "{}"))
         if drawn.error:
             self.failed_drawing = drawn.error
             return USAGE
@@ -494,6 +495,9 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
                       help="train as the post did (biases fixed, its order of updates), "
                       "so E after one step is its 0.291027924")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    demo.add_argument("--lang", choices=["en", "zh"], default="en",
+                      help="the language of headings and sentences: en (English), zh (中文); "
+                      "numbers and formulas are the same")
     drawing_options(demo)
 
     def expression_command(name: str, help_text: str) -> argparse.ArgumentParser:

@@ -29,7 +29,7 @@ def _cjk_font_files() -> list[str]:
     ).stdout
     files = sorted({line.split(":")[0].strip() for line in listed.splitlines() if line.strip()})
     if not files:
-        pytest.skip("no font covering Chinese is installed (Debian: apt-get install fonts-noto-cjk)")
+        pytest.skip("no font covering Chinese is installed (Debian: fonts-noto-cjk)")
     return files
 
 
