@@ -397,6 +397,7 @@ class Command:
     def demo(self, args: argparse.Namespace) -> int:
         """The 2-2-2 logistic network of the worked example, end to end (see nn.examples)."""
         from nn.examples import build, forward, run_worked_example
+        from nn.worked_text import text
 
         if args.steps < 1:
             raise InputError(f"--steps must be at least 1, not {args.steps}")
@@ -404,18 +405,19 @@ class Command:
         progress = False if args.no_progress else None  # None: a bar only on a terminal
         result = run_worked_example(out=self.out, train_steps=args.steps,
                                     explain_weights=("w5", "w1"), progress=progress,
-                                    schedule="published" if args.fixed_biases else "exact")
+                                    schedule="published" if args.fixed_biases else "exact",
+                                    lang=args.lang)
         # The graph at the published starting point, with the paths to w5 marked.
         params = build()
         nodes = forward(params)
         nodes["E"].backward()
         drawn = self._draw(nodes["E"], target, params["w5"], args)
-        self._say_drawing(
-            drawn, "The computation graph, with every path from E to w5 marked, is in {}")
+        words = text(args.lang)
+        self._say_drawing(drawn, words["drawn"].replace("{path}", "{}"))
         if args.html:  # the page starts from the published point too, before any training
-            page = self._page(nodes["E"], args.html, "The worked example, step by step")
+            page = self._page(nodes["E"], args.html, words["page_title"])
             if page.path:
-                self.say(f"The step-by-step page is {page.path}: open it in a browser")
+                self.say(words["page"].format(path=page.path))
             elif page.error:
                 self.failed_drawing = page.error
                 return USAGE
@@ -529,6 +531,9 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     demo.add_argument("--html", metavar="PATH",
                       help="also write the step-by-step page of the worked example (.html)")
+    demo.add_argument("--lang", choices=["en", "zh"], default="en",
+                      help="the language of headings and sentences: en (English), zh (中文); "
+                      "numbers and formulas are the same")
     drawing_options(demo)
 
     def expression_command(name: str, help_text: str) -> argparse.ArgumentParser:

@@ -24,6 +24,7 @@ from autograd import Value, explain
 from nn.losses import squared_error
 from nn.optim import SGD
 from nn.train import progress_bar
+from nn.worked_text import text
 
 __all__ = [
     "BIASES",
@@ -178,6 +179,7 @@ def run_worked_example(
     explain_weights: Sequence[str] = (),
     progress: bool | None = False,
     schedule: Literal["exact", "published"] = "exact",
+    lang: str = "en",
 ) -> WorkedExample:
     """Print the worked example to `out` (stdout by default) and return its figures.
 
@@ -188,7 +190,10 @@ def run_worked_example(
     ``update_biases=False`` b1 and b2 stay fixed, as in the post. ``schedule="published"``
     trains as the post's own figures were made (see `published_schedule`; biases fixed), so E
     after one step is its 0.291027924; the default is exact gradient descent on every parameter.
+    `lang` chooses the words ('en' or 'zh', from `nn.worked_text`); numbers and formulas are the
+    same in every language.
     """
+    words = text(lang)
     if schedule not in ("exact", "published"):
         raise ValueError(
             f"run_worked_example: schedule must be 'exact' or 'published', not {schedule!r}"
@@ -207,13 +212,12 @@ def run_worked_example(
     params = build()
     nodes = forward(params)
     values = {name: node.data for name, node in nodes.items()}
-    say("The 2-2-2 logistic network of the worked example: inputs i1, i2; logistic hidden")
-    say("neurons h1, h2; logistic outputs o1, o2; E = ½ Σ (target − out)².")
-    say("Numbers from " + SOURCE + ".")
-    say(f"inputs i1, i2 = {INPUTS[0]}, {INPUTS[1]}; targets = {TARGETS[0]}, {TARGETS[1]}; "
-        f"lr = {LEARNING_RATE}")
+    say(words["title"])
+    say(words["source"].format(source=SOURCE))
+    say(words["setup"].format(i1=INPUTS[0], i2=INPUTS[1], t1=TARGETS[0], t2=TARGETS[1],
+                          lr=LEARNING_RATE))
     say()
-    say("Forward pass                 kuibu          published")
+    say(words["forward"])
     for name in NODES:
         shown = f"{PUBLISHED[name]:.9f}" if name in PUBLISHED else ""
         say(f"  {name:8}  {values[name]:20.12f}   {shown}")
@@ -224,19 +228,19 @@ def run_worked_example(
     gradients = {name: (params[name].grad, hand[name]) for name in ORDER}
     max_difference = max(abs(e - h) for e, h in gradients.values())
     say()
-    say("∂E/∂p: the engine beside the hand formula, δ_o = (out_o − target)·out_o·(1 − out_o),")
-    say("δ_h = (Σ_o δ_o·w_ho)·out_h·(1 − out_h)")
-    say("  p    engine            hand              formula        |difference|")
+    say(words["gradients"])
+    say(words["gradients_header"])
     for name in ORDER:
         e, h = gradients[name]
         say(f"  {name:3}  {e:16.12f}  {h:16.12f}  {FORMULAS[name]:13}  {abs(e - h):.1e}")
-    verdict = "yes" if max_difference <= AGREEMENT else "NO"
-    say(f"  all agree to {AGREEMENT:g}: {verdict} (largest difference {max_difference:.1e})")
+    verdict = words["yes"] if max_difference <= AGREEMENT else words["no"]
+    say(words["agree"].format(limit=f"{AGREEMENT:g}", verdict=verdict,
+                          largest=f"{max_difference:.1e}"))
     for name in explain_weights:
         if name not in params:
             raise ValueError(f"run_worked_example: no parameter {name!r}; choose from {ORDER}")
         say()
-        say(f"The chain rule for {name}, as the engine sees it:")
+        say(words["chain_rule"].format(name=name))
         say(str(explain(nodes["E"], params[name])))
 
     trained = list(params.values()) if update_biases else [params[f"w{k}"] for k in range(1, 9)]
@@ -245,28 +249,27 @@ def run_worked_example(
     updated = {name: v.data for name, v in params.items()}
     e_after_step = forward(params)["E"].data
     say()
-    which = "every weight and bias" if update_biases else "every weight (biases fixed)"
-    say(f"One step of gradient descent, p ← p − {LEARNING_RATE}·∂E/∂p, for {which}:")
+    which = words["all_parameters"] if update_biases else words["weights_only"]
+    say(words["step"].format(lr=LEARNING_RATE, which=which))
     for name in ORDER:
-        note = f"   (published {PUBLISHED[name + '+']})" if name + "+" in PUBLISHED else ""
+        published = PUBLISHED.get(name + "+")
+        note = words["published_note"].format(value=published) if published is not None else ""
         say(f"  {name:3}  {weights[name]:.2f} → {updated[name]:.9f}{note}")
-    say(f"  E = {e_after_step:.9f} (was {values['E']:.9f})")
+    say(words["E_after_step"].format(after=f"{e_after_step:.9f}", before=f"{values['E']:.9f}"))
     posted = PUBLISHED["E after 1 step"]
     if schedule == "published":
         e_after_step = published_schedule(1)[0]
-        say(f"  The post's schedule (w5..w8 updated first, then w1..w4 from hidden gradients with "
-            f"the new w5..w8) gives E = {e_after_step:.9f} (published {posted:.9f})")
+        say(words["schedule"].format(E=f"{e_after_step:.9f}", posted=f"{posted:.9f}"))
         final_e, *final_outputs = published_schedule(train_steps)
         say()
-        say(f"After {train_steps} steps of the post's schedule: E = {final_e:.10g}, out_o1 = "
-            f"{final_outputs[0]:.9f} (target {TARGETS[0]}), out_o2 = {final_outputs[1]:.9f} "
-            f"(target {TARGETS[1]})")
+        say(words["after_schedule"].format(
+            steps=train_steps, E=f"{final_e:.10g}", o1=f"{final_outputs[0]:.9f}", t1=TARGETS[0],
+            o2=f"{final_outputs[1]:.9f}", t2=TARGETS[1]))
         return WorkedExample(values, gradients, max_difference, updated, e_after_step,
                              train_steps, final_e, (final_outputs[0], final_outputs[1]),
                              False, schedule)
-    why = "the biases train too here; " if update_biases else ""
-    say(f"  (The post has {posted:.9f}: {why}the post keeps the biases fixed and updates w1..w4 "
-        "after w5..w8, as --fixed-biases does.)")
+    why = words["biases_train"] if update_biases else ""
+    say(words["differs"].format(posted=f"{posted:.9f}", why=why))
 
     bar = progress_bar(train_steps - 1, progress, None, unit="step") if train_steps > 1 else None
     try:
@@ -285,8 +288,8 @@ def run_worked_example(
     e_final = final["E"].data
     outputs = (final["out_o1"].data, final["out_o2"].data)
     say()
-    say(f"After {train_steps} steps: E = {e_final:.10g}, out_o1 = {outputs[0]:.9f} "
-        f"(target {TARGETS[0]}), out_o2 = {outputs[1]:.9f} (target {TARGETS[1]})")
+    say(words["after"].format(steps=train_steps, E=f"{e_final:.10g}", o1=f"{outputs[0]:.9f}",
+                          t1=TARGETS[0], o2=f"{outputs[1]:.9f}", t2=TARGETS[1]))
     return WorkedExample(
         forward=values,
         gradients=gradients,
@@ -309,11 +312,13 @@ def main(argv: list[str] | None = None) -> int:
         "beside the hand formulas.",
     )
     parser.add_argument("--steps", type=int, default=10000, help="training steps (10000)")
+    parser.add_argument("--lang", choices=["en", "zh"], default="en",
+                        help="the language of headings and sentences (en, zh)")
     parser.add_argument("--fixed-biases", action="store_true",
                         help="train as the post did: b1, b2 fixed and its order of updates")
     args = parser.parse_args(argv)
     schedule: Literal["exact", "published"] = "published" if args.fixed_biases else "exact"
-    result = run_worked_example(train_steps=args.steps, schedule=schedule)
+    result = run_worked_example(train_steps=args.steps, schedule=schedule, lang=args.lang)
     return 0 if result.max_difference <= AGREEMENT and math.isfinite(result.E_final) else 1
 
 
