@@ -362,7 +362,7 @@ class Command:
     def check(self, args: argparse.Namespace) -> int:
         args.check = args.partial
         args.explain = []
-        args.draw = None
+        args.draw = args.html = None
         return self.grad(args)
 
     def draw(self, args: argparse.Namespace) -> int:
