@@ -19,6 +19,7 @@ from autograd import Naming, Value
 from viz.labels import NNLayout
 from viz.parts import (
     FILL,
+    FONT,
     cluster_id,
     digraph,
     escape,
@@ -109,7 +110,7 @@ def draw_collapsed(
     return digraph(
         nest(cluster_lines) + _edges(links, where),
         {"rankdir": rankdir or "LR", "compound": "true", "label": f"<{escape(note)}>",
-         "labelloc": "t", "fontname": "Helvetica"},
+         "labelloc": "t", "fontname": FONT},
         dpi=dpi,
     )
 

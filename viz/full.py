@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from autograd import Naming, Rule, Value, formula, grad
 from viz.labels import NNLayout, Role
 from viz.parts import (
+    FONT,
     LABEL_LIMIT,
     MARK,
     SHAPES,
@@ -86,7 +87,7 @@ def caption(
             f"∂{top}/∂{bottom} = {value}: the sum over the {count_text} red paths of the "
             "product of the local derivatives along each"
         )
-    return {"label": f"<{escape(text)}>", "labelloc": "t", "fontname": "Helvetica"}
+    return {"label": f"<{escape(text)}>", "labelloc": "t", "fontname": FONT}
 
 
 def _names_shown(rule: Rule, cache: dict[str, bool]) -> bool:

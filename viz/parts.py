@@ -41,6 +41,11 @@ __all__ = [
 
 #: Graph directions Graphviz accepts: left to right, right to left, top to bottom, bottom to top.
 RANKDIRS = ("LR", "RL", "TB", "BT")
+#: The font stack of every drawing: Latin faces first, then faces that cover Chinese, Japanese and
+#: Korean, so a label such as 输出 is drawn as glyphs wherever one of them is installed (Debian:
+#: fonts-noto-cjk); Graphviz hands the list to Pango for PNG and PDF, and writes it into SVG.
+FONT = ("Helvetica,Arial,Noto Sans CJK SC,Noto Sans SC,Source Han Sans SC,PingFang SC,"
+        "Microsoft YaHei,sans-serif")
 #: Labels longer than this many characters are drawn shortened, the whole text in a tooltip.
 LABEL_LIMIT = 300
 
@@ -209,8 +214,8 @@ def digraph(
     return graphviz.Digraph(
         format="svg",
         graph_attr=attrs,
-        node_attr={"shape": "plain", "fontname": "Helvetica", "fontsize": "12"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "10"},
+        node_attr={"shape": "plain", "fontname": FONT, "fontsize": "12"},
+        edge_attr={"fontname": FONT, "fontsize": "10"},
         body=[f"\t{line}\n" for line in body],
     )
 
@@ -251,7 +256,7 @@ def nest(
             out.append(f"{indent}subgraph {cluster_id(child)} {{")
             out.append(
                 f'{indent}\tlabel=<{escape(title(child))}> style="rounded,dashed" '
-                'color="#888888" fontname="Helvetica" fontsize=11'
+                f'color="#888888" fontname="{FONT}" fontsize=11'
             )
             emit(child, indent + "\t")
             out.append(indent + "}")
