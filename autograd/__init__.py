@@ -32,12 +32,15 @@ from autograd.modes import (
     is_grad_enabled,
     no_grad,
 )
-from autograd.ops import RULES, Rule
-from autograd.value import Value, apply, linear
+from autograd.floats import STRONG_ZERO
+from autograd.ops import RULES, Arg, Rule
+from autograd.value import Value, apply, linear, register
 
 __all__ = [
     "RULES",
+    "STRONG_ZERO",
     "AnomalyError",
+    "Arg",
     "GradcheckError",
     "Naming",
     "Rule",
@@ -59,6 +62,7 @@ __all__ = [
     "linear",
     "no_grad",
     "numerical_gradient",
+    "register",
     "to_latex",
     "to_sympy",
     "to_text",

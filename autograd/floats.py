@@ -18,6 +18,7 @@ import math
 
 __all__ = [
     "STRONG_ZERO",
+    "Reciprocal",
     "StrongZero",
     "cos",
     "div",
@@ -25,6 +26,7 @@ __all__ = [
     "finite",
     "log",
     "pow",
+    "reciprocal",
     "sigmoid",
     "sign",
     "sin",
@@ -70,6 +72,43 @@ def _strong_zero() -> StrongZero:
 
 #: The masked zero partial (see `StrongZero`).
 STRONG_ZERO = StrongZero()
+
+
+class Reciprocal(float):
+    """1/x where that overflows (x subnormal): ±inf, but ``grad * it`` is ``grad / x``.
+
+    PyTorch divides the gradient by x (``grad / x`` for log and for x/y); a partial stored as
+    1/x = inf would turn a small gradient into inf where PyTorch's quotient is finite.
+    """
+
+    __slots__ = ("x",)
+    x: float
+
+    def __new__(cls, x: float) -> Reciprocal:
+        self = super().__new__(cls, math.copysign(INF, x))
+        self.x = x
+        return self
+
+    def __mul__(self, other: object) -> float:
+        if isinstance(other, (float, int)):
+            return div(float(other), self.x)
+        return NotImplemented
+
+    __rmul__ = __mul__
+
+    def __reduce__(self) -> tuple[object, tuple[float]]:
+        return (Reciprocal, (self.x,))
+
+
+def reciprocal(x: float) -> float:
+    """1 / x as a partial: ±inf at 0, and a `Reciprocal` where only the division overflows."""
+    try:
+        r = 1.0 / x
+    except ZeroDivisionError:
+        return math.copysign(INF, x)
+    if r in (INF, -INF) and x == x and x not in (INF, -INF):
+        return Reciprocal(x)
+    return r
 
 
 def div(x: float, y: float) -> float:
@@ -136,11 +175,9 @@ def tanh(x: float) -> float:
 
 
 def sigmoid(x: float) -> float:
-    """The logistic function 1 / (1 + e^-x), evaluated so that e^|x| never overflows."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = exp(x)  # x < 0 or nan: e <= 1, or nan
-    return e / (1.0 + e)
+    """The logistic function 1 / (1 + e^-x), as PyTorch computes it: below about -709.8, e^-x is
+    inf and the result 0 (where e^x / (1 + e^x) would give a subnormal number PyTorch does not)."""
+    return 1.0 / (1.0 + exp(-x))
 
 
 def softplus(x: float) -> float:

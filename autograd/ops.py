@@ -177,7 +177,7 @@ _TABLE = [
     ),
     Rule(
         "div", 2, floats.div,
-        (lambda M, x, y, out: M.div(1.0, y), lambda M, x, y, out: -M.div(out, y)),
+        (lambda M, x, y, out: M.reciprocal(y), lambda M, x, y, out: -M.div(out, y)),
         "÷", "x / y", ("1 / y", "-out / y"), (WIDE, AWAY_FROM_ZERO),
         note="x/0 is ±inf and 0/0 is nan, as in IEEE 754.", micrograd="/",
     ),
@@ -198,7 +198,7 @@ _TABLE = [
     # Elementary functions.
     Rule("exp", 1, floats.exp, (lambda M, x, out: out,), "exp", "exp(x)", ("out",), (WIDE,)),
     Rule(
-        "log", 1, floats.log, (lambda M, x, out: M.div(1.0, x),), "log", "log(x)", ("1 / x",),
+        "log", 1, floats.log, (lambda M, x, out: M.reciprocal(x),), "log", "log(x)", ("1 / x",),
         (POSITIVE,), note="Natural logarithm; log 0 = -inf and log of a negative number is nan.",
     ),
     Rule(

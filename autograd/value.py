@@ -118,8 +118,9 @@ def _make(rule: Rule, a: Any, b: Any, out: float) -> Value:
 
 
 def _partial_number(d: Any) -> float:
-    """A partial as a float, keeping a masked zero (`floats.STRONG_ZERO`) what it is."""
-    return d if d.__class__ is float or d.__class__ is _STRONG else float(d)
+    """A partial as a float, keeping `floats`' special partials (a masked zero, a reciprocal
+    that overflowed) what they are."""
+    return d if isinstance(d, float) else float(d)
 
 
 def _describe(inputs: tuple[Any, ...], names: Sequence[str] = ("x", "y")) -> str:
@@ -806,6 +807,10 @@ class _ValueMath:
         if isinstance(x, Value) or isinstance(y, Value):
             return x**y
         return floats.pow(x, y)
+
+    @staticmethod
+    def reciprocal(x: Any) -> Any:
+        return 1.0 / x if isinstance(x, Value) else floats.reciprocal(x)
 
     @staticmethod
     def varies(x: Any) -> bool:
