@@ -23,6 +23,7 @@ from autograd.check import (
 )
 from autograd.explain import backward_steps, explain
 from autograd.export import Naming, to_latex, to_sympy, to_text
+from autograd.floats import STRONG_ZERO
 from autograd.graph import backward, grad, hessian, topological_order
 from autograd.modes import (
     AnomalyError,
@@ -32,7 +33,6 @@ from autograd.modes import (
     is_grad_enabled,
     no_grad,
 )
-from autograd.floats import STRONG_ZERO
 from autograd.ops import RULES, Arg, Rule
 from autograd.value import Value, apply, linear, register
 

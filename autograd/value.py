@@ -494,9 +494,9 @@ class Value:
     sub = __sub__
     mul = __mul__
     div = __truediv__
-    pow = __pow__  # noqa: A003 - the rule's name
+    pow = __pow__
     neg = __neg__
-    abs = __abs__  # noqa: A003 - the rule's name
+    abs = __abs__
     exp = _unary(RULES["exp"])
     log = _unary(RULES["log"])
     sqrt = _unary(RULES["sqrt"])
@@ -657,16 +657,15 @@ def _user_rule(op: str, node: Value, partials: Sequence[float]) -> Rule:
     symbol = op or "f"
     note = (f"a user operation {op!r} (micrograd style): its partials are the numbers its "
             "_backward gave, constants for higher derivatives")
-    common = {"symbol": symbol, "note": note, "micrograd": op, "user": True}
     if n <= 2:
         return Rule(
-            op or "user", n, _no_forward, tuple(float(d) for d in recorded),
-            text=text, partial_texts=partial_texts, domain=(WIDE_DOMAIN,) * n, **common,
+            op or "user", n, _no_forward, tuple(float(d) for d in recorded), symbol, text,
+            partial_texts, (WIDE_DOMAIN,) * n, note=note, micrograd=op, user=True,
         )
     return Rule(
-        op or "user", 0, _no_forward, (lambda M, inputs, out: recorded,),
-        text=text, partial_texts=(", ".join(partial_texts),), domain=(WIDE_DOMAIN,),
-        expand=lambda k: (names, text, partial_texts), **common,
+        op or "user", 0, _no_forward, (lambda M, inputs, out: recorded,), symbol, text,
+        (", ".join(partial_texts),), (WIDE_DOMAIN,), note=note,
+        expand=lambda k: (names, text, partial_texts), micrograd=op, user=True,
     )
 
 
