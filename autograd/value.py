@@ -601,6 +601,8 @@ def _user_node(node: Value, children: Any, op: str) -> None:
     if not distinct:  # Value(1.0, _op='+'): a leaf that carries micrograd's op text
         node._b = op
         return
+    if MODE.get() & NO_GRAD:  # as every operation under no_grad: a leaf, no graph
+        return
     node._n = 0
     node._a = distinct[0] if len(distinct) <= 2 else tuple(distinct)
     # No gradient passes until _backward is set, as micrograd's default does nothing.

@@ -398,6 +398,14 @@ def test_micrograd_constructor_forms_and_errors() -> None:
     leaf._backward = lambda: None  # a leaf: accepted, as micrograd's, and does nothing
 
 
+def test_a_user_node_under_no_grad_is_a_leaf() -> None:
+    from autograd import no_grad
+
+    with no_grad():
+        out = user_sigmoid(Value(0.2))
+    assert out.is_leaf and out._prev == ()
+
+
 def test_a_user_node_is_freed_by_reference_counting() -> None:
     import gc
     import weakref
