@@ -185,9 +185,9 @@ _TABLE = [
         "pow", 2, floats.pow,
         (_pow_dx, _pow_dy),
         "^", "x ** y", ("y * x ** (y - 1)", "out * log(x)"), (POSITIVE, WIDE),
-        note="A negative base to a non-integer power is nan. At x = 0: ∂/∂x is 0 when y = 0 "
-        "and ∂/∂y is 0 when y >= 0 (the limits; PyTorch's convention). ∂/∂x is 0 for every x "
-        "when y = 0, and stops an inf or nan gradient there, as PyTorch's does.",
+        note="A negative base to a non-integer power is nan. ∂/∂x is 0 for every x when y = 0 "
+        "(0, nan and subnormals included), a zero that stops an inf or nan gradient, as "
+        "PyTorch's does; ∂/∂y is 0 at x = 0 when y >= 0 (the limit; PyTorch's convention).",
         micrograd="**",
     ),
     Rule("neg", 1, operator.neg, (-1.0,), "−", "-x", ("-1",), (WIDE,), micrograd="-"),
