@@ -16,8 +16,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import assume, given
 
 from autograd import Value, explain, grad, gradcheck, topological_order
+from tests.strategies import Program, apply_value, programs
 
 B = 6.8813735870195432  # the lecture's bias: tanh(n) = 1/√2 exactly enough to read
 
@@ -129,6 +131,20 @@ def test_a_hand_written_topological_sort_looping_backward_equals_backward() -> N
     f = (a * c) * (a + c)
     backward_by_hand(f)
     assert (a.grad, c.grad) == (-3.0, -8.0)  # the lecture's numbers
+
+
+@given(programs(ops=["add", "sub", "mul", "div", "tanh", "exp", "relu", "neg", "pow"]))
+def test_on_random_graphs_a_hand_written_sort_agrees_with_backward(program: Program) -> None:
+    by_hand_leaves = program.values()
+    by_hand = program.run(by_hand_leaves, apply_value)[-1]
+    engine_leaves = program.values()
+    engine = program.run(engine_leaves, apply_value)[-1]
+    assume(isinstance(engine, Value))
+    engine.backward()
+    backward_by_hand(by_hand)
+    for h, e in zip(by_hand_leaves, engine_leaves, strict=True):
+        # equal up to the order in which a node's incoming gradients are added
+        assert h.grad == pytest.approx(e.grad, rel=1e-12, abs=1e-300, nan_ok=True), str(program)
 
 
 def test_tanh_from_exp_gives_the_neuron_gradients() -> None:
