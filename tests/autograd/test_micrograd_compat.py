@@ -461,6 +461,26 @@ def test_op_texts_match_micrograds_own() -> None:
         assert make(Value)._op == make(M)._op
 
 
+def test_the_lectures_trace_over_prev_and_op_names_each_op_node() -> None:
+    """The lecture's draw_dot names an op node str(id(n)) + n._op and links children to it."""
+    o = lecture_neuron()["o"]
+    nodes: set[Any] = set()
+    edges: set[tuple[Any, Any]] = set()
+    stack = [o]
+    while stack:
+        v = stack.pop()
+        if v not in nodes:
+            nodes.add(v)
+            for child in v._prev:
+                edges.add((child, v))
+                stack.append(child)
+    assert len(nodes) == 10 and len(edges) == 9
+    op_nodes = {str(id(n)) + n._op for n in nodes if n._op}
+    assert len(op_nodes) == 5
+    assert sorted(n._op for n in nodes if n._op) == ["*", "*", "+", "+", "tanh"]
+    assert all(str(id(b)) + b._op in op_nodes for _, b in edges)
+
+
 def test_repr_is_micrograds_with_the_label() -> None:
     n = Value(0.8813735870195432)
     assert repr(n) == "Value(data=0.8813735870195432, grad=0.0)"
