@@ -23,6 +23,7 @@ from autograd.check import (
 )
 from autograd.explain import backward_steps, explain
 from autograd.export import Naming, to_latex, to_sympy, to_text
+from autograd.floats import STRONG_ZERO
 from autograd.graph import backward, grad, hessian, topological_order
 from autograd.modes import (
     AnomalyError,
@@ -32,12 +33,14 @@ from autograd.modes import (
     is_grad_enabled,
     no_grad,
 )
-from autograd.ops import RULES, Rule
-from autograd.value import Value, apply, linear
+from autograd.ops import RULES, Arg, Rule
+from autograd.value import Value, apply, linear, register
 
 __all__ = [
     "RULES",
+    "STRONG_ZERO",
     "AnomalyError",
+    "Arg",
     "GradcheckError",
     "Naming",
     "Rule",
@@ -59,6 +62,7 @@ __all__ = [
     "linear",
     "no_grad",
     "numerical_gradient",
+    "register",
     "to_latex",
     "to_sympy",
     "to_text",

@@ -67,6 +67,10 @@ class Rule:
     domain: tuple[tuple[Interval, ...], ...]  #: per input, where tests sample it
     note: str = ""  #: conventions at points where the derivative is not defined
     expand: Callable[[int], Expansion] | None = None  #: arity 0: the formulas for n inputs
+    #: the node's ``_op`` text as micrograd writes it ('+', '*', 'ReLU'); '' means the name.
+    #: pow adds a constant exponent, as micrograd's f'**{exponent}' does ('**2').
+    micrograd: str = ""
+    user: bool = False  #: made by the user (`Value(data, children, op)`), not by this table
 
     def __post_init__(self) -> None:
         count = self.arity or 1
@@ -134,16 +138,24 @@ def _linear_formulas(n: int) -> Expansion:
 
 
 def _pow_dx(M: Any, x: Any, y: Any, out: Any) -> Any:
-    # ∂(x^y)/∂x = y·x^(y-1); x^0 is 1 for every x, so at y = 0 the slope is 0 even at x = 0, where
-    # the formula would give 0·inf = nan.
-    if M.val(y) == 0.0 and M.val(x) == 0.0:
-        return 0.0
+    # ∂(x^y)/∂x = y·x^(y-1). x^0 is 1 for every x, so at y = 0 the slope is 0 for every x (0, nan
+    # and subnormals included, where the formula gives 0·inf or 0·nan); PyTorch masks it, so an
+    # inf or nan gradient from above stops here too. Built as Values (create_graph) with y itself
+    # a Value, y·x^(y-1) is kept wherever it is finite, so ∂²/∂y∂x = x^(y-1) is not lost (PyTorch's
+    # second derivative there is 0; docs/pytorch.md).
+    if M.val(y) == 0.0:
+        if M.varies(y):
+            slope = y * M.pow(x, y - 1.0)
+            if M.finite(slope):
+                return slope
+        return floats.STRONG_ZERO
     return y * M.pow(x, y - 1.0)
 
 
 def _pow_dy(M: Any, x: Any, y: Any, out: Any) -> Any:
     # ∂(x^y)/∂y = x^y·log x; at x = 0 with y >= 0 the limit is 0 (PyTorch's convention), where
-    # the formula would give 0·(-inf) = nan.
+    # the formula would give 0·(-inf) = nan. PyTorch's zero there is an ordinary one (an inf
+    # gradient from above gives nan), and so is this.
     if M.val(x) == 0.0 and M.val(y) >= 0.0:
         return 0.0
     return out * M.log(x)
@@ -151,34 +163,42 @@ def _pow_dy(M: Any, x: Any, y: Any, out: Any) -> Any:
 
 _TABLE = [
     # Arithmetic.
-    Rule("add", 2, operator.add, (1.0, 1.0), "+", "x + y", ("1", "1"), (WIDE, WIDE)),
-    Rule("sub", 2, operator.sub, (1.0, -1.0), "−", "x - y", ("1", "-1"), (WIDE, WIDE)),
+    Rule(
+        "add", 2, operator.add, (1.0, 1.0), "+", "x + y", ("1", "1"), (WIDE, WIDE),
+        micrograd="+",
+    ),
+    Rule(
+        "sub", 2, operator.sub, (1.0, -1.0), "−", "x - y", ("1", "-1"), (WIDE, WIDE),
+        micrograd="-",
+    ),
     Rule(
         "mul", 2, operator.mul, (Arg(1), Arg(0)),
-        "×", "x * y", ("y", "x"), (WIDE, WIDE),
+        "×", "x * y", ("y", "x"), (WIDE, WIDE), micrograd="*",
     ),
     Rule(
         "div", 2, floats.div,
-        (lambda M, x, y, out: M.div(1.0, y), lambda M, x, y, out: -M.div(out, y)),
+        (lambda M, x, y, out: M.reciprocal(y), lambda M, x, y, out: -M.div(out, y)),
         "÷", "x / y", ("1 / y", "-out / y"), (WIDE, AWAY_FROM_ZERO),
-        note="x/0 is ±inf and 0/0 is nan, as in IEEE 754.",
+        note="x/0 is ±inf and 0/0 is nan, as in IEEE 754.", micrograd="/",
     ),
     Rule(
         "pow", 2, floats.pow,
         (_pow_dx, _pow_dy),
         "^", "x ** y", ("y * x ** (y - 1)", "out * log(x)"), (POSITIVE, WIDE),
-        note="A negative base to a non-integer power is nan. At x = 0: ∂/∂x is 0 when y = 0 "
-        "and ∂/∂y is 0 when y >= 0 (the limits; PyTorch's convention).",
+        note="A negative base to a non-integer power is nan. ∂/∂x is 0 for every x when y = 0 "
+        "(0, nan and subnormals included), a zero that stops an inf or nan gradient, as "
+        "PyTorch's does; ∂/∂y is 0 at x = 0 when y >= 0 (the limit; PyTorch's convention).",
+        micrograd="**",
     ),
-    Rule("neg", 1, operator.neg, (-1.0,), "−", "-x", ("-1",), (WIDE,)),
+    Rule("neg", 1, operator.neg, (-1.0,), "−", "-x", ("-1",), (WIDE,), micrograd="-"),
     Rule(
         "abs", 1, abs, (lambda M, x, out: M.sign(x),), "|·|", "abs(x)", ("sign(x)",),
-        (AWAY_FROM_ZERO,), note="abs'(0) = 0, as in PyTorch.",
+        (AWAY_FROM_ZERO,), note="abs'(0) = 0 and abs'(nan) = 0, as in PyTorch.",
     ),
     # Elementary functions.
     Rule("exp", 1, floats.exp, (lambda M, x, out: out,), "exp", "exp(x)", ("out",), (WIDE,)),
     Rule(
-        "log", 1, floats.log, (lambda M, x, out: M.div(1.0, x),), "log", "log(x)", ("1 / x",),
+        "log", 1, floats.log, (lambda M, x, out: M.reciprocal(x),), "log", "log(x)", ("1 / x",),
         (POSITIVE,), note="Natural logarithm; log 0 = -inf and log of a negative number is nan.",
     ),
     Rule(
@@ -209,7 +229,9 @@ _TABLE = [
     ),
     Rule(
         "relu", 1, lambda x: 0.0 if x <= 0.0 else x, (lambda M, x, out: M.step(x),), "ReLU",
-        "relu(x)", ("step(x)",), (AWAY_FROM_ZERO,), note="relu'(0) = 0, as in PyTorch.",
+        "relu(x)", ("step(x)",), (AWAY_FROM_ZERO,), micrograd="ReLU",
+        note="relu'(0) = 0, as in PyTorch; where relu(x) <= 0 the zero stops an inf or nan "
+        "gradient from above, and at x = nan the gradient passes (PyTorch's threshold_backward).",
     ),
     Rule(
         "leaky_relu", 2, _leaky_relu,

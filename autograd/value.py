@@ -13,6 +13,11 @@ soon as its root is dropped.
 
 The fast paths below build nodes inline, once per operator, rather than through one helper: a
 call per operation costs about a quarter of the time it takes to build a node (measured).
+
+micrograd's node API is here too: ``Value(data, _children, _op)``, ``_prev``, ``_op`` and
+``_backward``. An operation written micrograd's way (a node made with children, then
+``out._backward = fn``) is recorded like any other: `fn` is run once to read its local partials,
+which the node then keeps as numbers (see `Value._backward`).
 """
 
 from __future__ import annotations
@@ -26,11 +31,14 @@ from autograd import floats, graph
 from autograd.modes import ANOMALY, MODE, NO_GRAD, AnomalyError
 from autograd.ops import RULES, Arg, Rule
 
-__all__ = ["RULE_METHODS", "VALUE_MATH", "Value", "apply", "linear"]
+__all__ = ["RULE_METHODS", "VALUE_MATH", "Value", "apply", "linear", "register"]
 
 _new = object.__new__
 LEAF = graph.LEAF
 _LINEAR = RULES["linear"]
+_POW = RULES["pow"]
+_MUL = RULES["mul"]
+_STRONG = floats.StrongZero
 # Types that can never be operands; anything else unknown gets NotImplemented, so that types
 # which know how to combine with a Value (through their reflected operators) still can.
 _NEVER_NUMBERS = (str, bytes, bytearray, complex, list, tuple, dict, set, frozenset, type(None))
@@ -60,7 +68,7 @@ def _to_float(data: object, where: str) -> float:
 def _constant(other: object, rule: Rule, node: Value, reflected: bool) -> Any:
     """The operand beside a Value as a float; a Value; NotImplemented; or a TypeError."""
     cls = other.__class__
-    if cls is float:
+    if cls is float or cls is _STRONG:  # a masked zero stays one (create_graph multiplies by it)
         return other
     if cls is int or cls is bool or (
         isinstance(other, (int, float, numbers.Real)) and not isinstance(other, Value)
@@ -103,10 +111,16 @@ def _make(rule: Rule, a: Any, b: Any, out: float) -> Value:
     n._b = b
     n._da = n._db = None
     if isinstance(a, Value):
-        n._da = float(rule.partial(0, floats, *numbers_in, out))
+        n._da = _partial_number(rule.partial(0, floats, *numbers_in, out))
     if isinstance(b, Value):
-        n._db = float(rule.partial(1, floats, *numbers_in, out))
+        n._db = _partial_number(rule.partial(1, floats, *numbers_in, out))
     return n
+
+
+def _partial_number(d: Any) -> float:
+    """A partial as a float, keeping `floats`' special partials (a masked zero, a reciprocal
+    that overflowed) what they are."""
+    return d if isinstance(d, float) else float(d)
 
 
 def _describe(inputs: tuple[Any, ...], names: Sequence[str] = ("x", "y")) -> str:
@@ -188,7 +202,8 @@ def _binary(rule: Rule) -> Callable[[Value, Any], Value]:
                 x if x1 else y if y1 else d1(fl, x, y, out))
             return n
         y = _constant(other, rule, self, reflected=False)
-        if y.__class__ is not float:  # NotImplemented, or a Value of a subclass
+        if y.__class__ is not float and y.__class__ is not _STRONG:
+            # NotImplemented, or a Value of a subclass
             return y if y is NotImplemented else RULE_METHODS[rule.name](self, y)
         out = forward(x, y)
         if mode():
@@ -219,7 +234,7 @@ def _reflected(rule: Rule) -> Callable[[Value, Any], Value]:
 
     def method(self: Value, other: Any) -> Value:
         x = _constant(other, rule, self, reflected=True)
-        if x.__class__ is not float:
+        if x.__class__ is not float and x.__class__ is not _STRONG:
             return x if x is NotImplemented else RULE_METHODS[rule.name](x, self)
         y = self.data
         out = forward(x, y)
@@ -259,18 +274,30 @@ class Value:
     grad: float
     _rule: Rule | None
     _a: Any  # first input: a Value, a float constant, or None for a leaf
-    _b: Any  # second input, or None; for a rule of any arity, the tuple of Value inputs
+    # second input, or None; for a rule of any arity, the tuple of Value inputs; for a leaf made
+    # with micrograd's ``_op`` text (``Value(1.0, _op='+')``), that text
+    _b: Any
     _da: float | None  # ∂self/∂_a when _a is a Value, else None
     _db: Any  # ∂self/∂_b (float or None); for a rule of any arity, the tuple of their partials
     _n: int  # LEAF for a leaf; else, during a sweep, uses not yet swept (0 outside a sweep)
     _g: Any  # during a backward sweep: the gradient gathered so far
     _label: str
 
-    def __init__(self, data: float, label: str = "") -> None:
+    def __init__(
+        self, data: float, _children: Sequence[Value] = (), _op: str = "", label: str = ""
+    ) -> None:
+        """A leaf holding `data`; with `_children`, micrograd's user-defined operation node.
+
+        ``Value(data, label="w")`` is what most code writes. micrograd's form
+        ``Value(out, (self,), 'sigmoid')`` makes a node of a user's own operation: its inputs are
+        the distinct children in order, and it passes no gradient until ``_backward`` is set.
+        """
         self.data = data if data.__class__ is float else _to_float(data, "Value(data)")
         self.grad = 0.0
         self._rule = self._a = self._b = self._da = self._db = None
         self._n = LEAF
+        if _children or _op:
+            _user_node(self, _children, _op)
         if label:
             self.label = label
 
@@ -332,14 +359,98 @@ class Value:
         """True for a Value made by the user (or under no_grad), not by an operation."""
         return self._rule is None
 
+    @property
+    def symbol(self) -> str:
+        """The operation's symbol as drawings show it ('×', '−', 'σ'); '' for a leaf."""
+        return self._rule.symbol if self._rule is not None else ""
+
     # micrograd's names, so that code written for it (its draw_dot, say) runs unchanged.
     @property
     def _prev(self) -> tuple[Value, ...]:
+        """The inputs (`parents`): an ordered tuple where micrograd keeps a set."""
         return self.parents
 
     @property
     def _op(self) -> str:
-        return self._rule.symbol if self._rule is not None else ""
+        """The operation as micrograd's ``_op`` writes it: '+', '*', '**2', 'ReLU', 'tanh'.
+
+        Operations micrograd composes are one node here, written '-' (sub and neg) and '/';
+        the rest by their names ('log', 'sigmoid'). `symbol` is what drawings show.
+        """
+        rule = self._rule
+        if rule is None:
+            return self._b if self._b.__class__ is str else ""
+        if rule.user:
+            return rule.micrograd
+        text = rule.micrograd or rule.name
+        if rule is _POW and self._b.__class__ is not Value:
+            y = self._b  # micrograd writes f'**{exponent}'; a whole number without '.0'
+            text += str(int(y)) if y.is_integer() and abs(y) < 1e16 else repr(y)
+        return text
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """micrograd's backward step for this node alone: adds ``self.grad`` × each recorded
+        local partial into its input's ``.grad``.
+
+        Set ``o.grad = 1.0`` and call ``_backward()`` on each node from the output back (as
+        micrograd's lecture does by hand, or over a topological order) and the inputs' gradients
+        are what ``backward()`` gives. A method reading the recorded partials: no closure per node.
+        Assigning a function instead defines a user operation's derivative (see the setter).
+        """
+        return self._backward_step
+
+    @_backward.setter
+    def _backward(self, fn: Callable[[], None]) -> None:
+        """Record a user operation's local partials by running its micrograd-style `fn` once.
+
+        `fn` must add ``out.grad ×`` its partial into each child's ``.grad`` (as micrograd's
+        closures do): it is called once with ``out.grad = 1`` and the children's grads at 0, each
+        child's grad then is its partial, and every grad is put back. So `fn` must be linear in
+        ``out.grad`` and read only ``.data`` (true of micrograd's); a child listed twice gets the
+        sum of its partials once. On a node made by kuibu's own rules this is refused.
+        """
+        if not callable(fn):
+            raise TypeError(
+                f"_backward must be a function taking no arguments, not {type(fn).__name__}: "
+                f"{_short(fn)}"
+            )
+        rule = self._rule
+        if rule is None:
+            return  # a leaf has no inputs to pass a gradient to; micrograd's is a no-op too
+        if not rule.user:
+            raise TypeError(
+                f"{self!r} was made by kuibu's {rule.name!r} rule, whose partials come from the "
+                "rule table; to define an operation of your own, make its node with "
+                "Value(data, children, op) and set _backward on that, or register a Rule"
+            )
+        children = self.parents
+        saved = [c.grad for c in children]
+        saved_out = self.grad
+        try:
+            for c in children:
+                c.grad = 0.0
+            self.grad = 1.0
+            fn()
+            found = [c.grad for c in children]
+        finally:
+            for c, g in zip(children, saved, strict=True):
+                c.grad = g
+            self.grad = saved_out
+        partials = []
+        for i, (c, d) in enumerate(zip(children, found, strict=True)):
+            if not isinstance(d, (int, float, numbers.Real)) or isinstance(d, bool):
+                raise TypeError(
+                    f"the _backward of {rule.micrograd!r} left child {i} ({c!r}) with grad "
+                    f"{_short(d)}, not a number"
+                )
+            partials.append(float(d))
+        _record_user_partials(self, partials)
+
+    def _backward_step(self) -> None:
+        g = self.grad
+        for parent, d in zip(self.parents, self.partials, strict=True):
+            parent.grad += g * d
 
     def detach(self) -> Value:
         """A new leaf with the same data (and label), cut off from this node's graph."""
@@ -347,7 +458,7 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data:.4g}, grad={self.grad:.4g}{label})"
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     # -- gradients ----------------------------------------------------------------------------
 
@@ -378,6 +489,14 @@ class Value:
     __rpow__ = _reflected(RULES["pow"])
     __neg__ = _unary(RULES["neg"])
     __abs__ = _unary(RULES["abs"])
+    # Each rule's name is a method too (``a.mul(b)`` is ``a * b``), as the table promises.
+    add = __add__
+    sub = __sub__
+    mul = __mul__
+    div = __truediv__
+    pow = __pow__
+    neg = __neg__
+    abs = __abs__
     exp = _unary(RULES["exp"])
     log = _unary(RULES["log"])
     sqrt = _unary(RULES["sqrt"])
@@ -393,20 +512,22 @@ class Value:
         """x if x > 0 else slope * x; the slope may be a number or a Value."""
         return self._leaky_relu(slope)
 
+    def linear(self, *inputs: Any) -> Value:
+        """The `linear` rule with this Value first: ``w.linear(x, b)`` is w·x + b as one node
+        (inputs w0, x0, w1, x1, …, b; see the module function `linear`)."""
+        return _variadic(_LINEAR, (self, *inputs))
+
     def __pos__(self) -> Value:
         return self
 
 
 #: Each rule's function on Values, by rule name: what formulas and parsers call.
 RULE_METHODS: dict[str, Callable[..., Value]] = {
-    "add": Value.__add__, "sub": Value.__sub__, "mul": Value.__mul__,
-    "div": Value.__truediv__, "pow": Value.__pow__, "neg": Value.__neg__,
-    "abs": Value.__abs__, "leaky_relu": Value.leaky_relu,
+    **{name: getattr(Value, name) for name in RULES},
     "linear": lambda *inputs: _variadic(_LINEAR, inputs),
-    **{name: getattr(Value, name) for name in (
-        "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "relu")},
 }
 assert set(RULE_METHODS) == set(RULES), "every rule needs its Value method"
+_BUILTIN = frozenset(RULES)
 
 
 def _variadic(rule: Rule, inputs: Sequence[Any]) -> Value:
@@ -445,6 +566,181 @@ def _variadic(rule: Rule, inputs: Sequence[Any]) -> Value:
         n._b = n._a
         n._db = tuple(every)
     return n
+
+
+# -- operations defined by the user ----------------------------------------------------------
+
+
+def _user_node(node: Value, children: Any, op: str) -> None:
+    """Make `node` micrograd's ``Value(data, children, op)``: a user operation of its children."""
+    if not isinstance(op, str):
+        raise TypeError(f"Value(_op) must be a str, not {type(op).__name__}: {_short(op)}")
+    if isinstance(children, str):
+        raise TypeError(
+            f"Value(data, _children, _op, label): _children must be a tuple of Values, not the "
+            f"str {_short(children)}; to name the node write label={children!r}"
+        )
+    try:
+        items = tuple(children)
+    except TypeError:
+        raise TypeError(
+            f"Value(_children) must be a tuple of Values, not {type(children).__name__}: "
+            f"{_short(children)}"
+        ) from None
+    distinct: list[Value] = []
+    seen: set[int] = set()
+    for i, c in enumerate(items):
+        if not isinstance(c, Value):
+            raise TypeError(
+                f"Value(_children): child {i} must be a Value, not {type(c).__name__}: "
+                f"{_short(c)} (a constant belongs in the data, not among the children)"
+            )
+        if id(c) not in seen:  # micrograd keeps children in a set: a child listed twice is one
+            seen.add(id(c))
+            distinct.append(c)
+    if not distinct:  # Value(1.0, _op='+'): a leaf that carries micrograd's op text
+        node._b = op
+        return
+    if MODE.get() & NO_GRAD:  # as every operation under no_grad: a leaf, no graph
+        return
+    node._n = 0
+    node._a = distinct[0] if len(distinct) <= 2 else tuple(distinct)
+    # No gradient passes until _backward is set, as micrograd's default does nothing.
+    _record_user_partials(node, [floats.STRONG_ZERO] * len(distinct), op, tuple(distinct))
+
+
+def _record_user_partials(
+    node: Value, partials: Sequence[float], op: str | None = None,
+    children: tuple[Value, ...] | None = None,
+) -> None:
+    """Store a user operation's partials in the node's slots, with a rule describing them."""
+    rule = node._rule
+    if op is None:
+        assert rule is not None
+        op = rule.micrograd
+    kids = children if children is not None else node.parents
+    node._rule = _user_rule(op, node, partials)
+    if len(kids) == 1:
+        node._a, node._da = kids[0], partials[0]
+    elif len(kids) == 2:
+        node._a, node._b = kids
+        node._da, node._db = partials
+    else:
+        node._a = node._b = kids
+        node._db = tuple(partials)
+
+
+def _formula_number(v: float) -> str:
+    """A number as formula text that reads back as the same float (inf and nan included)."""
+    if math.isfinite(v):
+        return repr(float(v))
+    if v != v:
+        return "1e+308 * 10 - 1e+308 * 10"
+    return "1e+308 * 10" if v > 0 else "-1e+308 * 10"
+
+
+def _user_rule(op: str, node: Value, partials: Sequence[float]) -> Rule:
+    """The rule of one user-operation node: its own op text, its partials as recorded numbers.
+
+    The formula language knows only the table's functions, so the value is written as a call
+    when `op` names one of the same arity (``tanh(x)``), else as its number; each partial is the
+    number the user's ``_backward`` gave.
+    """
+    n = len(partials)
+    names = ("x",) if n == 1 else ("x", "y") if n == 2 else tuple(f"x{i}" for i in range(n))
+    known = RULES.get(op)
+    if known is not None and known.arity == n and op not in ("add", "sub", "mul", "div", "pow",
+                                                             "neg"):
+        text = f"{op}({', '.join(names)})"
+    else:
+        text = _formula_number(node.data)
+    partial_texts = tuple(_formula_number(d) for d in partials)
+    recorded = tuple(partials)
+    symbol = op or "f"
+    note = (f"a user operation {op!r} (micrograd style): its partials are the numbers its "
+            "_backward gave, constants for higher derivatives")
+    if n <= 2:
+        return Rule(
+            op or "user", n, _no_forward, tuple(float(d) for d in recorded), symbol, text,
+            partial_texts, (WIDE_DOMAIN,) * n, note=note, micrograd=op, user=True,
+        )
+    return Rule(
+        op or "user", 0, _no_forward, (lambda M, inputs, out: recorded,), symbol, text,
+        (", ".join(partial_texts),), (WIDE_DOMAIN,), note=note,
+        expand=lambda k: (names, text, partial_texts), micrograd=op, user=True,
+    )
+
+
+WIDE_DOMAIN = ((-3.0, 3.0),)
+
+
+def _no_forward(*inputs: float) -> float:
+    raise TypeError(
+        "a user operation (micrograd style) has no forward function in kuibu: its node holds "
+        "the value the user computed; register a Rule to have one"
+    )
+
+
+def register(rule: Rule) -> Rule:
+    """Add an operation to the table: `rule` becomes ``RULES[rule.name]`` and a Value method.
+
+    The way to extend kuibu: give the forward function, one partial per input (a number,
+    `Arg`, or a function of the namespace M, the inputs and out, as the table's own entries
+    are written), the symbol, and the formula texts in the formula language (the table's
+    functions, ``+ - * / **``, step, sign). The backward sweep, `grad`, drawings and
+    explanations then treat it as they treat the table's own rules.
+
+    >>> from autograd import Rule, Value, register
+    >>> cube = register(Rule("cube", 1, lambda x: x ** 3, (lambda M, x, out: 3.0 * x * x,),
+    ...                      "³", "x ** 3", ("3 * x ** 2",), (((-2.0, 2.0),),)))
+    >>> y = Value(2.0).cube()
+    >>> y.backward()
+    >>> y.data, y.parents[0].grad
+    (8.0, 12.0)
+    >>> _unregister("cube")
+    """
+    from autograd.formula import FormulaError, parse
+
+    if not isinstance(rule, Rule):
+        raise TypeError(f"register takes a Rule, not {type(rule).__name__}: {_short(rule)}")
+    if not rule.name.isidentifier() or rule.name.startswith("_"):
+        raise ValueError(f"register: the rule's name {rule.name!r} must be a public identifier")
+    if rule.name in RULES or hasattr(Value, rule.name):
+        raise ValueError(
+            f"register: {rule.name!r} is taken (a rule of the table or a Value attribute); "
+            "choose another name"
+        )
+    if rule.arity not in (1, 2):
+        raise ValueError(f"register: rule {rule.name!r} must take 1 or 2 inputs, not {rule.arity}")
+    names, text, partial_texts = rule.formulas(rule.arity)
+    for what, formula, allowed in [
+        ("text", text, set(names)),
+        *((f"partial_texts[{i}]", t, {*names, "out"}) for i, t in enumerate(partial_texts)),
+    ]:
+        try:
+            used = parse(formula).names
+        except FormulaError as e:
+            raise ValueError(f"register: rule {rule.name!r}: its {what} {formula!r}: {e}") from None
+        if not used <= allowed:
+            raise ValueError(
+                f"register: rule {rule.name!r}: its {what} {formula!r} uses "
+                f"{', '.join(sorted(used - allowed))}; it may use only {', '.join(sorted(allowed))}"
+            )
+    method = _unary(rule) if rule.arity == 1 else _binary(rule)
+    RULES[rule.name] = rule
+    RULE_METHODS[rule.name] = method
+    setattr(Value, rule.name, method)
+    return rule
+
+
+def _unregister(name: str) -> None:
+    """Take a registered rule out again (for tests that register one)."""
+    rule = RULES[name]
+    if rule.name in _BUILTIN:
+        raise ValueError(f"{name!r} is one of the table's own rules")
+    del RULES[name]
+    del RULE_METHODS[name]
+    delattr(Value, name)
 
 
 def linear(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Value:
@@ -512,6 +808,18 @@ class _ValueMath:
         if isinstance(x, Value) or isinstance(y, Value):
             return x**y
         return floats.pow(x, y)
+
+    @staticmethod
+    def reciprocal(x: Any) -> Any:
+        return 1.0 / x if isinstance(x, Value) else floats.reciprocal(x)
+
+    @staticmethod
+    def varies(x: Any) -> bool:
+        return isinstance(x, Value)
+
+    @staticmethod
+    def finite(x: Any) -> bool:
+        return math.isfinite(_ValueMath.val(x))
 
     @staticmethod
     def step(x: Any) -> float:

@@ -346,11 +346,12 @@ def test_label_must_be_text() -> None:
 # -- the node ----------------------------------------------------------------------------------
 
 
-def test_repr_reads_like_the_docs() -> None:
+def test_repr_shows_floats_as_python_does_like_micrograd() -> None:
     out = Value(0.7310585786300049, label="out_h1")
     out.grad = 0.19661193324148185
-    assert repr(out) == "Value(data=0.7311, grad=0.1966, label='out_h1')"
-    assert repr(Value(2.0)) == "Value(data=2, grad=0)"
+    assert repr(out) == "Value(data=0.7310585786300049, grad=0.19661193324148185, label='out_h1')"
+    assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"
+    assert repr(Value(0.8813735870195432)) == "Value(data=0.8813735870195432, grad=0.0)"
 
 
 def test_values_are_hashable_and_compare_by_identity() -> None:
@@ -363,8 +364,9 @@ def test_micrograd_names_are_there() -> None:
     a, b = Value(2.0), Value(3.0)
     c = a * b
     assert set(c._prev) == {a, b}
-    assert c._op == "×"
-    assert a._op == ""
+    assert c._op == "*"  # micrograd's text; the drawing's symbol is kept apart
+    assert c.symbol == "×" == c.rule.symbol
+    assert a._op == "" and a.symbol == ""
 
 
 def test_a_graph_is_freed_by_reference_counting() -> None:

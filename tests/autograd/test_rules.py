@@ -179,6 +179,89 @@ def test_every_value_method_is_a_table_entry_and_back() -> None:
     assert {"add", "sub", "mul", "div", "pow", "neg", "abs"} <= set(RULES)
 
 
+@pytest.mark.parametrize("rule", RULE_LIST, ids=lambda r: r.name)
+def test_each_rules_name_is_a_value_method_that_makes_its_node(rule: Rule) -> None:
+    point = sample_points(rule, seed=8, n=1)[0]
+    inputs = [Value(x) for x in point]
+    out = getattr(inputs[0], rule.name)(*inputs[1:])
+    assert out.op == rule.name and out.rule is rule
+    assert out.data == rule.forward(*point)
+
+
+def test_abs_is_a_method_as_the_table_says() -> None:
+    assert Value(-0.5).abs().data == 0.5
+    assert Value(2.0).mul(3.0).data == 6.0 and Value(2.0).pow(3).data == 8.0
+
+
+# -- extending the table -----------------------------------------------------------------------
+
+
+def _table_checks(rule: Rule) -> None:
+    """The table-driven checks above, run on one rule."""
+    for check in (
+        test_each_partial_matches_central_differences_of_the_forward,
+        test_the_engine_gradient_matches_the_library_checker,
+        test_formula_texts_agree_with_the_functions,
+        test_formula_texts_use_only_inputs_output_and_known_functions,
+        test_partials_built_as_values_agree_with_the_float_partials,
+        test_second_derivatives_of_each_rule_match_differences_of_the_first,
+        test_each_rules_name_is_a_value_method_that_makes_its_node,
+    ):
+        check(rule)
+
+
+def _swish_dx(M, x, out):  # ∂(x·σ(x))/∂x = σ(x) + x·σ(x)·(1 - σ(x))
+    s = M.sigmoid(x)
+    return s + x * s * (1.0 - s)
+
+
+SWISH = Rule(
+    "swish", 1, lambda x: x * floats.sigmoid(x), (_swish_dx,), "swish", "x * sigmoid(x)",
+    ("sigmoid(x) + x * sigmoid(x) * (1 - sigmoid(x))",), (((-3.0, 3.0),),),
+    note="x·σ(x), also called SiLU.",
+)
+HYPOT = Rule(
+    "hypot", 2, lambda x, y: floats.sqrt(x * x + y * y),
+    (lambda M, x, y, out: x / out, lambda M, x, y, out: y / out), "hypot",
+    "sqrt(x ** 2 + y ** 2)", ("x / out", "y / out"), (((0.5, 3.0),), ((0.5, 3.0),)),
+)
+
+
+@pytest.mark.parametrize("rule", [SWISH, HYPOT], ids=lambda r: r.name)
+def test_a_registered_rule_is_a_value_method_checked_like_the_table(rule: Rule) -> None:
+    from autograd.value import _unregister
+
+    assert autograd.register(rule) is rule
+    try:
+        assert RULES[rule.name] is rule
+        _table_checks(rule)
+        xs = [Value(0.7, label="a"), Value(1.3, label="b")][: rule.arity]
+        report = autograd.gradcheck(lambda *v: getattr(v[0], rule.name)(*v[1:]) * v[0], xs)
+        assert bool(report), str(report)
+        out = getattr(xs[0], rule.name)(*xs[1:])
+        assert out.symbol == rule.symbol and out._op == rule.name
+        assert autograd.explain(out * 2.0, xs[0]).paths
+    finally:
+        _unregister(rule.name)
+    assert rule.name not in RULES and not hasattr(Value, rule.name)
+
+
+def test_register_refuses_what_it_cannot_use() -> None:
+    with pytest.raises(ValueError, match="taken"):
+        autograd.register(RULES["exp"])
+    with pytest.raises(ValueError, match="taken"):
+        autograd.register(Rule("grad", 1, abs, (1.0,), "g", "x", ("1",), (((-1.0, 1.0),),)))
+    with pytest.raises(ValueError, match="unknown function 'cube'"):
+        autograd.register(Rule("cube", 1, lambda x: x**3, (lambda M, x, o: 3 * x * x,), "³",
+                               "cube(x)", ("3 * x ** 2",), (((-1.0, 1.0),),)))
+    with pytest.raises(ValueError, match="uses z"):
+        autograd.register(Rule("cube", 1, lambda x: x**3, (lambda M, x, o: 3 * x * x,), "³",
+                               "x ** 3", ("3 * z ** 2",), (((-1.0, 1.0),),)))
+    with pytest.raises(TypeError, match="Rule"):
+        autograd.register("cube")  # type: ignore[arg-type]
+    assert "cube" not in RULES
+
+
 def test_value_algebra_builds_the_same_graph_as_operators() -> None:
     w, x = Value(0.5, label="w"), Value(1.5, label="x")
     parsed = evaluate("sigmoid(w * x - 2) ** 2", {"w": w, "x": x}, VALUE_ALGEBRA)
