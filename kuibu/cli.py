@@ -330,7 +330,7 @@ class Command:
 
         target = Path(path)
         try:
-            page = explore(output, **({"title": title} if title else {}))
+            page = explore(output, title=title) if title else explore(output)
             return Drawing(target, "html", path=page.save(target))
         except OSError as e:
             return Drawing(target, "html", error=f"cannot write {target}: "
