@@ -15,10 +15,11 @@ JSON save/load.
 """
 
 from nn import datasets
+from nn.activations import ACTIVATIONS
 from nn.losses import binary_cross_entropy, hinge, l2, mse, squared_error
-from nn.modules import ACTIVATIONS, MLP, Layer, Module, Neuron
+from nn.modules import MLP, Layer, Module, Neuron, load
 from nn.optim import SGD, Adam, Optimizer
-from nn.saving import ModelFileError, load
+from nn.saving import ModelFileError
 from nn.train import LOSSES, fit
 
 __all__ = [

@@ -23,17 +23,13 @@ from functools import reduce
 from typing import Any
 
 from autograd import Value
+from nn._text import short
 
 __all__ = ["binary_cross_entropy", "hinge", "l2", "mse", "squared_error"]
 
 #: PyTorch's floor for log p in binary cross-entropy from probabilities: a certain wrong answer
 #: costs 100 (and gives no gradient) instead of infinity.
 LOG_FLOOR = -100.0
-
-
-def _short(obj: object) -> str:
-    text = repr(obj)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _is_list(x: object) -> bool:
@@ -58,14 +54,14 @@ def _pairs(outputs: Any, targets: Any, name: str) -> list[tuple[Value, float]]:
             if isinstance(target, bool) or not isinstance(target, (int, float)):
                 raise TypeError(
                     f"{name}: targets{at} must be a number, not {type(target).__name__}: "
-                    f"{_short(target)}"
+                    f"{short(target)}"
                 )
             pairs.append((out, float(target)))
         elif _is_list(out):
             if not _is_list(target):
                 raise TypeError(
                     f"{name}: outputs{at} is a list of {len(out)} but targets{at} is "
-                    f"{type(target).__name__}: {_short(target)}"
+                    f"{type(target).__name__}: {short(target)}"
                 )
             if len(out) != len(target):
                 raise ValueError(
@@ -79,7 +75,7 @@ def _pairs(outputs: Any, targets: Any, name: str) -> list[tuple[Value, float]]:
                 out, (int, float)) else ""
             raise TypeError(
                 f"{name}: outputs{at} must be a Value or a list of Values, not "
-                f"{type(out).__name__}: {_short(out)}{hint}"
+                f"{type(out).__name__}: {short(out)}{hint}"
             )
     if not pairs:
         raise ValueError(f"{name}: no outputs given (empty batch)")
@@ -179,7 +175,7 @@ def hinge(scores: Any, labels: Any) -> Value:
 def l2(parameters: Iterable[Value], alpha: float) -> Value:
     """alpha · Σ p², the L2 penalty added to a loss to keep weights small; labelled ``l2``."""
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not math.isfinite(alpha):
-        raise TypeError(f"l2: alpha must be a finite number, not {_short(alpha)}")
+        raise TypeError(f"l2: alpha must be a finite number, not {short(alpha)}")
     params = list(parameters)
     for i, p in enumerate(params):
         if not isinstance(p, Value):
