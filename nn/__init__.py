@@ -16,11 +16,19 @@ JSON save/load.
 
 from nn import datasets
 from nn.activations import ACTIVATIONS
-from nn.losses import binary_cross_entropy, hinge, l2, mse, squared_error
+from nn.losses import (
+    LOSSES,
+    bce_with_logits,
+    binary_cross_entropy,
+    hinge,
+    l2,
+    mse,
+    squared_error,
+)
 from nn.modules import MLP, Layer, Module, Neuron, load
 from nn.optim import SGD, Adam, Optimizer
 from nn.saving import ModelFileError
-from nn.train import LOSSES, fit
+from nn.train import TrainingDivergedError, fit
 
 __all__ = [
     "ACTIVATIONS",
@@ -33,6 +41,8 @@ __all__ = [
     "Module",
     "Neuron",
     "Optimizer",
+    "TrainingDivergedError",
+    "bce_with_logits",
     "binary_cross_entropy",
     "datasets",
     "fit",

@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import reduce
 from typing import Any
 
 from autograd import Value
 from nn._text import short
 
-__all__ = ["binary_cross_entropy", "hinge", "l2", "mse", "squared_error"]
+__all__ = [
+    "LOSSES", "bce_with_logits", "binary_cross_entropy", "hinge", "l2", "mse", "squared_error",
+]
 
 #: PyTorch's floor for log p in binary cross-entropy from probabilities: a certain wrong answer
 #: costs 100 (and gives no gradient) instead of infinity.
@@ -153,6 +155,15 @@ def binary_cross_entropy(outputs: Any, targets: Any, from_logits: bool = False) 
     return _labelled(_mean(terms))
 
 
+def bce_with_logits(outputs: Any, targets: Any) -> Value:
+    """Binary cross-entropy from raw scores z (p = σ(z)): the mean of softplus(z) − y·z.
+
+    The same as ``binary_cross_entropy(outputs, targets, from_logits=True)``, under the name
+    PyTorch gives it; the usual loss for a classifier whose last layer is linear.
+    """
+    return binary_cross_entropy(outputs, targets, from_logits=True)
+
+
 def hinge(scores: Any, labels: Any) -> Value:
     """The max-margin loss of micrograd's demo: the mean of relu(1 − y·score), labels y = ±1."""
     name = "hinge"
@@ -185,3 +196,14 @@ def l2(parameters: Iterable[Value], alpha: float) -> Value:
     penalty = _total(p * p for p in params) * float(alpha)
     penalty.label = "l2"
     return penalty
+
+
+#: The losses known by name (`fit(loss="...")`): each maps (outputs, targets) to a Value.
+#: All but squared_error are means over the samples, so the step size does not grow with the data.
+LOSSES: dict[str, Callable[[Any, Any], Value]] = {
+    "mse": mse,
+    "squared_error": squared_error,
+    "binary_cross_entropy": binary_cross_entropy,
+    "bce_with_logits": bce_with_logits,
+    "hinge": hinge,
+}
