@@ -1,8 +1,9 @@
 """kuibu's neural networks: neurons, layers, MLPs, losses, optimizers and a training loop.
 
 Built only on autograd's public names. The modules are micrograd's (same attributes, same
-parameter order), with labelled parameters, a choice of activation, seeded initialisation and
-JSON save/load.
+parameter order), with labelled parameters, a choice of activation, initial weights from the
+global `random` as micrograd draws them (or from a generator of their own), pickling, and safe
+JSON model files.
 
 >>> from nn import MLP, SGD, datasets, hinge
 >>> X, y = datasets.moons(20, noise=0.1, seed=0, labels=(-1, 1))

@@ -2,10 +2,12 @@
 
 `Neuron`, `Layer` and `MLP` keep micrograd's attribute names (`MLP.layers`, `Layer.neurons`,
 `Neuron.w`, `Neuron.b`) and its parameter order (per neuron, the weights then the bias), so code
-written for micrograd runs unchanged. On top of that every parameter is labelled with where it sits
-(``layer1.neuron2.w0``), each call labels the neurons' ``net`` and ``out`` nodes, the activation is
-chosen per layer, initial weights come only from a generator you pass, and weights can be given,
-read back, saved and loaded as plain nested lists.
+written for micrograd runs unchanged, and with no `rng` the initial weights come from Python's
+global `random` in micrograd's order, so ``random.seed(1337)`` gives micrograd's network. On top of
+that every parameter is labelled with where it sits (``layer1.neuron2.w0``), each call labels the
+neurons' ``net`` and ``out`` nodes, the activation is chosen per layer (and stored by name, so
+modules pickle), `rng` may give a network its own generator, and weights can be given, read back,
+saved and loaded as plain nested lists (the file format is `nn.saving`'s).
 
 >>> from nn import MLP
 >>> model = MLP(2, [16, 16, 1], rng=0)
@@ -214,7 +216,8 @@ class Module:
 class Neuron(Module):
     """One neuron: out = activation(w0·x0 + w1·x1 + ... + b).
 
-    Weights start uniform in [-1, 1] and the bias at 0 (micrograd's choice), drawn from `rng`.
+    Weights start uniform in [-1, 1] and the bias at 0 (micrograd's choice), drawn from `rng`
+    (a random.Random or a seed), or from the global `random` when `rng` is None.
     Calling it labels the net input node ``<label>.net`` and the output ``<label>.out`` (for a
     linear neuron they are one node, labelled ``out``).
 
