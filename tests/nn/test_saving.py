@@ -285,8 +285,7 @@ def test_the_error_pickles_with_its_fields() -> None:
 _VALID = MLP(2, [2, 1], activation="tanh", rng=0)
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(st.tuples(st.sampled_from(["set", "insert", "delete"]),
                                 st.integers(0, 10_000), st.integers(0, 255)),
                       min_size=1, max_size=4),
