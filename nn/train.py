@@ -22,7 +22,7 @@ from nn.losses import LOSSES, l2
 from nn.modules import Module
 from nn.optim import SGD, Optimizer
 
-__all__ = ["GROWTH_LIMIT", "LOSSES", "TrainingDivergedError", "fit", "progress_bar"]
+__all__ = ["GROWTH_FLOOR", "GROWTH_LIMIT", "LOSSES", "TrainingDivergedError", "fit", "progress_bar"]
 
 LossFunction = Callable[[Any, Any], Value]
 

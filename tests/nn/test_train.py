@@ -141,6 +141,8 @@ def test_growth_is_measured_against_the_first_epoch() -> None:
                        "epoch 4") as caught:
         fit(_xor_model(), X, y, loss=loss, epochs=10, progress=False)
     assert caught.value.history == [1.0, 50.0, 999.0, 1001.0]
+    calls = iter([1e-6, 0.5])  # from near zero, growth counts from GROWTH_FLOOR, not from 1e-6
+    assert fit(_xor_model(), X, y, loss=loss, epochs=2, progress=False) == [1e-6, 0.5]
     adam = Adam(_xor_model().parameters(), lr=0.5)
     calls = iter([1.0, math.nan])
     with pytest.raises(TrainingDivergedError, match=r"became nan at epoch 2 with learning rate "
