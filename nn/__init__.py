@@ -1,8 +1,9 @@
 """kuibu's neural networks: neurons, layers, MLPs, losses, optimizers and a training loop.
 
 Built only on autograd's public names. The modules are micrograd's (same attributes, same
-parameter order), with labelled parameters, a choice of activation, seeded initialisation and
-JSON save/load.
+parameter order), with labelled parameters, a choice of activation, initial weights from the
+global `random` as micrograd draws them (or from a generator of their own), pickling, and safe
+JSON model files.
 
 >>> from nn import MLP, SGD, datasets, hinge
 >>> X, y = datasets.moons(20, noise=0.1, seed=0, labels=(-1, 1))
@@ -15,11 +16,20 @@ JSON save/load.
 """
 
 from nn import datasets
-from nn.losses import binary_cross_entropy, hinge, l2, mse, squared_error
-from nn.modules import ACTIVATIONS, MLP, Layer, Module, Neuron
+from nn.activations import ACTIVATIONS
+from nn.losses import (
+    LOSSES,
+    bce_with_logits,
+    binary_cross_entropy,
+    hinge,
+    l2,
+    mse,
+    squared_error,
+)
+from nn.modules import MLP, Layer, Module, Neuron, load
 from nn.optim import SGD, Adam, Optimizer
-from nn.saving import ModelFileError, load
-from nn.train import LOSSES, fit
+from nn.saving import ModelFileError
+from nn.train import TrainingDivergedError, fit
 
 __all__ = [
     "ACTIVATIONS",
@@ -32,6 +42,8 @@ __all__ = [
     "Module",
     "Neuron",
     "Optimizer",
+    "TrainingDivergedError",
+    "bce_with_logits",
     "binary_cross_entropy",
     "datasets",
     "fit",

@@ -18,22 +18,20 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import reduce
 from typing import Any
 
 from autograd import Value
+from nn._text import short
 
-__all__ = ["binary_cross_entropy", "hinge", "l2", "mse", "squared_error"]
+__all__ = [
+    "LOSSES", "bce_with_logits", "binary_cross_entropy", "hinge", "l2", "mse", "squared_error",
+]
 
 #: PyTorch's floor for log p in binary cross-entropy from probabilities: a certain wrong answer
 #: costs 100 (and gives no gradient) instead of infinity.
 LOG_FLOOR = -100.0
-
-
-def _short(obj: object) -> str:
-    text = repr(obj)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _is_list(x: object) -> bool:
@@ -58,14 +56,14 @@ def _pairs(outputs: Any, targets: Any, name: str) -> list[tuple[Value, float]]:
             if isinstance(target, bool) or not isinstance(target, (int, float)):
                 raise TypeError(
                     f"{name}: targets{at} must be a number, not {type(target).__name__}: "
-                    f"{_short(target)}"
+                    f"{short(target)}"
                 )
             pairs.append((out, float(target)))
         elif _is_list(out):
             if not _is_list(target):
                 raise TypeError(
                     f"{name}: outputs{at} is a list of {len(out)} but targets{at} is "
-                    f"{type(target).__name__}: {_short(target)}"
+                    f"{type(target).__name__}: {short(target)}"
                 )
             if len(out) != len(target):
                 raise ValueError(
@@ -79,7 +77,7 @@ def _pairs(outputs: Any, targets: Any, name: str) -> list[tuple[Value, float]]:
                 out, (int, float)) else ""
             raise TypeError(
                 f"{name}: outputs{at} must be a Value or a list of Values, not "
-                f"{type(out).__name__}: {_short(out)}{hint}"
+                f"{type(out).__name__}: {short(out)}{hint}"
             )
     if not pairs:
         raise ValueError(f"{name}: no outputs given (empty batch)")
@@ -157,6 +155,15 @@ def binary_cross_entropy(outputs: Any, targets: Any, from_logits: bool = False) 
     return _labelled(_mean(terms))
 
 
+def bce_with_logits(outputs: Any, targets: Any) -> Value:
+    """Binary cross-entropy from raw scores z (p = σ(z)): the mean of softplus(z) − y·z.
+
+    The same as ``binary_cross_entropy(outputs, targets, from_logits=True)``, under the name
+    PyTorch gives it; the usual loss for a classifier whose last layer is linear.
+    """
+    return binary_cross_entropy(outputs, targets, from_logits=True)
+
+
 def hinge(scores: Any, labels: Any) -> Value:
     """The max-margin loss of micrograd's demo: the mean of relu(1 − y·score), labels y = ±1."""
     name = "hinge"
@@ -179,7 +186,7 @@ def hinge(scores: Any, labels: Any) -> Value:
 def l2(parameters: Iterable[Value], alpha: float) -> Value:
     """alpha · Σ p², the L2 penalty added to a loss to keep weights small; labelled ``l2``."""
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not math.isfinite(alpha):
-        raise TypeError(f"l2: alpha must be a finite number, not {_short(alpha)}")
+        raise TypeError(f"l2: alpha must be a finite number, not {short(alpha)}")
     params = list(parameters)
     for i, p in enumerate(params):
         if not isinstance(p, Value):
@@ -189,3 +196,14 @@ def l2(parameters: Iterable[Value], alpha: float) -> Value:
     penalty = _total(p * p for p in params) * float(alpha)
     penalty.label = "l2"
     return penalty
+
+
+#: The losses known by name (`fit(loss="...")`): each maps (outputs, targets) to a Value.
+#: All but squared_error are means over the samples, so the step size does not grow with the data.
+LOSSES: dict[str, Callable[[Any, Any], Value]] = {
+    "mse": mse,
+    "squared_error": squared_error,
+    "binary_cross_entropy": binary_cross_entropy,
+    "bce_with_logits": bce_with_logits,
+    "hinge": hinge,
+}

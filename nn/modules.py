@@ -2,10 +2,12 @@
 
 `Neuron`, `Layer` and `MLP` keep micrograd's attribute names (`MLP.layers`, `Layer.neurons`,
 `Neuron.w`, `Neuron.b`) and its parameter order (per neuron, the weights then the bias), so code
-written for micrograd runs unchanged. On top of that every parameter is labelled with where it sits
-(``layer1.neuron2.w0``), each call labels the neurons' ``net`` and ``out`` nodes, the activation is
-chosen per layer, initial weights come only from a generator you pass, and weights can be given,
-read back, saved and loaded as plain nested lists.
+written for micrograd runs unchanged, and with no `rng` the initial weights come from Python's
+global `random` in micrograd's order, so ``random.seed(1337)`` gives micrograd's network. On top of
+that every parameter is labelled with where it sits (``layer1.neuron2.w0``), each call labels the
+neurons' ``net`` and ``out`` nodes, the activation is chosen per layer (and stored by name, so
+modules pickle), `rng` may give a network its own generator, and weights can be given, read back,
+saved and loaded as plain nested lists (the file format is `nn.saving`'s).
 
 >>> from nn import MLP
 >>> model = MLP(2, [16, 16, 1], rng=0)
@@ -19,53 +21,45 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from autograd import Value, linear
+from nn import saving
+from nn._text import short
+from nn.activations import ACTIVATIONS
+from nn.saving import ModelFileError, PathLike
 
-__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Weights"]
-
-#: The activations a neuron can apply to its net input, by name; None means the identity.
-ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
-    "relu": Value.relu,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "linear": None,
-}
+__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Weights", "load"]
 
 #: Weights as plain numbers: a neuron's row [w0, ..., b], a layer's rows, an MLP's layers.
 Weights = Any
 
 
 
-def _short(obj: object) -> str:
-    text = repr(obj)
-    return text if len(text) <= 60 else text[:57] + "..."
+def _generator(rng: random.Random | int | None, where: str) -> random.Random | None:
+    """The generator to draw initial weights from; None means Python's global `random`.
 
-
-def _make_rng(rng: random.Random | int | None, where: str) -> random.Random:
-    """The generator to draw initial weights from: the one given, or a new one from a seed.
-
-    Never the global generator, so a seeded run is reproducible whatever else uses `random`.
-    None gives a fresh generator seeded by the operating system (a different network each time).
+    With no `rng` the weights come from the global generator, in micrograd's order (layer by
+    layer, neuron by neuron, each neuron's weights in turn), so ``random.seed(1337)`` followed
+    by micrograd's code builds micrograd's network. A seed gives a generator of its own, so a
+    seeded model is the same whatever else draws from `random`.
     """
-    if isinstance(rng, random.Random):
+    if rng is None or isinstance(rng, random.Random):
         return rng
-    if rng is None:
-        return random.Random()
     if isinstance(rng, int) and not isinstance(rng, bool):
         return random.Random(rng)
     raise TypeError(
         f"{where}: rng must be a random.Random, an int seed or None, not "
-        f"{type(rng).__name__}: {_short(rng)}"
+        f"{type(rng).__name__}: {short(rng)}"
     )
 
 
 def _check_size(n: object, name: str, where: str) -> int:
     if not isinstance(n, int) or isinstance(n, bool):
-        raise TypeError(f"{where}: {name} must be an int, not {type(n).__name__}: {_short(n)}")
+        raise TypeError(f"{where}: {name} must be an int, not {type(n).__name__}: {short(n)}")
     if n < 1:
         raise ValueError(f"{where}: {name} must be at least 1, not {n}")
     return n
@@ -78,7 +72,7 @@ def _resolve_activation(activation: str | None, nonlin: bool, where: str) -> str
     if not isinstance(activation, str):
         raise TypeError(
             f"{where}: activation must be a str, not {type(activation).__name__}: "
-            f"{_short(activation)}"
+            f"{short(activation)}"
         )
     if activation not in ACTIVATIONS:
         raise ValueError(
@@ -102,11 +96,11 @@ def _check_inputs(x: object, nin: int, where: str) -> Sequence[Any]:
     if isinstance(x, (str, bytes)) or not hasattr(x, "__len__") or not hasattr(x, "__getitem__"):
         raise TypeError(
             f"{where}: inputs must be a list of {nin} numbers or Values, not "
-            f"{type(x).__name__}: {_short(x)}"
+            f"{type(x).__name__}: {short(x)}"
         )
     xs: Sequence[Any] = x  # type: ignore[assignment]
     if len(xs) != nin:
-        raise ValueError(f"{where}: expected {nin} inputs, got {len(xs)}: {_short(x)}")
+        raise ValueError(f"{where}: expected {nin} inputs, got {len(xs)}: {short(x)}")
     for position, xi in enumerate(xs):
         cls = xi.__class__
         if cls is float or cls is Value or cls is int:
@@ -115,7 +109,7 @@ def _check_inputs(x: object, nin: int, where: str) -> Sequence[Any]:
             continue
         raise TypeError(
             f"{where}: inputs[{position}] must be a number or a Value, not "
-            f"{type(xi).__name__}: {_short(xi)}"
+            f"{type(xi).__name__}: {short(xi)}"
         )
     return xs
 
@@ -123,7 +117,7 @@ def _check_inputs(x: object, nin: int, where: str) -> Sequence[Any]:
 def _number(x: object, where: str) -> float:
     """x as a finite float, or an error naming where it sits."""
     if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise TypeError(f"{where}: expected a number, got {type(x).__name__}: {_short(x)}")
+        raise TypeError(f"{where}: expected a number, got {type(x).__name__}: {short(x)}")
     value = float(x)
     if not math.isfinite(value):
         raise ValueError(f"{where}: expected a finite number, got {value}")
@@ -133,7 +127,7 @@ def _number(x: object, where: str) -> float:
 def _rows(weights: object, where: str) -> list[Any]:
     if isinstance(weights, (str, bytes, dict)) or not isinstance(weights, Sequence):
         raise TypeError(
-            f"{where}: expected a list, got {type(weights).__name__}: {_short(weights)}"
+            f"{where}: expected a list, got {type(weights).__name__}: {short(weights)}"
         )
     return list(weights)
 
@@ -184,23 +178,46 @@ class Module:
         for p, value in zip(self.parameters(), flat, strict=True):
             p.data = value
 
-    def save(self, path: str | Any) -> None:
-        """Write the architecture and all weights to `path` as JSON (see `nn.saving`)."""
-        from nn.saving import save
+    def save(self, path: PathLike) -> None:
+        """Write the architecture and all weights to `path` as JSON, atomically (`nn.saving`).
 
-        save(self, path)
+        Refuses (ValueError, nothing written) when a parameter is nan or infinite, naming it.
+        """
+        for p in self.parameters():
+            if not math.isfinite(p.data):
+                raise ValueError(
+                    f"save: parameter {p.label or '(unlabelled)'} is {p.data}; a model file holds "
+                    "only finite numbers (the training probably diverged)"
+                )
+        saving.write(saving.document(self.architecture(), self.get_weights()), path)
 
-    def load(self, path: str | Any) -> None:
-        """Read weights saved by `save` into this module; refuse a file that does not match."""
-        from nn.saving import load_into
+    def load(self, path: PathLike) -> None:
+        """Read weights saved by `save` into this module; refuse a file that does not match.
 
-        load_into(self, path)
+        The whole file is checked before anything is assigned, so after a `ModelFileError` the
+        module is exactly as it was.
+        """
+        content = saving.read(path)
+        recorded, expected = content["architecture"], self.architecture()
+        if recorded != expected:
+            keys = sorted(set(recorded) | set(expected))
+            differences = [
+                f"{k}: file has {recorded.get(k, '(nothing)')!r}, model has "
+                f"{expected.get(k, '(nothing)')!r}"
+                for k in keys if recorded.get(k) != expected.get(k)
+            ]
+            raise ModelFileError(os.fspath(path), "architecture",
+                                 f"does not match this model ({'; '.join(differences)})")
+        flat = self._validated_weights(content["weights"], "weights")
+        for p, value in zip(self.parameters(), flat, strict=True):
+            p.data = value
 
 
 class Neuron(Module):
     """One neuron: out = activation(w0·x0 + w1·x1 + ... + b).
 
-    Weights start uniform in [-1, 1] and the bias at 0 (micrograd's choice), drawn from `rng`.
+    Weights start uniform in [-1, 1] and the bias at 0 (micrograd's choice), drawn from `rng`
+    (a random.Random or a seed), or from the global `random` when `rng` is None.
     Calling it labels the net input node ``<label>.net`` and the output ``<label>.out`` (for a
     linear neuron they are one node, labelled ``out``).
 
@@ -228,10 +245,10 @@ class Neuron(Module):
         self.activation = _resolve_activation(activation, nonlin, where)
         self.nonlin = self.activation != "linear"
         self.label = label
-        draw = _make_rng(rng, where).uniform
+        generator = _generator(rng, where)
+        draw = random.uniform if generator is None else generator.uniform
         self.w = [Value(draw(-1.0, 1.0), label=_prefixed(label, f"w{k}")) for k in range(nin)]
         self.b = Value(0.0, label=_prefixed(label, "b"))
-        self._act = ACTIVATIONS[self.activation]
         self._net_label = _prefixed(label, "net")
         self._out_label = _prefixed(label, "out")
 
@@ -244,7 +261,7 @@ class Neuron(Module):
         if len(row) < 2:
             raise ValueError(
                 "Neuron.from_weights: a row needs at least one weight and the bias, "
-                f"[w0, ..., b]; got {_short(weights)}"
+                f"[w0, ..., b]; got {short(weights)}"
             )
         neuron = cls(len(row) - 1, activation=activation, rng=0, label=label)
         neuron.set_weights(row)
@@ -259,7 +276,8 @@ class Neuron(Module):
         # neuron (and the same left-to-right sum as writing it out with + and *); a number in x
         # is a constant of that node, so an input costs no node of its own.
         net: Value = linear(self.w, x, self.b)
-        act = self._act
+        # Looked up by name on each call (not stored), so a neuron pickles and deep-copies.
+        act = ACTIVATIONS[self.activation]
         if act is None:
             net.label = self._out_label
             return net
@@ -322,7 +340,7 @@ class Layer(Module):
         if not isinstance(label, str):
             raise TypeError(f"{where}: label must be a str, not {type(label).__name__}")
         self.label = label
-        generator = _make_rng(rng, where)
+        generator = _generator(rng, where)
         self.neurons = [
             Neuron(nin, activation=self.activation, rng=generator,
                    label=_prefixed(label, f"neuron{j}"))
@@ -404,12 +422,12 @@ class MLP(Module):
         activation: str | Sequence[str] = "relu",
         rng: random.Random | int | None = None,
     ) -> None:
-        where = f"MLP({_short(nin)}, {_short(nouts)})"
+        where = f"MLP({short(nin)}, {short(nouts)})"
         _check_size(nin, "nin", where)
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise TypeError(
                 f"{where}: nouts must be a non-empty list of layer sizes, not "
-                f"{type(nouts).__name__}: {_short(nouts)}"
+                f"{type(nouts).__name__}: {short(nouts)}"
             )
         sizes = [nin] + [_check_size(n, f"nouts[{i}]", where) for i, n in enumerate(nouts)]
         if isinstance(activation, str):
@@ -419,14 +437,14 @@ class MLP(Module):
             if len(activations) != len(nouts):
                 raise ValueError(
                     f"{where}: activation lists one name per layer: expected {len(nouts)}, "
-                    f"got {len(activations)}: {_short(activation)}"
+                    f"got {len(activations)}: {short(activation)}"
                 )
         else:
             raise TypeError(
                 f"{where}: activation must be a str or a list of str, not "
-                f"{type(activation).__name__}: {_short(activation)}"
+                f"{type(activation).__name__}: {short(activation)}"
             )
-        generator = _make_rng(rng, where)
+        generator = _generator(rng, where)
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation=activations[i], rng=generator,
                   label=f"layer{i}")
@@ -499,3 +517,25 @@ class MLP(Module):
     def __repr__(self) -> str:
         arch = self.architecture()
         return f"MLP({arch['nin']}, {arch['nouts']}, activation={arch['activations']})"
+
+
+def load(path: PathLike) -> Module:
+    """A new module built from the architecture recorded at `path`, with its weights.
+
+    `nn.saving.read` has checked the weights' shape against the architecture, so building the
+    module costs no more than the file's size.
+
+    >>> import os, tempfile
+    >>> model = MLP(2, [3, 1], rng=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.json")
+    >>> model.save(path)
+    >>> load(path).get_weights() == model.get_weights()
+    True
+    """
+    content = saving.read(path)
+    arch, weights = content["architecture"], content["weights"]
+    if arch["type"] == "Neuron":
+        return Neuron.from_weights(weights, activation=arch["activation"])
+    if arch["type"] == "Layer":
+        return Layer.from_weights(weights, activation=arch["activation"])
+    return MLP.from_weights(weights, activation=arch["activations"])

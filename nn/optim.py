@@ -19,13 +19,9 @@ import math
 from collections.abc import Iterable
 
 from autograd import Value, no_grad
+from nn._text import short
 
 __all__ = ["SGD", "Adam", "Optimizer"]
-
-
-def _short(obj: object) -> str:
-    text = repr(obj)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _hyper(value: object, name: str, where: str, low: float, high: float,
@@ -33,7 +29,7 @@ def _hyper(value: object, name: str, where: str, low: float, high: float,
     """A hyperparameter as a float inside its interval, or an error naming it."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{where}: {name} must be a number, not {type(value).__name__}: "
-                        f"{_short(value)}")
+                        f"{short(value)}")
     x = float(value)
     too_low = x <= low if low_open else x < low
     too_high = x >= high if high_open else x > high
@@ -57,7 +53,7 @@ class Optimizer:
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise TypeError(
-                    f"{where}: params[{i}] must be a Value, not {type(p).__name__}: {_short(p)}"
+                    f"{where}: params[{i}] must be a Value, not {type(p).__name__}: {short(p)}"
                 )
             if id(p) in seen:
                 name = f" ({p.label})" if p.label else ""
@@ -119,7 +115,7 @@ class Adam(Optimizer):
     ) -> None:
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise TypeError(f"Adam: betas must be a pair (beta1, beta2), not {_short(betas)}")
+            raise TypeError(f"Adam: betas must be a pair (beta1, beta2), not {short(betas)}")
         self.betas = (
             _hyper(betas[0], "betas[0]", "Adam", 0.0, 1.0, False, True),
             _hyper(betas[1], "betas[1]", "Adam", 0.0, 1.0, False, True),

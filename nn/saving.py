@@ -1,184 +1,330 @@
-"""Saving and loading a module's weights as JSON (never pickle), with its architecture recorded.
+"""The model file: JSON holding a module's architecture and weights, read and written safely.
 
 A file holds ``{"format": "kuibu.nn", "version": 1, "architecture": {...}, "weights": [...]}``,
-the weights nested as `Module.get_weights` gives them. Loading checks everything (valid JSON, the
-format, the architecture, the shape, every number) before assigning anything, so a malformed,
-truncated or mismatched file is refused with a `ModelFileError` saying what does not match and the
-model is left exactly as it was. JSON has no NaN or infinity, so neither is saved nor loaded.
+the weights nested as `Module.get_weights` gives them (one row ``[w0, ..., b]`` per neuron, one
+list of rows per layer). This module knows the format and nothing of the module classes: it
+checks a whole file against the format before anyone builds a model from it, and it writes a
+file so that no reader or crash ever sees half of one. `nn.modules` builds on it.
+
+Reading checks, in this order, and refuses with a `ModelFileError` naming the file and the
+field: that the path is a regular file (a FIFO or a directory is refused without blocking), that
+the bytes are UTF-8, that they parse as JSON, that the keys, types and sizes of the architecture
+are right, and that the weights have exactly the shape the architecture declares, every one a
+finite number. Nothing is allocated from the declared sizes, so the work done is bounded by the
+file's length. Writing goes to a unique temporary file in the target's folder, flushed and
+fsynced, then renamed over the target.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import json
 import math
 import os
+import stat
+import tempfile
 from typing import Any
 
-from nn.modules import ACTIVATIONS, MLP, Layer, Module, Neuron
+from nn._text import short
+from nn.activations import ACTIVATIONS
 
-__all__ = ["FORMAT", "VERSION", "ModelFileError", "load", "load_into", "save"]
+__all__ = ["FORMAT", "VERSION", "ModelFileError", "PathLike", "document", "read", "write"]
 
 FORMAT = "kuibu.nn"
 VERSION = 1
 _KEYS = ("format", "version", "architecture", "weights")
 
+#: The architecture's fields for each kind of module (beside "type"), in the order written.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "Neuron": ("nin", "activation"),
+    "Layer": ("nin", "nout", "activation"),
+    "MLP": ("nin", "nouts", "activations"),
+}
+
+#: An integer literal longer than this is read as a float: a weight or size that long is
+#: corrupt anyway, and converting long digit strings to int costs time quadratic in their length.
+_MAX_INT_DIGITS = 20
+
 PathLike = str | os.PathLike[str]
 
 
 class ModelFileError(ValueError):
-    """A weights file that cannot be loaded: not JSON, not kuibu's format, or not this model's."""
+    """A model file that cannot be loaded: unreadable, not kuibu's format, or not this model's.
 
-
-def save(module: Module, path: PathLike) -> None:
-    """Write `module`'s architecture and weights to `path` as JSON.
-
-    Refuses (ValueError, nothing written) when a parameter is nan or infinite, naming it.
-    The file is written beside the target and then renamed, so a crash never leaves half a file.
+    `path` is the file, `field` where in it the problem sits (``"weights[0][2][1]"``,
+    ``"architecture.nouts"``, ``"line 3 column 5"``) or None when it concerns the whole file.
     """
-    if not isinstance(module, Module):
-        raise TypeError(f"save: expected an nn Module, not {type(module).__name__}")
-    for p in module.parameters():
-        if not math.isfinite(p.data):
-            raise ValueError(
-                f"save: parameter {p.label or '(unlabelled)'} is {p.data}; JSON cannot hold nan "
-                "or infinity (the training probably diverged)"
-            )
-    document = {
-        "format": FORMAT,
-        "version": VERSION,
-        "architecture": module.architecture(),
-        "weights": module.get_weights(),
-    }
-    target = os.fspath(path)
-    temporary = target + ".tmp"
-    with open(temporary, "w", encoding="utf-8") as f:
-        json.dump(document, f, indent=1, allow_nan=False)
-        f.write("\n")
-    os.replace(temporary, target)
+
+    def __init__(self, path: str, field: str | None, problem: str) -> None:
+        self.path = path
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{path}: {field}: {problem}" if field else f"{path}: {problem}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.field, self.problem))
 
 
-def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number JSON allows (nor one a model can use)")
+def document(architecture: dict[str, Any], weights: Any) -> dict[str, Any]:
+    """The JSON object a model file holds."""
+    return {"format": FORMAT, "version": VERSION, "architecture": architecture,
+            "weights": weights}
 
 
-def _read(path: PathLike) -> dict[str, Any]:
-    """The file's top-level object, checked for kuibu's format and version."""
-    where = os.fspath(path)
-    with open(where, encoding="utf-8") as f:
-        text = f.read()
+# -- writing ---------------------------------------------------------------------------------
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system allows (else 0o022)."""
     try:
-        document = json.loads(text, parse_constant=_refuse_constant)
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
+def write(content: dict[str, Any], path: PathLike) -> None:
+    """Write `content` as JSON to `path` atomically: readers see the old file or the new one.
+
+    The text goes to a temporary file of its own in the target's folder (so concurrent saves
+    never share one), is flushed and fsynced, and is renamed over the target; on any failure
+    the temporary file is removed and the target is left as it was. A new file gets the usual
+    permissions (0o666 less the umask), a replaced one keeps its own.
+    """
+    target = os.fspath(path)
+    text = json.dumps(content, indent=1, allow_nan=False) + "\n"
+    folder = os.path.dirname(target) or "."
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        mode = 0o666 & ~_umask()
+    fd, temporary = tempfile.mkstemp(
+        dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
+    try:
+        with open(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: str) -> None:
+    """Make the rename itself durable where the system allows fsync on a directory."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def _kind_of_file(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _read_bytes(where: str) -> bytes:
+    """The bytes of the regular file at `where`; anything else is refused without blocking."""
+    try:
+        mode = os.stat(where).st_mode
+    except FileNotFoundError:
+        raise
+    except OSError as e:
+        raise ModelFileError(where, None, f"cannot be read: {e.strerror or e}") from None
+    if not stat.S_ISREG(mode):
+        raise ModelFileError(where, None, f"is {_kind_of_file(mode)}; a model file is a "
+                                          "regular file")
+    # O_NONBLOCK: should a FIFO replace the file after the stat, opening it cannot block; the
+    # fstat below then refuses it. A regular file ignores the flag.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(where, flags)
+    except FileNotFoundError:
+        raise
+    except OSError as e:
+        raise ModelFileError(where, None, f"cannot be read: {e.strerror or e}") from None
+    with open(fd, "rb") as f:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise ModelFileError(where, None, f"is {_kind_of_file(mode)}; a model file is a "
+                                              "regular file")
+        try:
+            return f.read()
+        except OSError as e:
+            raise ModelFileError(where, None, f"cannot be read: {e.strerror or e}") from None
+
+
+def _text(data: bytes, where: str) -> str:
+    """The file's bytes as text: UTF-8 (with or without a byte-order mark), as JSON requires."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4]:
+        raise ModelFileError(where, None, "is UTF-16 or UTF-32 text; a model file is UTF-8 "
+                                          "(save it again with kuibu, or re-encode it)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ModelFileError(where, f"byte {e.start}",
+                             f"0x{data[e.start]:02x} is not UTF-8 text; a model file is UTF-8 "
+                             "JSON") from None
+
+
+def _parse_int(digits: str) -> int | float:
+    return int(digits) if len(digits) <= _MAX_INT_DIGITS else float(digits)
+
+
+def _parse(text: str, where: str) -> Any:
+    try:
+        # NaN and Infinity become floats here, so the field check below can say where they sit.
+        return json.loads(text, parse_int=_parse_int, parse_constant=float)
     except json.JSONDecodeError as e:
         hint = " (the file looks truncated)" if e.pos >= len(text.rstrip()) else ""
-        raise ModelFileError(f"{where}: not valid JSON{hint}: {e}") from None
-    except ValueError as e:
-        raise ModelFileError(f"{where}: {e}") from None
-    if not isinstance(document, dict):
-        raise ModelFileError(
-            f"{where}: expected a JSON object with keys {list(_KEYS)}, got a "
-            f"{type(document).__name__}"
-        )
-    missing = [k for k in _KEYS if k not in document]
-    extra = sorted(k for k in document if k not in _KEYS)
+        raise ModelFileError(where, f"line {e.lineno} column {e.colno}",
+                             f"not valid JSON{hint}: {e.msg}") from None
+    except RecursionError:
+        raise ModelFileError(where, None, "JSON nested too deeply to be a model file (a model "
+                                          "file nests four levels)") from None
+    except ValueError as e:  # e.g. a number the JSON reader refuses
+        raise ModelFileError(where, None, f"not valid JSON: {e}") from None
+
+
+def _describe(x: object) -> str:
+    return f"{type(x).__name__} {short(x)}"
+
+
+def _size(value: object, where: str, field: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ModelFileError(where, field, f"must be a positive int, not {_describe(value)}")
+    return value
+
+
+def _activation(value: object, where: str, field: str) -> str:
+    if not isinstance(value, str) or value not in ACTIVATIONS:
+        raise ModelFileError(where, field, f"unknown activation {short(value)} (known: "
+                                           f"{', '.join(ACTIVATIONS)})")
+    return value
+
+
+def _list(value: object, length: int, where: str, field: str, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ModelFileError(where, field, f"must be a list of {length} {what}, not "
+                                           f"{_describe(value)}")
+    if len(value) != length:
+        raise ModelFileError(where, field, f"expected {length} {what}, got {len(value)}")
+    return value
+
+
+def _architecture(arch: object, where: str) -> tuple[int, list[int], list[str], str]:
+    """(nin, layer sizes, activations, kind) from a checked architecture object."""
+    if not isinstance(arch, dict):
+        raise ModelFileError(where, "architecture", f"must be a JSON object, not "
+                                                    f"{_describe(arch)}")
+    kind = arch.get("type")
+    if not isinstance(kind, str) or kind not in FIELDS:
+        raise ModelFileError(where, "architecture.type", f"unknown module type {short(kind)} "
+                                                         f"(known: {', '.join(FIELDS)})")
+    expected = ("type", *FIELDS[kind])
+    missing = [k for k in expected if k not in arch]
+    extra = sorted(str(k) for k in arch if k not in expected)
     if missing or extra:
         parts = ([f"missing {missing}"] if missing else []) + (
             [f"unexpected {extra}"] if extra else [])
-        raise ModelFileError(f"{where}: not a kuibu weights file: keys {', '.join(parts)}")
-    if document["format"] != FORMAT:
-        raise ModelFileError(
-            f"{where}: format is {document['format']!r}, expected {FORMAT!r}"
-        )
-    version = document["version"]
-    if version != VERSION or isinstance(version, bool):
-        raise ModelFileError(
-            f"{where}: format version {version!r} is not supported (this kuibu reads {VERSION})"
-        )
-    if not isinstance(document["architecture"], dict):
-        raise ModelFileError(f"{where}: architecture must be a JSON object")
-    return document
+        raise ModelFileError(where, "architecture", f"keys for a {kind}: {', '.join(parts)}")
+    nin = _size(arch["nin"], where, "architecture.nin")
+    if kind == "Neuron":
+        return nin, [1], [_activation(arch["activation"], where, "architecture.activation")], kind
+    if kind == "Layer":
+        nout = _size(arch["nout"], where, "architecture.nout")
+        return nin, [nout], [_activation(arch["activation"], where,
+                                         "architecture.activation")], kind
+    nouts = arch["nouts"]
+    if not isinstance(nouts, list) or not nouts:
+        raise ModelFileError(where, "architecture.nouts", "must be a non-empty list of layer "
+                                                          f"sizes, not {_describe(nouts)}")
+    sizes = [_size(n, where, f"architecture.nouts[{i}]") for i, n in enumerate(nouts)]
+    names = _list(arch["activations"], len(sizes), where, "architecture.activations",
+                  "names (one per layer)")
+    return nin, sizes, [_activation(a, where, f"architecture.activations[{i}]")
+                        for i, a in enumerate(names)], kind
 
 
-def load_into(module: Module, path: PathLike) -> None:
-    """Read the weights at `path` into `module`, refusing a file that does not match it.
-
-    Nothing is assigned unless everything matches, so after an error the module is unchanged.
-    """
-    if not isinstance(module, Module):
-        raise TypeError(f"load: expected an nn Module, not {type(module).__name__}")
-    _apply(module, _read(path), os.fspath(path))
-
-
-def _apply(module: Module, document: dict[str, Any], where: str) -> None:
-    """Check the file's architecture and weights against `module`, then assign the weights."""
-    recorded, expected = document["architecture"], module.architecture()
-    if recorded != expected:
-        keys = sorted(set(recorded) | set(expected))
-        differences = [
-            f"{k}: file has {recorded.get(k, '(nothing)')!r}, model has "
-            f"{expected.get(k, '(nothing)')!r}"
-            for k in keys if recorded.get(k) != expected.get(k)
-        ]
-        raise ModelFileError(
-            f"{where}: the architecture does not match this model ({'; '.join(differences)})"
-        )
-    try:
-        flat = module._validated_weights(document["weights"], "weights")
-    except (TypeError, ValueError) as e:
-        raise ModelFileError(f"{where}: {e}") from None
-    for p, value in zip(module.parameters(), flat, strict=True):
-        p.data = value
+def _row(row: object, nin: int, where: str, field: str) -> list[float]:
+    numbers = _list(row, nin + 1, where, field, f"numbers ({nin} weights then the bias)")
+    out: list[float] = []
+    for k, x in enumerate(numbers):
+        if isinstance(x, bool) or not isinstance(x, (int, float)):
+            raise ModelFileError(where, f"{field}[{k}]", f"expected a number, got "
+                                                         f"{_describe(x)}")
+        value = float(x)
+        if not math.isfinite(value):
+            raise ModelFileError(where, f"{field}[{k}]", f"is {value}; a model file holds "
+                                                         "only finite numbers")
+        out.append(value)
+    return out
 
 
-def _int(arch: dict[str, Any], key: str, where: str) -> int:
-    n = arch.get(key)
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ModelFileError(f"{where}: architecture {key} must be a positive int, not {n!r}")
-    return n
+def _weights(weights: object, nin: int, sizes: list[int], kind: str,
+             where: str) -> list[Any]:
+    """The weights as floats, checked against the architecture's shape before any is copied."""
+    if kind == "Neuron":
+        return _row(weights, nin, where, "weights")
+    layers = [weights] if kind == "Layer" else _list(weights, len(sizes), where, "weights",
+                                                     "layers")
+    checked: list[list[list[float]]] = []
+    fan_in = nin
+    for i, (rows, size) in enumerate(zip(layers, sizes, strict=True)):
+        field = "weights" if kind == "Layer" else f"weights[{i}]"
+        rows = _list(rows, size, where, field, "rows (one per neuron)")
+        checked.append([_row(r, fan_in, where, f"{field}[{j}]") for j, r in enumerate(rows)])
+        fan_in = size
+    return checked[0] if kind == "Layer" else checked
 
 
-def _activation(name: object, where: str) -> str:
-    if not isinstance(name, str) or name not in ACTIVATIONS:
-        raise ModelFileError(
-            f"{where}: unknown activation {name!r} (known: {', '.join(ACTIVATIONS)})"
-        )
-    return name
+def read(path: PathLike) -> dict[str, Any]:
+    """The model file at `path`, checked whole against the format; weights come back as floats.
 
-
-def load(path: PathLike) -> Module:
-    """A new module built from the architecture recorded at `path`, with its weights.
-
-    >>> import os, tempfile
-    >>> from nn import MLP
-    >>> model = MLP(2, [3, 1], rng=0)
-    >>> path = os.path.join(tempfile.mkdtemp(), "model.json")
-    >>> model.save(path)
-    >>> load(path).get_weights() == model.get_weights()
-    True
+    A missing file raises FileNotFoundError, as `open` does; everything else that makes the
+    file unusable raises `ModelFileError`.
     """
     where = os.fspath(path)
-    document = _read(path)
-    arch = document["architecture"]
-    kind = arch.get("type")
-    module: Module
-    if kind == "Neuron":
-        module = Neuron(_int(arch, "nin", where), activation=_activation(arch.get("activation"),
-                        where), rng=0)
-    elif kind == "Layer":
-        module = Layer(_int(arch, "nin", where), _int(arch, "nout", where),
-                       activation=_activation(arch.get("activation"), where), rng=0)
-    elif kind == "MLP":
-        nouts, activations = arch.get("nouts"), arch.get("activations")
-        if not isinstance(nouts, list) or not nouts or any(
-            not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in nouts
-        ):
-            raise ModelFileError(f"{where}: architecture nouts must be a list of positive ints, "
-                                 f"not {nouts!r}")
-        if not isinstance(activations, list) or len(activations) != len(nouts):
-            raise ModelFileError(f"{where}: architecture activations must list one name per "
-                                 f"layer ({len(nouts)}), not {activations!r}")
-        module = MLP(_int(arch, "nin", where), nouts,
-                     activation=[_activation(a, where) for a in activations], rng=0)
-    else:
-        raise ModelFileError(f"{where}: unknown module type {kind!r} (known: Neuron, Layer, MLP)")
-    _apply(module, document, where)
-    return module
+    content = _parse(_text(_read_bytes(where), where), where)
+    if not isinstance(content, dict):
+        raise ModelFileError(where, None, f"expected a JSON object with keys {list(_KEYS)}, "
+                                          f"got {_describe(content)}")
+    missing = [k for k in _KEYS if k not in content]
+    extra = sorted(str(k) for k in content if k not in _KEYS)
+    if missing or extra:
+        parts = ([f"missing {missing}"] if missing else []) + (
+            [f"unexpected {extra}"] if extra else [])
+        raise ModelFileError(where, None, f"not a kuibu model file: keys {', '.join(parts)}")
+    if content["format"] != FORMAT:
+        raise ModelFileError(where, "format", f"is {short(content['format'])}, expected "
+                                              f"{FORMAT!r}")
+    version = content["version"]
+    if version != VERSION or isinstance(version, bool) or not isinstance(version, int):
+        raise ModelFileError(where, "version", f"{short(version)} is not supported (this kuibu "
+                                               f"reads version {VERSION})")
+    nin, sizes, _, kind = _architecture(content["architecture"], where)
+    content["weights"] = _weights(content["weights"], nin, sizes, kind, where)
+    return content

@@ -18,21 +18,35 @@ from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from autograd import Value
-from nn.losses import binary_cross_entropy, hinge, l2, mse, squared_error
+from nn.losses import LOSSES, l2
 from nn.modules import Module
 from nn.optim import SGD, Optimizer
 
-__all__ = ["LOSSES", "fit", "progress_bar"]
+__all__ = ["GROWTH_FLOOR", "GROWTH_LIMIT", "LOSSES", "TrainingDivergedError", "fit", "progress_bar"]
 
 LossFunction = Callable[[Any, Any], Value]
 
-#: The losses `fit` knows by name.
-LOSSES: dict[str, LossFunction] = {
-    "squared_error": squared_error,
-    "mse": mse,
-    "binary_cross_entropy": binary_cross_entropy,
-    "hinge": hinge,
-}
+#: fit stops when an epoch's loss exceeds this many times the first epoch's loss (or than
+#: GROWTH_LIMIT · GROWTH_FLOOR when the first was smaller than GROWTH_FLOOR).
+GROWTH_LIMIT = 1000.0
+GROWTH_FLOOR = 1e-3
+
+
+class TrainingDivergedError(RuntimeError):
+    """The loss became nan or infinite, or grew by orders of magnitude: training cannot recover.
+
+    `history` holds the loss of each epoch completed so far, `epoch` the (1-based) epoch where
+    it was noticed, `loss` the loss that stopped it and `lr` the learning rate in use.
+    """
+
+    def __init__(self, message: str, history: list[float], epoch: int, loss: float,
+                 lr: float | None) -> None:
+        super().__init__(message)
+        self.history = history
+        self.epoch = epoch
+        self.loss = loss
+        self.lr = lr
+
 
 INSTALL_HINT = "pip install 'kuibu[progress]'"
 
@@ -70,7 +84,7 @@ def fit(
     inputs: Sequence[Sequence[float]],
     targets: Sequence[Any],
     *,
-    loss: str | LossFunction = "squared_error",
+    loss: str | LossFunction = "mse",
     optimizer: Optimizer | None = None,
     lr: float = 0.1,
     epochs: int = 100,
@@ -83,25 +97,22 @@ def fit(
 ) -> list[float]:
     """Train `model` on (inputs, targets) and return the loss of each epoch.
 
-    Each batch (the whole dataset unless `batch_size`) runs forward, computes `loss` (a name in
-    `LOSSES` or a function (outputs, targets) -> Value) plus ``alpha``·Σp² when `alpha` > 0,
-    clears the gradients, runs backward and takes one `optimizer` step (SGD with `lr` if none is
-    given). An epoch's loss is the mean of its batches' losses, each measured before its update.
-    Training stops early once an epoch's loss is at most `target_loss`, or is nan or infinite
-    (diverged: more steps cannot help; the history shows where it happened). Batches are
-    shuffled each epoch only when `rng` (a random.Random or a seed) is given. The progress bar
-    (tqdm) shows the current loss; see `progress_bar` for when it appears.
+    `loss` is a name in `LOSSES` or a function (outputs, targets) -> Value. The default, "mse",
+    is the mean of (target − output)² over the samples: a mean, not a sum, so one learning rate
+    suits any number of samples. Each batch (the whole dataset unless `batch_size`) runs forward,
+    computes the loss plus ``alpha``·Σp² when `alpha` > 0, clears the gradients, runs backward
+    and takes one `optimizer` step (SGD with `lr` if none is given). An epoch's loss is the mean
+    of its batches' losses, each measured before its update. Batches are shuffled each epoch
+    only when `rng` (a random.Random or a seed) is given. The progress bar (tqdm) shows the
+    current loss; see `progress_bar` for when it appears.
+
+    Training stops early once an epoch's loss is at most `target_loss`. It stops with
+    `TrainingDivergedError` (naming the learning rate, with the history so far on the error) when a
+    batch's loss is nan or infinite, or an epoch's loss exceeds `GROWTH_LIMIT` times the first.
     """
     if not isinstance(model, Module):
         raise TypeError(f"fit: model must be an nn Module, not {type(model).__name__}")
-    if isinstance(loss, str):
-        if loss not in LOSSES:
-            raise ValueError(f"fit: unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
-        loss_fn = LOSSES[loss]
-    elif callable(loss):
-        loss_fn = loss
-    else:
-        raise TypeError(f"fit: loss must be a name or a function, not {type(loss).__name__}")
+    loss_fn = _loss_function(loss)
     if len(inputs) != len(targets):
         raise ValueError(
             f"fit: {len(inputs)} inputs but {len(targets)} targets; they must pair up one to one"
@@ -126,36 +137,71 @@ def fit(
     shuffler = None if rng is None else (
         rng if isinstance(rng, random.Random) else random.Random(rng))
 
+    def loss_and_gradients(batch: list[int]) -> float:
+        """The batch's loss, with its gradient left in every parameter's ``grad``."""
+        outputs = [model(inputs[i]) for i in batch]
+        batch_loss = loss_fn(outputs, [targets[i] for i in batch])
+        if not isinstance(batch_loss, Value):
+            raise TypeError(f"fit: the loss function returned {type(batch_loss).__name__}, "
+                            "not a Value")
+        if alpha > 0.0:
+            batch_loss.label = "data_loss"
+            batch_loss = batch_loss + l2(params, alpha)
+            batch_loss.label = "loss"
+        optimizer.zero_grad()
+        batch_loss.backward()
+        return batch_loss.data
+
     bar = progress_bar(epochs, progress, progress_file)
     history: list[float] = []
     order = list(range(n))
     try:
-        for _ in range(epochs):
+        for epoch in range(1, epochs + 1):
             if shuffler is not None:
                 shuffler.shuffle(order)
             total = 0.0
             for start in range(0, n, size):
                 batch = order[start:start + size]
-                outputs = [model(inputs[i]) for i in batch]
-                batch_loss = loss_fn(outputs, [targets[i] for i in batch])
-                if alpha > 0.0:
-                    batch_loss.label = "data_loss"
-                    batch_loss = batch_loss + l2(params, alpha)
-                    batch_loss.label = "loss"
-                optimizer.zero_grad()
-                batch_loss.backward()
+                batch_loss = loss_and_gradients(batch)
+                if not math.isfinite(batch_loss):  # stop before the step spoils the weights
+                    raise _diverged(history, epoch, batch_loss, optimizer)
                 optimizer.step()
-                total += batch_loss.data * len(batch)
+                total += batch_loss * len(batch)
             epoch_loss = total / n
             history.append(epoch_loss)
             if bar is not None:
                 bar.set_postfix(loss=f"{epoch_loss:.4g}", refresh=False)
                 bar.update(1)
-            if not math.isfinite(epoch_loss):
-                break  # nothing good can come of more steps; the history shows where it went
+            if not epoch_loss <= GROWTH_LIMIT * max(history[0], GROWTH_FLOOR):
+                raise _diverged(history, epoch, epoch_loss, optimizer)
             if target_loss is not None and epoch_loss <= target_loss:
                 break
     finally:
         if bar is not None:
             bar.close()
     return history
+
+
+def _loss_function(loss: str | LossFunction) -> LossFunction:
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"fit: unknown loss {loss!r}; choose one of "
+                             f"{', '.join(repr(name) for name in LOSSES)} or pass a function")
+        return LOSSES[loss]
+    if callable(loss):
+        return loss
+    raise TypeError(f"fit: loss must be a name or a function, not {type(loss).__name__}")
+
+
+def _diverged(history: list[float], epoch: int, loss: float,
+              optimizer: Optimizer) -> TrainingDivergedError:
+    lr = getattr(optimizer, "lr", None)
+    where = f"with learning rate lr={lr:g}" if isinstance(lr, float) else "with this optimizer"
+    what = (f"became {loss}" if not math.isfinite(loss)
+            else f"grew to {loss:.4g} from {history[0]:.4g} in the first epoch")
+    smaller = f"lr={lr / 10:g}" if isinstance(lr, float) else "a smaller learning rate"
+    return TrainingDivergedError(
+        f"fit: the loss {what} at epoch {epoch} {where}; training diverged. Try a smaller "
+        f"learning rate ({smaller}), a loss that is a mean over the samples (such as 'mse', "
+        "not 'squared_error'), or Adam; the losses so far are on this error's .history",
+        list(history), epoch, loss, lr if isinstance(lr, float) else None)

@@ -39,3 +39,31 @@ def test_importing_nn_loads_no_viz_graphviz_or_tqdm() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=NN.parent, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _nn_imports(path: Path) -> set[str]:
+    """The nn modules a file imports (``nn.saving`` for ``from nn import saving`` too)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "nn":
+            if node.module == "nn":
+                found.update(f"nn.{alias.name}" for alias in node.names)
+            else:
+                found.add(str(node.module))
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == "nn")
+    return found
+
+
+def test_no_two_nn_modules_import_each_other() -> None:
+    graph = {f"nn.{p.stem}": _nn_imports(p) for p in NN.glob("*.py") if p.stem != "__init__"}
+    for module, imported in graph.items():
+        for other in imported:
+            assert module not in graph.get(other, set()), (module, other)
+    assert "nn.modules" not in graph["nn.saving"]  # the file format knows no module classes
+
+
+def test_short_has_one_home_in_nn() -> None:
+    homes = [p.name for p in sorted(NN.glob("*.py")) if "def _short(" in p.read_text()
+             or "def short(" in p.read_text()]
+    assert homes == ["_text.py"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy as copy_module
 import math
+import pickle
 import random
+from typing import Any
 
 import pytest
 
@@ -79,7 +82,7 @@ def test_last_layer_linear_and_hidden_activation() -> None:
 def test_each_activation_is_applied(activation: str) -> None:
     n = Neuron.from_weights([0.5, -2.0, 0.1], activation=activation)
     net = 0.5 * 0.4 + -2.0 * 0.3 + 0.1
-    expected = {"relu": max(net, 0.0), "tanh": math.tanh(net),
+    expected = {"relu": max(net, 0.0), "leaky_relu": 0.01 * net, "tanh": math.tanh(net),
                 "sigmoid": 1.0 / (1.0 + math.exp(-net)), "linear": net}[activation]
     assert n([0.4, 0.3]).data == pytest.approx(expected, abs=1e-15)
 
@@ -94,17 +97,67 @@ def test_nonlin_false_means_linear_and_conflicts_are_refused() -> None:
         Layer(2, 2, activation="softmax")
 
 
-def test_initialisation_is_reproducible_and_leaves_global_random_alone() -> None:
+def test_a_seed_is_reproducible_and_leaves_global_random_alone() -> None:
     random.seed(1234)
     state = random.getstate()
     a, b = MLP(2, [4, 1], rng=7), MLP(2, [4, 1], rng=random.Random(7))
     assert a.get_weights() == b.get_weights()
     assert a.get_weights() != MLP(2, [4, 1], rng=8).get_weights()
-    MLP(2, [4, 1])  # no seed: a fresh generator, still not the global one
+    Neuron.from_weights([0.5, 0.5, 0.0])  # given weights draw nothing from the global generator
     assert random.getstate() == state
     weights = [w for row in a.layers[0].get_weights() for w in row[:-1]]
     assert all(-1.0 <= w <= 1.0 for w in weights)
     assert all(n.b.data == 0.0 for n in a.layers[0].neurons)
+
+
+def test_without_rng_weights_come_from_global_random_in_micrograds_order() -> None:
+    random.seed(1337)
+    model = MLP(2, [3, 2, 1])
+    random.seed(1337)
+    # micrograd draws uniform(-1, 1) for each weight of each neuron, layer by layer; biases are 0.
+    expected = [[[random.uniform(-1, 1) for _ in range(nin)] + [0.0] for _ in range(nout)]
+                for nin, nout in ((2, 3), (3, 2), (2, 1))]
+    assert model.get_weights() == expected
+    assert MLP(2, [3, 2, 1]).get_weights() != expected  # the generator moved on
+    random.seed(1337)
+    assert Neuron(2).get_weights() == expected[0][0]
+    random.seed(1337)
+    assert Layer(2, 3).get_weights() == expected[0]
+
+
+def test_same_weights_as_micrograd_after_the_same_seed() -> None:
+    micro_nn = pytest.importorskip("micrograd.nn")
+    random.seed(1337)
+    theirs = micro_nn.MLP(2, [16, 16, 1])
+    random.seed(1337)
+    ours = MLP(2, [16, 16, 1])
+    assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Neuron(3, activation="sigmoid", rng=1),
+    lambda: Layer(3, 2, activation="tanh", rng=1),
+    lambda: MLP(2, [4, 4, 1], rng=1),
+    lambda: MLP(2, [3, 2], activation=["leaky_relu", "sigmoid"], rng=1),
+])
+def test_modules_pickle_and_deepcopy(make: Any) -> None:
+    model = make()
+    x = [0.3, -0.7, 0.2][: model.architecture()["nin"]]
+    out = model(x)
+    outputs = [o.data for o in out] if isinstance(out, list) else [out.data]
+    for copy in (pickle.loads(pickle.dumps(model)), copy_module.deepcopy(model)):
+        assert type(copy) is type(model)
+        assert copy.architecture() == model.architecture()
+        assert copy.get_weights() == model.get_weights()
+        assert [p.label for p in copy.parameters()] == [p.label for p in model.parameters()]
+        again = copy(x)
+        assert ([o.data for o in again] if isinstance(again, list) else [again.data]) == outputs
+        # The copy's parameters are its own: changing them leaves the original alone.
+        assert not {id(p) for p in copy.parameters()} & {id(p) for p in model.parameters()}
+        before = model.get_weights()
+        for p in copy.parameters():
+            p.data += 1.0
+        assert model.get_weights() == before
 
 
 def test_bad_arguments_are_named() -> None:

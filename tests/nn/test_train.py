@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import copy
 import io
+import math
 import sys
 from typing import Any
 
 import pytest
 
 from autograd import Value
-from nn import MLP, Adam, datasets, fit, mse
+from nn import (
+    ACTIVATIONS,
+    LOSSES,
+    MLP,
+    Adam,
+    TrainingDivergedError,
+    bce_with_logits,
+    binary_cross_entropy,
+    datasets,
+    fit,
+    mse,
+)
+from nn.train import GROWTH_LIMIT
 
 
 def _xor_model() -> MLP:
@@ -96,10 +110,80 @@ def test_missing_tqdm_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> No
     assert stream.getvalue() == ""
 
 
-def test_stops_when_the_loss_diverges() -> None:
+def test_stops_when_the_loss_becomes_infinite() -> None:
     X, _ = datasets.xor()
-    history = fit(_xor_model(), X, [1e200] * 4, loss="mse", lr=0.1, epochs=50, progress=False)
-    assert len(history) < 50
+    with pytest.raises(TrainingDivergedError, match=r"became inf at epoch 1 with learning rate "
+                       r"lr=0\.1") as caught:
+        fit(_xor_model(), X, [1e200] * 4, loss="mse", lr=0.1, epochs=50, progress=False)
+    assert caught.value.history == [] and caught.value.epoch == 1 and caught.value.lr == 0.1
+
+
+def test_the_issue_run_with_a_summed_loss_stops_naming_the_learning_rate() -> None:
+    X, y = datasets.moons(100)
+    model = MLP(2, [8, 1], activation="tanh", rng=1)
+    with pytest.raises(TrainingDivergedError) as caught:
+        fit(model, X, y, loss="squared_error", progress=False)
+    error = caught.value
+    assert "lr=0.1" in str(error) and "lr=0.01" in str(error) and "'mse'" in str(error)
+    assert error.lr == 0.1 and len(error.history) == error.epoch < 10
+    assert error.history[-1] > GROWTH_LIMIT * error.history[0]
+    assert all(math.isfinite(p.data) for p in model.parameters())
+
+
+def test_growth_is_measured_against_the_first_epoch() -> None:
+    X, y = datasets.xor()
+    calls = iter([1.0, 50.0, 999.0, 1001.0])
+
+    def loss(outputs: Any, targets: Any) -> Value:
+        return mse(outputs, targets) * 0.0 + next(calls)
+
+    with pytest.raises(TrainingDivergedError, match="grew to 1001 from 1 in the first epoch at "
+                       "epoch 4") as caught:
+        fit(_xor_model(), X, y, loss=loss, epochs=10, progress=False)
+    assert caught.value.history == [1.0, 50.0, 999.0, 1001.0]
+    calls = iter([1e-6, 0.5])  # from near zero, growth counts from GROWTH_FLOOR, not from 1e-6
+    assert fit(_xor_model(), X, y, loss=loss, epochs=2, progress=False) == [1e-6, 0.5]
+    adam = Adam(_xor_model().parameters(), lr=0.5)
+    calls = iter([1.0, math.nan])
+    with pytest.raises(TrainingDivergedError, match=r"became nan at epoch 2 with learning rate "
+                       r"lr=0\.5") as caught:
+        fit(_xor_model(), X, y, loss=loss, optimizer=adam, epochs=10, progress=False)
+    assert caught.value.history == [1.0]
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_the_defaults_train_moons_with_every_activation(activation: str) -> None:
+    X, y = datasets.moons(100)
+    model = MLP(2, [8, 1], activation=activation, rng=1)
+    history = fit(model, X, y, progress=False)
+    assert len(history) == 100 and history[-1] < history[0] / 2
+    correct = sum((model(x).data > 0.5) == (t > 0.5) for x, t in zip(X, y, strict=True))  # type: ignore[union-attr]
+    assert correct >= 80
+
+
+def test_the_default_loss_is_the_mean_squared_error() -> None:
+    X, y = datasets.xor()
+    model, twin = _xor_model(), _xor_model()
+    history = fit(model, X, y, epochs=1, progress=False)
+    assert history[0] == mse([twin(x) for x in X], y).data
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_every_loss_by_name(name: str) -> None:
+    X, y = datasets.moons(20, labels=(-1, 1) if name == "hinge" else (0, 1))
+    model = MLP(2, [4, 1], activation="tanh", rng=2)
+    if name == "binary_cross_entropy":
+        model = MLP(2, [4, 1], activation=["tanh", "sigmoid"], rng=2)
+    twin = copy.deepcopy(model)
+    history = fit(model, X, y, loss=name, lr=0.02, epochs=3, progress=False)
+    assert history[0] == pytest.approx(LOSSES[name]([twin(x) for x in X], y).data, rel=1e-12)
+    assert history[-1] < history[0]
+
+
+def test_bce_with_logits_is_binary_cross_entropy_from_logits() -> None:
+    X, y = datasets.moons(10)
+    outs = [MLP(2, [3, 1], rng=0)(x) for x in X]
+    assert bce_with_logits(outs, y).data == binary_cross_entropy(outs, y, from_logits=True).data
 
 
 def test_bad_arguments() -> None:
@@ -107,8 +191,11 @@ def test_bad_arguments() -> None:
     model = _xor_model()
     with pytest.raises(ValueError, match="4 inputs but 3 targets"):
         fit(model, X, y[:3])
-    with pytest.raises(ValueError, match="unknown loss 'l1'"):
+    with pytest.raises(ValueError, match="unknown loss 'l1'; choose one of 'mse', "
+                       "'squared_error', 'binary_cross_entropy', 'bce_with_logits', 'hinge'"):
         fit(model, X, y, loss="l1")
+    with pytest.raises(TypeError, match="loss function returned float, not a Value"):
+        fit(model, X, y, loss=lambda outputs, targets: 1.0)
     with pytest.raises(ValueError, match="epochs must be a positive int"):
         fit(model, X, y, epochs=0)
     with pytest.raises(ValueError, match="batch_size must be a positive int"):
