@@ -70,7 +70,7 @@ def graphs(out: Path, fmt: str = "svg") -> list[Path]:
     nodes["E"].backward()
     for name in ("w5", "w1"):
         dot = draw_dot(nodes["E"], highlight=params[name])
-        written.append(render(dot, out / f"seed-{name}.{fmt}"))
+        written.append(render(dot, out / f"worked-{name}.{fmt}"))
     return written
 
 

@@ -404,7 +404,7 @@ class MLP(Module):
 
     `activation` is a name for every hidden layer (the last layer is linear, as in micrograd),
     or a list with one name per layer, the last included (``["sigmoid", "sigmoid"]`` for the
-    seed's logistic network). The network's output is a Value for one output, else a list.
+    worked example's logistic network). The network's output is a Value for one output, else a list.
     Unlike micrograd, a hidden layer of one neuron works: layers pass lists to each other.
 
     >>> model = MLP(2, [16, 1, 1], rng=0)
@@ -458,11 +458,11 @@ class MLP(Module):
     ) -> MLP:
         """An MLP from one list of rows ``[w0, ..., b]`` per layer; sizes come from the shapes.
 
-        >>> seed_net = MLP.from_weights(
+        >>> worked_net = MLP.from_weights(
         ...     [[[0.15, 0.20, 0.35], [0.25, 0.30, 0.35]],
         ...      [[0.40, 0.45, 0.60], [0.50, 0.55, 0.60]]],
         ...     activation=["sigmoid", "sigmoid"])
-        >>> outputs = seed_net([0.05, 0.10])
+        >>> outputs = worked_net([0.05, 0.10])
         >>> [round(o.data, 8) for o in outputs]
         [0.75136507, 0.77292847]
         """
