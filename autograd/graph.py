@@ -350,7 +350,8 @@ def hessian(output: Value, inputs: Iterable[Value]) -> list[list[float]]:
     from autograd.value import Value
 
     xs = list(inputs)
-    if isinstance(output, Value) and output.is_leaf and not is_grad_enabled() and not any(x is output for x in xs):
+    leaf = isinstance(output, Value) and output.is_leaf and not any(x is output for x in xs)
+    if leaf and not is_grad_enabled():
         raise ValueError(
             f"hessian: the output {output!r} is a leaf, with no graph behind it: values computed "
             "inside no_grad record none; compute the output outside no_grad (or under "

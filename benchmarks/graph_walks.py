@@ -1,4 +1,4 @@
-"""The three walks over a whole graph, timed on one long chain: backward, topological order, zero_grad.
+"""Three walks over a whole graph on one long chain: backward, topological order, zero_grad.
 
 All three visit every node once, so none should cost much more than another; the figures are
 medians over `repeats` runs, and the ratios are to `backward()`. The chain alternates ``y * c``
