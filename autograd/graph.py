@@ -39,7 +39,7 @@ def topological_order(root: Value) -> list[Value]:
     """
     order: list[Value] = []
     append = order.append
-    seen: set[int] = set()
+    seen: set[Value] = set()  # by identity: Value defines no __eq__
     add = seen.add
     # The stack holds nodes to visit, and _DONE above a node whose inputs are all being visited:
     # popping _DONE means the node under it is finished. Inputs go on in reverse, so the first
@@ -53,29 +53,29 @@ def topological_order(root: Value) -> list[Value]:
         if node is _DONE:
             append(pop())
             continue
-        if id(node) in seen:  # reached again through another path while it waited
+        if node in seen:  # reached again through another path while it waited
             continue
-        add(id(node))
+        add(node)
         push(node)
         push(_DONE)
         if node._db is not None:
             b = node._b
             if b.__class__ is tuple:  # a node of any number of inputs
                 for q in reversed(b):
-                    if id(q) not in seen:
+                    if q not in seen:
                         push(q)
-            elif id(b) not in seen:
+            elif b not in seen:
                 push(b)
         if node._da is not None:
             a = node._a
-            if id(a) not in seen:
+            if a not in seen:
                 push(a)
     return order
 
 
 def zero_grad(root: Value) -> None:
     """Set ``grad`` to 0 on `root` and every node behind it (in no particular order)."""
-    seen = {id(root)}
+    seen = {root}
     add = seen.add
     stack = [root]
     push = stack.append
@@ -85,18 +85,18 @@ def zero_grad(root: Value) -> None:
         node.grad = 0.0
         if node._da is not None:
             a = node._a
-            if id(a) not in seen:
-                add(id(a))
+            if a not in seen:
+                add(a)
                 push(a)
         if node._db is not None:
             b = node._b
             if b.__class__ is tuple:  # a node of any number of inputs
                 for q in b:
-                    if id(q) not in seen:
-                        add(id(q))
+                    if q not in seen:
+                        add(q)
                         push(q)
-            elif id(b) not in seen:
-                add(id(b))
+            elif b not in seen:
+                add(b)
                 push(b)
 
 
