@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograd import Value, topological_order
+from autograd import Value, graph, topological_order
 
 
 def chain(ops: int) -> Value:
@@ -33,25 +33,26 @@ def chain(ops: int) -> Value:
     return y
 
 
-def _median(walk: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        walk()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def run(ops: int, repeats: int) -> dict[str, float]:
-    """Median seconds of each walk over one chain of `ops` operations."""
+    """Median seconds of each walk over one chain of `ops` operations.
+
+    The walks take turns within each repeat, so a change in the machine's load touches them all.
+    """
     root = chain(ops)
     walks: dict[str, Callable[[], object]] = {
         "backward": root.backward,
         "topological_order": lambda: topological_order(root),
-        "zero_grad": root.zero_grad,
+        "Value.zero_grad": root.zero_grad,
+        "graph.zero_grad": lambda: graph.zero_grad(root),
     }
     gc.collect()
-    return {name: _median(walk, repeats) for name, walk in walks.items()}
+    times: dict[str, list[float]] = {name: [] for name in walks}
+    for _ in range(repeats):
+        for name, walk in walks.items():
+            start = time.perf_counter()
+            walk()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(seconds) for name, seconds in times.items()}
 
 
 def main(argv: list[str] | None = None) -> None:
