@@ -25,6 +25,7 @@ def output_of(program: Program):
     return lambda *leaves: program.run(list(leaves), apply_value)[-1]
 
 
+@pytest.mark.slow
 @given(programs())
 def test_every_leaf_gradient_matches_finite_differences(program: Program) -> None:
     leaves, out, nodes = build(program)
@@ -82,6 +83,7 @@ def test_second_derivatives_match_pytorch_create_graph(program: Program) -> None
             assert h[i][j] == pytest.approx(expected, rel=1e-8, abs=1e-10), (str(program), i, j)
 
 
+@pytest.mark.slow
 @given(programs())
 def test_grad_the_fast_sweep_and_the_checked_sweep_agree(program: Program) -> None:
     leaves, out, nodes = build(program)
@@ -97,6 +99,7 @@ def test_grad_the_fast_sweep_and_the_checked_sweep_agree(program: Program) -> No
         assert checked == pytest.approx(fast, rel=1e-12, abs=1e-300)
 
 
+@pytest.mark.slow
 @given(programs(), st.integers(2, 3))
 def test_backward_called_n_times_adds_n_times_the_gradient(program: Program, times: int) -> None:
     leaves, out, nodes = build(program)
