@@ -39,6 +39,7 @@ def test_every_nav_page_exists_and_every_page_is_in_the_nav() -> None:
     assert set(nav) == pages
 
 
+@pytest.mark.slow
 def test_mkdocs_build_strict(tmp_path: Path) -> None:
     pytest.importorskip("mkdocs")
     pytest.importorskip("mkdocstrings")

@@ -36,6 +36,7 @@ def test_every_leaf_gradient_matches_finite_differences(program: Program) -> Non
         assert leaf.grad == pytest.approx(n, rel=1e-4, abs=1e-5), str(program)
 
 
+@pytest.mark.slow
 @given(programs())
 def test_values_and_gradients_match_pytorch_float64(program: Program) -> None:
     torch = torch_or_skip()
@@ -57,6 +58,7 @@ def test_values_and_gradients_match_pytorch_float64(program: Program) -> None:
             assert leaf.grad == pytest.approx(expected, rel=1e-9, abs=1e-12), str(program)
 
 
+@pytest.mark.slow
 @given(programs(max_steps=8))
 def test_second_derivatives_match_pytorch_create_graph(program: Program) -> None:
     torch = torch_or_skip()
@@ -111,6 +113,7 @@ def test_backward_called_n_times_adds_n_times_the_gradient(program: Program, tim
     assert [x.grad for x in leaves] == pytest.approx(expected, rel=1e-12, nan_ok=True)
 
 
+@pytest.mark.slow
 @given(programs(max_steps=10, ops=["add", "sub", "mul", "div", "relu", "neg", "pow"]))
 def test_micrograd_code_gives_the_same_numbers(program: Program) -> None:
     """Programs in micrograd's operations run on both engines give the same values and grads."""
