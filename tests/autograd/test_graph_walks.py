@@ -3,9 +3,10 @@ reaches every node, and both cost about what a backward sweep costs."""
 
 from __future__ import annotations
 
-import gc
-import time
-from collections.abc import Callable
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -14,6 +15,8 @@ from hypothesis import strategies as st
 import autograd
 from autograd import Value, graph, linear
 from tests.strategies import Program, apply_value, programs
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def recursive_order(root: Value) -> list[Value]:
@@ -81,28 +84,16 @@ def test_a_leaf_alone() -> None:
     assert x.grad == 0.0
 
 
-def _best(walk: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        walk()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 @pytest.mark.slow
 def test_order_and_zero_grad_cost_about_a_backward_sweep() -> None:
-    x = Value(0.5)
-    y = Value(1.0)
-    for i in range(300_000):
-        y = y * 0.9999999 if i % 2 else y + x
-    gc.collect()
-    walks = {
-        "topological_order": lambda: autograd.topological_order(y),
-        "Value.zero_grad": y.zero_grad,
-        "graph.zero_grad": lambda: graph.zero_grad(y),
-    }
-    backward = _best(y.backward, 3)
-    for name, walk in walks.items():
-        ratio = _best(walk, 3) / backward
-        assert ratio < 1.5, f"{name} takes {ratio:.1f}× a backward sweep"
+    # In a fresh interpreter, as the benchmark runs: the heap a long test session leaves behind
+    # slows the walks' allocations unevenly. The walks take turns; the ratios are of medians.
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "graph_walks.py"), "--ops", "300000",
+         "--repeats", "5"],
+        capture_output=True, text=True, check=True,
+    )
+    ratios = dict(re.findall(r"^\| (\S+) \| [\d.]+ \| ([\d.]+) \|$", result.stdout, flags=re.M))
+    assert set(ratios) == {"backward", "topological_order", "Value.zero_grad", "graph.zero_grad"}
+    for walk, ratio in ratios.items():
+        assert float(ratio) < 1.5, f"{walk} takes {ratio}× a backward sweep\n{result.stdout}"
