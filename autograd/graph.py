@@ -1,4 +1,4 @@
-"""Walking the graph: topological order, the backward sweep, `grad` and `hessian`.
+"""Walking the graph: topological order, zero_grad, the backward sweep, `grad` and `hessian`.
 
 Nothing here recurses, so a graph a million operations deep works under Python's default
 recursion limit, and nothing here knows any operation: the partials come from the nodes (recorded
