@@ -1,4 +1,4 @@
-"""Walking the graph: topological order, the backward sweep, `grad` and `hessian`.
+"""Walking the graph: topological order, zero_grad, the backward sweep, `grad` and `hessian`.
 
 Nothing here recurses, so a graph a million operations deep works under Python's default
 recursion limit, and nothing here knows any operation: the partials come from the nodes (recorded
@@ -13,15 +13,18 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from autograd import floats
-from autograd.modes import ANOMALY, MODE, AnomalyError
+from autograd.modes import ANOMALY, MODE, AnomalyError, enable_grad, is_grad_enabled
 
 #: The sweep counter of a leaf: it is never counted or queued (see `_sweep`).
 LEAF = -1
 
+#: Marks, on `topological_order`'s stack, that the node below it is finished.
+_DONE: Any = object()
+
 if TYPE_CHECKING:
     from autograd.value import Value
 
-__all__ = ["backward", "grad", "hessian", "topological_order"]
+__all__ = ["backward", "grad", "hessian", "topological_order", "zero_grad"]
 
 # The fast sweep keeps its bookkeeping on the nodes (_n, _g); two sweeps at once over graphs that
 # share nodes (two threads training one model) would mix it up, so sweeps take turns.
@@ -31,26 +34,70 @@ _SWEEP_LOCK = threading.Lock()
 def topological_order(root: Value) -> list[Value]:
     """Every node behind `root`, inputs before the nodes made from them; `root` comes last.
 
-    Depth-first in input order, so the same graph always gives the same order.
+    Depth-first in input order, so the same graph always gives the same order: the order a
+    recursive walk (visit each input in turn, then the node) would give, without recursion.
     """
     order: list[Value] = []
-    seen = {id(root)}
-    # Each stack entry is a node and the index of the next input to visit.
-    stack: list[tuple[Value, int]] = [(root, 0)]
+    append = order.append
+    seen: set[Value] = set()  # by identity: Value defines no __eq__
+    add = seen.add
+    # The stack holds nodes to visit, and _DONE above a node whose inputs are all being visited:
+    # popping _DONE means the node under it is finished. Inputs go on in reverse, so the first
+    # input is visited first. The slots are read directly (see `_sweep`), not `node.parents`:
+    # a property call and a tuple per node would cost more than the whole walk.
+    stack: list[Any] = [root]
+    push = stack.append
+    pop = stack.pop
     while stack:
-        node, i = stack.pop()
-        parents = node.parents
-        while i < len(parents):
-            parent = parents[i]
-            i += 1
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append((node, i))
-                stack.append((parent, 0))
-                break
-        else:
-            order.append(node)
+        node = pop()
+        if node is _DONE:
+            append(pop())
+            continue
+        if node in seen:  # reached again through another path while it waited
+            continue
+        add(node)
+        push(node)
+        push(_DONE)
+        if node._db is not None:
+            b = node._b
+            if b.__class__ is tuple:  # a node of any number of inputs
+                for q in reversed(b):
+                    if q not in seen:
+                        push(q)
+            elif b not in seen:
+                push(b)
+        if node._da is not None:
+            a = node._a
+            if a not in seen:
+                push(a)
     return order
+
+
+def zero_grad(root: Value) -> None:
+    """Set ``grad`` to 0 on `root` and every node behind it (in no particular order)."""
+    seen = {root}
+    add = seen.add
+    stack = [root]
+    push = stack.append
+    pop = stack.pop
+    while stack:
+        node = pop()
+        node.grad = 0.0
+        if node._da is not None:
+            a = node._a
+            if a not in seen:
+                add(a)
+                push(a)
+        if node._db is not None:
+            b = node._b
+            if b.__class__ is tuple:  # a node of any number of inputs
+                for q in b:
+                    if q not in seen:
+                        add(q)
+                        push(q)
+            elif b not in seen:
+                add(b)
+                push(b)
 
 
 def _sweep(root: Value, seed: float, accumulate: bool) -> None:
@@ -244,8 +291,14 @@ def grad(
         raise TypeError(f"grad: output must be a Value, not {type(output).__name__}: {output!r}")
 
     results: list[Any]
-    if create_graph or MODE.get() & ANOMALY:
-        grads = _checked_sweep(output, 1.0, accumulate=False, create_graph=create_graph)
+    if create_graph:
+        # The derivatives are built as a graph even inside no_grad, as PyTorch's functional API
+        # does: a derivative recorded as a leaf would differentiate to a silent 0.
+        with enable_grad():
+            grads = _checked_sweep(output, 1.0, accumulate=False, create_graph=True)
+        results = [grads.get(id(x)) for x in wanted]
+    elif MODE.get() & ANOMALY:
+        grads = _checked_sweep(output, 1.0, accumulate=False, create_graph=False)
         results = [grads.get(id(x)) for x in wanted]
     else:
         with _SWEEP_LOCK:
@@ -267,9 +320,13 @@ def grad(
         if r is None:
             if not allow_unused:
                 name = f" {x.label!r}" if x.label else ""
+                leaf = (
+                    " (the output is a leaf, with no graph behind it: values computed inside "
+                    "no_grad are leaves)" if output.is_leaf else ""
+                )
                 raise ValueError(
                     f"grad: inputs[{position}]{name} ({x!r}) is not in the graph of the output "
-                    f"{output!r}; pass allow_unused=True to get 0 for it"
+                    f"{output!r}{leaf}; pass allow_unused=True to get 0 for it"
                 )
             results[position] = 0.0
     if create_graph:
@@ -278,11 +335,28 @@ def grad(
 
 
 def hessian(output: Value, inputs: Iterable[Value]) -> list[list[float]]:
-    """The matrix of second derivatives ∂²output/∂xᵢ∂xⱼ, as a list of lists of floats."""
+    """The matrix of second derivatives ∂²output/∂xᵢ∂xⱼ, as a list of lists of floats.
+
+    Works inside `no_grad` too (the first derivatives are recorded for its own use); an output
+    computed inside `no_grad` has no graph, and is refused rather than given a matrix of zeros.
+
+    >>> from autograd import Value, hessian, no_grad
+    >>> x, y = Value(2.0), Value(1.0)
+    >>> f = x * x * y
+    >>> with no_grad():
+    ...     hessian(f, [x, y])  # [[2y, 2x], [2x, 0]]
+    [[2.0, 4.0], [4.0, 0.0]]
+    """
+    from autograd.value import Value
+
     xs = list(inputs)
+    leaf = isinstance(output, Value) and output.is_leaf and not any(x is output for x in xs)
+    if leaf and not is_grad_enabled():
+        raise ValueError(
+            f"hessian: the output {output!r} is a leaf, with no graph behind it: values computed "
+            "inside no_grad record none; compute the output outside no_grad (or under "
+            "enable_grad())"
+        )
     first = grad(output, xs, create_graph=True, allow_unused=True)
-    return [
-        [float(v) for v in grad(g, xs, allow_unused=True)] if g.rule is not None
-        else [0.0] * len(xs)
-        for g in first
-    ]
+    # A first derivative that is a leaf (a constant, or an input itself) differentiates too.
+    return [[float(v) for v in grad(g, xs, allow_unused=True)] for g in first]

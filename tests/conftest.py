@@ -1,7 +1,18 @@
-"""Shared test settings: Hypothesis runs derandomized, so a failure in CI reproduces locally."""
+"""Shared test settings.
 
+Hypothesis runs derandomized, so a failure in CI reproduces locally. Tests that need a tool outside
+the `test` extra say so with a marker (or `pytest.importorskip`) and are skipped, with the reason,
+where the tool is missing, so ``pip install -e '.[test]' && python -m pytest`` passes anywhere.
+"""
+
+from __future__ import annotations
+
+import importlib
 import os
+import shutil
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -12,3 +23,53 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 settings.load_profile("kuibu")
+
+
+def _missing_modules(*names: str) -> list[str]:
+    missing = []
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    return missing
+
+
+def chromium() -> str | None:
+    """A Chromium that playwright can start: on PATH, or downloaded by ``playwright install``."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    cache = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH", Path.home() / ".cache/ms-playwright"))
+    bundled = sorted(cache.glob("chromium*/chrome-linux*/chrome")) if cache.is_dir() else []
+    return str(bundled[-1]) if bundled else None
+
+
+def _why_skip(marker: str) -> str | None:
+    """Why the tests with `marker` cannot run here, or None when they can."""
+    if marker == "needs_dot":
+        found = shutil.which("dot")
+        return None if found else "needs Graphviz's dot program (apt install graphviz)"
+    if marker == "needs_browser":
+        missing = _missing_modules("playwright")
+        if missing:
+            return "needs playwright (pip install -e '.[browser]')"
+        return None if chromium() else "needs a Chromium (apt install chromium)"
+    if marker == "needs_notebook":
+        missing = _missing_modules("nbclient", "nbformat", "ipykernel")
+        return f"needs {', '.join(missing)} (pip install -e '.[notebook]')" if missing else None
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip, with the reason, each test whose `needs_*` marker names a missing tool."""
+    reasons: dict[str, str | None] = {}
+    for item in items:
+        for marker in item.iter_markers():
+            if marker.name.startswith("needs_"):
+                if marker.name not in reasons:
+                    reasons[marker.name] = _why_skip(marker.name)
+                reason = reasons[marker.name]
+                if reason is not None:
+                    item.add_marker(pytest.mark.skip(reason=reason))

@@ -20,3 +20,13 @@ def test_the_engine_benchmark_prints_both_tables() -> None:
     assert "garbage collector on" in result.stdout and "garbage collector off" in result.stdout
     for workload in ("chain", "tree", "dot"):
         assert result.stdout.count(f"| {workload}") == 8  # 3 timing rows + 1 memory row, 2 tables
+
+
+def test_the_graph_walks_benchmark_prints_each_walk_against_backward() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "graph_walks.py"), "--ops", "200",
+         "--repeats", "1"],
+        capture_output=True, text=True, check=True,
+    )
+    for walk in ("backward", "topological_order", "Value.zero_grad", "graph.zero_grad"):
+        assert f"| {walk} |" in result.stdout

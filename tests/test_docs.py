@@ -43,6 +43,7 @@ def test_every_nav_page_exists_and_every_page_is_in_the_nav() -> None:
         assert re.sub(r"\.[a-z]{2}\.md$", ".md", name) in names, f"{name} translates no page"
 
 
+@pytest.mark.slow
 def test_mkdocs_build_strict(tmp_path: Path) -> None:
     pytest.importorskip("mkdocs")
     pytest.importorskip("mkdocstrings")
@@ -55,3 +56,43 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "site" / "index.html").exists()
+
+
+# Packages outside the `test` extra: the suite must collect, and skip what needs them, without.
+OPTIONAL = [
+    "griffe", "mkdocs", "mkdocstrings", "material", "torch", "micrograd", "sympy", "matplotlib",
+    "tqdm", "numpy", "sklearn", "playwright", "nbclient", "nbformat", "ipykernel", "ruff", "mypy",
+]
+
+BLOCKER = """
+import sys
+BLOCKED = set(sys.argv.pop(1).split(","))
+class Blocker:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name.partition(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r} (hidden by the test)", name=name)
+        return None
+sys.meta_path.insert(0, Blocker)
+import pytest
+sys.exit(pytest.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_the_suite_collects_with_only_the_test_extra() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCKER, ",".join(OPTIONAL), "--collect-only", "-q"],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert " error" not in result.stdout.splitlines()[-1], result.stdout[-3000:]
+
+
+def test_the_readme_test_command_is_the_one_ci_runs() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```sh\n(.*?)\n```", quick_start, flags=re.S)
+    assert any(c.endswith("pip install -e '.[test]' && python -m pytest") for c in commands)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "readme_command test" in ci  # .ci/run reads the command from the README itself

@@ -69,6 +69,7 @@ def test_backward_of_a_leaf_and_seeds() -> None:
     assert a.grad == 2.5
 
 
+@pytest.mark.slow
 def test_a_million_operations_deep_under_the_default_recursion_limit() -> None:
     limit = sys.getrecursionlimit()
     x = Value(1.0)

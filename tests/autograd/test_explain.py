@@ -344,6 +344,7 @@ def _check(e: Explanation, engine: float) -> None:
         assert abs(e.total - engine) <= 1e-9 * max(1.0, abs(engine))
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs(max_steps=10))
 def test_path_products_sum_to_the_gradient(program: Program) -> None:

@@ -56,6 +56,7 @@ def test_to_latex() -> None:
     assert r"\frac{\partial E}{\partial w_{5}} &= " in with_derivative
 
 
+@pytest.mark.slow
 def test_to_sympy_seed_network_matches_the_hand_formula() -> None:
     net, h = seed_network(), hand()
     form = to_sympy(net.E, ["w5", net.w["w1"]])

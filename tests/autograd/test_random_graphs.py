@@ -25,6 +25,7 @@ def output_of(program: Program):
     return lambda *leaves: program.run(list(leaves), apply_value)[-1]
 
 
+@pytest.mark.slow
 @given(programs())
 def test_every_leaf_gradient_matches_finite_differences(program: Program) -> None:
     leaves, out, nodes = build(program)
@@ -35,6 +36,7 @@ def test_every_leaf_gradient_matches_finite_differences(program: Program) -> Non
         assert leaf.grad == pytest.approx(n, rel=1e-4, abs=1e-5), str(program)
 
 
+@pytest.mark.slow
 @given(programs())
 def test_values_and_gradients_match_pytorch_float64(program: Program) -> None:
     torch = torch_or_skip()
@@ -56,6 +58,7 @@ def test_values_and_gradients_match_pytorch_float64(program: Program) -> None:
             assert leaf.grad == pytest.approx(expected, rel=1e-9, abs=1e-12), str(program)
 
 
+@pytest.mark.slow
 @given(programs(max_steps=8))
 def test_second_derivatives_match_pytorch_create_graph(program: Program) -> None:
     torch = torch_or_skip()
@@ -82,6 +85,7 @@ def test_second_derivatives_match_pytorch_create_graph(program: Program) -> None
             assert h[i][j] == pytest.approx(expected, rel=1e-8, abs=1e-10), (str(program), i, j)
 
 
+@pytest.mark.slow
 @given(programs())
 def test_grad_the_fast_sweep_and_the_checked_sweep_agree(program: Program) -> None:
     leaves, out, nodes = build(program)
@@ -97,6 +101,7 @@ def test_grad_the_fast_sweep_and_the_checked_sweep_agree(program: Program) -> No
         assert checked == pytest.approx(fast, rel=1e-12, abs=1e-300)
 
 
+@pytest.mark.slow
 @given(programs(), st.integers(2, 3))
 def test_backward_called_n_times_adds_n_times_the_gradient(program: Program, times: int) -> None:
     leaves, out, nodes = build(program)
@@ -108,6 +113,7 @@ def test_backward_called_n_times_adds_n_times_the_gradient(program: Program, tim
     assert [x.grad for x in leaves] == pytest.approx(expected, rel=1e-12, nan_ok=True)
 
 
+@pytest.mark.slow
 @given(programs(max_steps=10, ops=["add", "sub", "mul", "div", "relu", "neg", "pow"]))
 def test_micrograd_code_gives_the_same_numbers(program: Program) -> None:
     """Programs in micrograd's operations run on both engines give the same values and grads."""

@@ -56,6 +56,7 @@ def test_the_history_is_each_epochs_loss_before_its_update() -> None:
     assert history[0] == pytest.approx(mse([twin(x) for x in X], y).data)
 
 
+@pytest.mark.slow
 def test_minibatches_hinge_and_l2_with_adam() -> None:
     X, y = datasets.moons(60, noise=0.1, seed=0, labels=(-1, 1))
     model = MLP(2, [16, 16, 1], rng=0)

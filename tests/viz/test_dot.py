@@ -102,6 +102,7 @@ def build_twice(program: Program) -> tuple[str, str]:
     return draw_dot(first).source, draw_dot(second).source
 
 
+@pytest.mark.slow
 @given(programs())
 def test_random_graphs_draw_every_node_and_edge_deterministically(program: Program) -> None:
     root = program.run(program.values(), apply_value)[-1]
@@ -209,6 +210,7 @@ def test_a_leaf_alone_is_one_box() -> None:
     assert list(dot.nodes) == ["v0"] and dot.edges == []
 
 
+@pytest.mark.slow
 def test_building_the_dot_text_of_100k_nodes_is_quick() -> None:
     root = chain(100_000)
     size = len(topological_order(root))
@@ -222,6 +224,7 @@ def test_building_the_dot_text_of_100k_nodes_is_quick() -> None:
     assert source.count("_op [") == size - 1
 
 
+@pytest.mark.slow
 def test_building_time_grows_linearly() -> None:
     def build(n: int) -> float:
         root = chain(n)
