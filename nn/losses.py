@@ -101,7 +101,7 @@ def _labelled(loss: Value) -> Value:
 
 
 def squared_error(outputs: Any, targets: Any) -> Value:
-    """E = ½ Σ (target − out)², the worked example's loss, summed over every output of every sample."""
+    """E = ½ Σ (target − out)², the worked example's loss, summed over every output and sample."""
     pairs = _pairs(outputs, targets, "squared_error")
     return _labelled(_total((t - o) ** 2 for o, t in pairs) * 0.5)
 
