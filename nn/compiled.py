@@ -32,7 +32,7 @@ from typing import IO, Any
 
 from autograd import Value
 from autograd.codegen import Program, codegen, structure
-from nn.losses import l2
+from nn.losses import l2, softmax_cross_entropy
 from nn.modules import Module
 from nn.optim import SGD, Optimizer
 
@@ -122,7 +122,10 @@ class Replay:
         pair = self.loss_fn(outs, self.targets[:2]).data
         a = self.loss_fn([outs[0]], [self.targets[0]]).data
         b = self.loss_fn([outs[1]], [self.targets[1]]).data
-        close = lambda u, v: abs(u - v) <= 1e-9 * max(1.0, abs(u), abs(v))
+
+        def close(u: float, v: float) -> bool:
+            return abs(u - v) <= 1e-9 * max(1.0, abs(u), abs(v))
+
         if close(pair, (a + b) / 2.0):
             return True
         if close(pair, a + b):
@@ -233,7 +236,10 @@ def fit_compiled(
     """
     from nn.train import LOSSES, progress_bar
 
-    loss_fn = LOSSES[loss] if isinstance(loss, str) else loss
+    known: dict[str, LossFunction] = {**LOSSES, "softmax_cross_entropy": softmax_cross_entropy}
+    if isinstance(loss, str) and loss not in known:
+        raise ValueError(f"fit: unknown loss {loss!r}; choose one of {', '.join(known)}")
+    loss_fn = known[loss] if isinstance(loss, str) else loss
     if optimizer is None:
         optimizer = SGD(model.parameters(), lr=lr)
     n = len(inputs)

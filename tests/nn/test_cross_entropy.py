@@ -47,7 +47,7 @@ def test_value_and_gradient_against_pytorch(seed: int) -> None:
 @pytest.mark.parametrize("seed", range(5))
 def test_value_and_finite_differences(seed: int) -> None:
     logits, targets = _batch(seed, samples=2, classes=4)
-    flat = [Value(v, label=f"z{i}") for i, v in enumerate(sum(logits, []))]
+    flat = [Value(v, label=f"z{i}") for i, v in enumerate(v for row in logits for v in row)]
     loss = softmax_cross_entropy([flat[:4], flat[4:]], targets)
     assert loss.data == pytest.approx(_reference(logits, targets), rel=1e-12)
     report = gradcheck(lambda *z: softmax_cross_entropy([list(z[:4]), list(z[4:])], targets), flat)
