@@ -338,7 +338,7 @@ _NUMPY_HELPERS = {
     "softplus": (
         "def softplus(x):\n    return np.where(x > 0.0, x, 0.0) + np.log1p(np.exp(-np.abs(x)))"
     ),
-    "step": "def step(x):\n    return np.where(x > 0.0, 1.0, np.where(x <= 0.0, 0.0, x))",
+    "step": "def step(x):\n    return np.heaviside(x, 0.0)",
     "sign": "def sign(x):\n    return np.sign(x)",
     "where": "where = np.where",
 }
@@ -347,7 +347,7 @@ _NUMPY_HELPERS = {
 
 _RESERVED = (
     set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins))
-    | {"math", "np", "numpy", "where", "per_sample", "grads", "value", "program"}
+    | {"math", "np", "numpy", "where", "per_sample", "total", "samples", "grads", "value"}
     | {name for name in vars(floats) if not name.startswith("__")}  # the helpers' names
 )
 _MAX_NAME = 40
@@ -380,9 +380,9 @@ class _Names:
         self.of: dict[int, str] = {}
         for node in order:
             base = identifier(naming.name(node))
-            # Gradients are dE_d<name>: no node's own name may look like one.
-            if base.startswith("dE_d") or base in self.taken:
-                base = base if not base.startswith("dE_d") else "v_" + base
+            # Gradients are dE_d<name> and their sums sum_<name>: no node's name may look so.
+            if base.startswith(("dE_d", "sum_")):
+                base = "v_" + base
             name, k = base, 1
             while name in self.taken:
                 k += 1
@@ -436,11 +436,15 @@ class Program:
     inputs: tuple[str, ...]  #: the other parameters, by identifier
     backend: str = "python"
     function: Callable[..., tuple[Any, tuple[Any, ...]]] = field(init=False, repr=False)
+    #: The same lines summed over many samples: ``summed(*wrt_values, samples)`` with samples a
+    #: list of input tuples (python), or ``summed(*wrt_values, *input_arrays)`` (numpy).
+    summed: Callable[..., tuple[Any, tuple[Any, ...]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         namespace: dict[str, Any] = {"__builtins__": builtins, "__name__": "kuibu_program"}
         exec(compile(self.source, f"<kuibu program {self.name}>", "exec"), namespace)
         self.function = namespace[self.name]
+        self.summed = namespace[f"{self.name}_summed"]
 
     def __call__(self, *values: Any) -> tuple[Any, tuple[Any, ...]]:
         expected = len(self.wrt) + len(self.inputs)
@@ -453,7 +457,7 @@ class Program:
 
     def body(self) -> str:
         """The function's lines between its signature and its return, unindented."""
-        lines = self.source.split(f"def {self.name}(", 1)[1].splitlines()[1:]
+        lines = self.source.split(f"def {self.name}(", 1)[1].split("\n\n\n")[0].splitlines()[1:]
         body = [line[4:] for line in lines if line.startswith("    ")]
         return "\n".join(line for line in body if not line.startswith(("return", "#", "with ")))
 
@@ -625,33 +629,68 @@ def codegen(
         results.append("0.0" if g is None else g.text)
     value_text = code[id(root)].text
     params = [names[n] for n in (*wanted, *given_inputs)]
+    sums = [f"sum_{names[n]}" for n in wanted]
+    summed = f"{name}_summed"
+    inner = [f"    {line}" for line in lines]
     if backend == "numpy":
         helpers = [_NUMPY_HELPERS[h] for h in sorted(math_ns.used | _where_used(lines))]
         size = names[given_inputs[0]] if given_inputs else "1.0"
         returned = f"return per_sample({value_text}, {size}), " + _tuple(
             [f"per_sample({r}, {size})" for r in results])
-        helpers.append(
-            "def per_sample(v, like):\n    return np.broadcast_to(np.asarray(v, dtype=float), "
-            "np.shape(like)).copy()"
-        )
+        returned_sums = f"return total({value_text}, {size}), " + _tuple(
+            [f"total({r}, {size})" for r in results])
+        helpers += [
+            # A result that does not vary with the samples is a number: spread it over them.
+            "def per_sample(v, like):\n    return v if isinstance(v, np.ndarray) and v.ndim "
+            "else np.full(np.shape(like), float(v))",
+            "def total(v, like):\n    return float(v.sum()) if isinstance(v, np.ndarray) and "
+            "v.ndim else float(v) * np.size(like)",
+        ]
         header = ["import math", "", "import numpy as np", ""]
-        body = ["with np.errstate(all='ignore'):", *(f"    {line}" for line in lines),
-                f"    {returned}"]
+        errstate = "with np.errstate(all='ignore'):"
+        function = [f"def {name}({', '.join(params)}):", f"    {errstate}",
+                    *(f"    {line}" for line in inner), f"        {returned}"]
+        batch = [
+            f"def {summed}({', '.join(params)}):",
+            '    """The value and gradients summed over the samples."""',
+            f"    {errstate}", *(f"    {line}" for line in inner), f"        {returned_sums}",
+        ]
     else:
         helpers = _helper_source(math_ns.used)
         header = ["import math", ""]
-        body = [*lines, f"return {value_text}, {_tuple(results)}"]
+        function = [f"def {name}({', '.join(params)}):", *inner,
+                    f"    return {value_text}, {_tuple(results)}"]
+        targets = ", ".join(names[n] for n in given_inputs) or "_sample"
+        if len(given_inputs) == 1:
+            targets += ","
+        batch = [
+            f"def {summed}({', '.join([*names_of(wanted, names), 'samples'])}):",
+            '    """The value and gradients summed over samples, each a tuple of the inputs."""',
+            "    sum_value = 0.0",
+            *(f"    {s} = 0.0" for s in sums),
+            f"    for {targets} in samples:",
+            *(f"    {line}" for line in inner),
+            f"        sum_value += {value_text}",
+            *(f"        {s} += {r}" for s, r in zip(sums, results, strict=True)),
+            f"    return sum_value, {_tuple(sums)}",
+        ]
     text = "\n".join([
         *header,
         *(f"{h}\n\n" for h in helpers),
-        f"def {name}({', '.join(params)}):",
-        *(f"    {line}" for line in body),
+        *function,
+        "",
+        "",
+        *batch,
         "",
     ])
     return Program(
         text, name, tuple(names[n] for n in wanted), tuple(names[n] for n in given_inputs),
         backend,
     )
+
+
+def names_of(nodes: Iterable[Value], names: _Names) -> list[str]:
+    return [names[n] for n in nodes]
 
 
 def _tuple(items: list[str]) -> str:

@@ -91,7 +91,8 @@ class Replay:
         self.backend = backend
         self.model = model
         self.loss_fn = loss_fn
-        self.inputs = [[float(a) for a in x] for x in inputs]
+        self.inputs = [tuple(float(a) for a in x) for x in inputs]
+        self._np = _numpy() if backend == "numpy" else None
         self.targets = list(targets)
         self.params = model.parameters()
         self.alpha = float(alpha)
@@ -176,30 +177,33 @@ class Replay:
             sums = list(map(operator.add, sums, extra))
         return total, sums
 
-    def _python_sums(self, batch: Sequence[int], values: list[float]) -> tuple[float, list[float]]:
-        total = 0.0
-        sums = [0.0] * len(values)
-        add = operator.add
-        inputs = self.inputs
-        for i in batch:
-            value, grads = self._program(i).function(*values, *inputs[i])
-            total += value
-            sums = list(map(add, sums, grads))
-        return total, sums
-
-    def _numpy_sums(self, batch: Sequence[int], values: list[float]) -> tuple[float, list[float]]:
-        np = _numpy()
+    def _groups(self, batch: Sequence[int]) -> list[tuple[Program, list[int]]]:
+        """The batch's samples by the program each runs (one per shape of graph)."""
         groups: dict[int, tuple[Program, list[int]]] = {}
         for i in batch:
             program = self._program(i)
             groups.setdefault(id(program), (program, []))[1].append(i)
+        return list(groups.values())
+
+    def _python_sums(self, batch: Sequence[int], values: list[float]) -> tuple[float, list[float]]:
         total = 0.0
         sums = [0.0] * len(values)
-        for program, members in groups.values():
+        inputs = self.inputs
+        for program, members in self._groups(batch):
+            value, grads = program.summed(*values, [inputs[i] for i in members])
+            total += value
+            sums = list(map(operator.add, sums, grads))
+        return total, sums
+
+    def _numpy_sums(self, batch: Sequence[int], values: list[float]) -> tuple[float, list[float]]:
+        np = self._np
+        total = 0.0
+        sums = [0.0] * len(values)
+        for program, members in self._groups(batch):
             columns = np.asarray([self.inputs[i] for i in members], dtype=float).T
-            value, grads = program.function(*values, *columns)
-            total += float(value.sum())
-            sums = list(map(operator.add, sums, np.asarray(grads).sum(axis=1).tolist()))
+            value, grads = program.summed(*values, *columns)
+            total += value
+            sums = list(map(operator.add, sums, grads))
         return total, sums
 
     def step(self, batch: Sequence[int], optimizer: Optimizer) -> float:

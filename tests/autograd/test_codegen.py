@@ -264,3 +264,47 @@ def test_a_one_sample_mlp_program_is_written_quickly() -> None:
     got_value, got_grads = prog(*(p.data for p in params), 0.3, -0.2)
     assert got_value == value and list(got_grads) == grads
     assert len(topological_order(root)) > 50
+
+
+@settings(max_examples=60, deadline=None)
+@given(programs(max_steps=10))
+def test_numpy_batches_equal_the_float_program(program: object) -> None:
+    np = pytest.importorskip("numpy")
+    leaves = program.values()  # type: ignore[attr-defined]
+    root = program.run(leaves, apply_value)[-1]  # type: ignore[attr-defined]
+    assume(isinstance(root, Value) and not root.is_leaf)
+    wrt, inputs = leaves[:1], leaves[1:]
+    scalar = codegen(root, wrt=wrt, inputs=inputs)
+    batched = codegen(root, wrt=wrt, inputs=inputs, backend="numpy")
+    rng = random.Random(len(str(program)))
+    columns = [[rng.uniform(-2.0, 2.0) for _ in range(6)] for _ in inputs]
+    samples = list(zip(*columns, strict=True)) if inputs else [()]
+    expected = [scalar(wrt[0].data, *sample) for sample in samples]
+    assume(all(math.isfinite(v) and all(map(math.isfinite, g)) for v, g in expected))
+    value, grads = batched(wrt[0].data, *(np.asarray(c) for c in columns))
+    assert value.shape == (len(samples),) if inputs else True
+    for k, (v, g) in enumerate(expected):
+        assert float(np.ravel(value)[k if inputs else 0]) == pytest.approx(v, rel=1e-12, abs=1e-12)
+        got = float(np.ravel(grads[0])[k if inputs else 0])
+        assert got == pytest.approx(g[0], rel=1e-12, abs=1e-12)
+    # The summed form adds the same numbers over the samples.
+    if inputs:
+        total, sums = batched.summed(wrt[0].data, *(np.asarray(c) for c in columns))
+        assert total == pytest.approx(sum(v for v, _ in expected), rel=1e-9, abs=1e-9)
+        py_total, py_sums = scalar.summed(wrt[0].data, samples)
+        assert py_total == sum(v for v, _ in expected)
+        assert sums[0] == pytest.approx(py_sums[0], rel=1e-9, abs=1e-9)
+
+
+def test_numpy_program_per_sample_and_constants_spread() -> None:
+    np = pytest.importorskip("numpy")
+    w, b, x = Value(0.5, label="w"), Value(0.1, label="b"), Value(2.0, label="x")
+    out = linear([w], [x], b).relu()
+    prog = codegen(out, wrt=[w, b], inputs=[x], backend="numpy")
+    assert "import numpy as np" in prog.source
+    value, (dw, db) = prog(0.5, 0.1, np.array([2.0, -1.0, 0.0]))
+    assert value.tolist() == [1.1, 0.0, 0.1]
+    assert dw.tolist() == [2.0, -0.0, 0.0] and db.tolist() == [1.0, 0.0, 1.0]
+    const = codegen(w * 3.0 + x, wrt=[w], inputs=[x], backend="numpy")
+    _, (g,) = const(1.0, np.zeros(4))
+    assert g.tolist() == [3.0] * 4
