@@ -92,7 +92,7 @@ class Replay:
         self.model = model
         self.loss_fn = loss_fn
         self.inputs = [tuple(float(a) for a in x) for x in inputs]
-        self._np = _numpy() if backend == "numpy" else None
+        self._np: Any = _numpy() if backend == "numpy" else None
         self.targets = list(targets)
         self.params = model.parameters()
         self.alpha = float(alpha)
