@@ -56,7 +56,6 @@ from typing import Any
 
 from autograd import floats
 from autograd.export import Naming
-from autograd.graph import topological_order
 from autograd.ops import Rule
 from autograd.value import Value
 
@@ -397,6 +396,28 @@ class _Names:
 # -- the graph's shape ---------------------------------------------------------------------------
 
 
+def graph_order(root: Value) -> list[Value]:
+    """`autograd.topological_order`'s order (the namer's indices depend on it), reading each
+    node's inputs once: a neuron's node has a hundred inputs, and re-reading them at every
+    return to the node would cost their square."""
+    order: list[Value] = []
+    seen = {id(root)}
+    stack: list[tuple[Value, tuple[Value, ...], int]] = [(root, root.parents, 0)]
+    while stack:
+        node, parents, i = stack.pop()
+        while i < len(parents):
+            parent = parents[i]
+            i += 1
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append((node, parents, i))
+                stack.append((parent, parent.parents, 0))
+                break
+        else:
+            order.append(node)
+    return order
+
+
 def structure(root: Value, leaves: Sequence[Value] = ()) -> tuple[Any, ...]:
     """The graph's shape as a hashable signature: each node's operation, its inputs (earlier
     nodes by position, constants by value), and where each of `leaves` sits.
@@ -404,7 +425,7 @@ def structure(root: Value, leaves: Sequence[Value] = ()) -> tuple[Any, ...]:
     Two graphs with equal signatures run the same program; a graph recorded again after the
     numbers change may differ when Python control flow looked at values.
     """
-    order = topological_order(root)
+    order = graph_order(root)
     index = {id(n): i for i, n in enumerate(order)}
     shape: list[Any] = []
     for node in order:
@@ -556,7 +577,7 @@ def codegen(
         raise TypeError(f"codegen: root must be a Value, not {type(root).__name__}")
     if backend not in BACKENDS:
         raise ValueError(f"codegen: backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-    order = topological_order(root)
+    order = graph_order(root)
     ids = {id(n) for n in order}
     given_inputs = _check_leaves(inputs, "inputs", ids)
     input_ids = {id(n) for n in given_inputs}

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given, settings
 
 from autograd import RULES, Value, apply, linear, topological_order
-from autograd.codegen import codegen, identifier, source, structure
+from autograd.codegen import codegen, graph_order, identifier, source, structure
 from tests.strategies import apply_value, programs
 
 
@@ -308,3 +308,8 @@ def test_numpy_program_per_sample_and_constants_spread() -> None:
     const = codegen(w * 3.0 + x, wrt=[w], inputs=[x], backend="numpy")
     _, (g,) = const(1.0, np.zeros(4))
     assert g.tolist() == [3.0] * 4
+
+
+def test_graph_order_is_the_topological_order() -> None:
+    root, _, _ = _mlp_graph()
+    assert [id(n) for n in graph_order(root)] == [id(n) for n in topological_order(root)]
