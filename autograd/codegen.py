@@ -695,9 +695,12 @@ def codegen(
             *(f"        {s} += {r}" for s, r in zip(sums, results, strict=True)),
             f"    return sum_value, {_tuple(sums)}",
         ]
+    constants = [h for h in helpers if not h.startswith("def ")]
+    functions = [h for h in helpers if h.startswith("def ")]
     text = "\n".join([
         *header,
-        *(f"{h}\n\n" for h in helpers),
+        *([*constants, "", ""] if constants else []),
+        *(f"{h}\n\n" for h in functions),
         *function,
         "",
         "",
