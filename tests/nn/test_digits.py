@@ -14,7 +14,7 @@ def test_load_splits_the_1797_images() -> None:
     train_x, train_y, test_x, test_y = digits.load()
     assert (len(train_x), len(test_x)) == (1437, 360)
     assert len(train_y) == 1437 and len(test_y) == 360
-    assert all(len(x) == 64 and 0.0 <= min(x) and max(x) <= 1.0 for x in train_x)
+    assert all(len(x) == 64 and min(x) >= 0.0 and max(x) <= 1.0 for x in train_x)
     assert set(train_y) == set(range(10))
     again = digits.load()
     assert again[1] == train_y  # the split is fixed by the seed
