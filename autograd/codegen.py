@@ -410,6 +410,9 @@ def graph_order(root: Value) -> list[Value]:
             i += 1
             if id(parent) not in seen:
                 seen.add(id(parent))
+                if parent.rule is None:  # a leaf comes out as soon as it is reached
+                    order.append(parent)
+                    continue
                 stack.append((node, parents, i))
                 stack.append((parent, parent.parents, 0))
                 break
@@ -420,22 +423,25 @@ def graph_order(root: Value) -> list[Value]:
 
 def structure(root: Value, leaves: Sequence[Value] = ()) -> tuple[Any, ...]:
     """The graph's shape as a hashable signature: each node's operation, its inputs (earlier
-    nodes by position, constants by value), and where each of `leaves` sits.
+    nodes by position, constants by value), the value of each leaf not in `leaves` (a program
+    writes those in as constants), and where each of `leaves` sits.
 
     Two graphs with equal signatures run the same program; a graph recorded again after the
     numbers change may differ when Python control flow looked at values.
     """
     order = graph_order(root)
-    index = {id(n): i for i, n in enumerate(order)}
+    index = dict(zip(map(id, order), range(len(order))))
+    position = index.get
+    given = set(map(id, leaves))
     shape: list[Any] = []
     for node in order:
         rule = node.rule
-        if rule is None:
-            shape.append(None)
+        if rule is None:  # a constant leaf is written in at its value: the value is the shape
+            shape.append(None if id(node) in given else node.data)
             continue
-        shape.append((rule.name, *(
-            index[id(x)] if isinstance(x, Value) else float(x) for x in node.inputs
-        )))
+        # Inputs by position (None for a constant), then the constants' values: maps, not a
+        # loop, since this runs on every recorded graph and a neuron has a hundred inputs.
+        shape.append((rule.name, tuple(map(position, map(id, node.inputs))), node.params))
     where = tuple(index.get(id(leaf), -1) for leaf in leaves)
     return (tuple(shape), where)
 

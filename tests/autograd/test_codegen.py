@@ -313,3 +313,9 @@ def test_numpy_program_per_sample_and_constants_spread() -> None:
 def test_graph_order_is_the_topological_order() -> None:
     root, _, _ = _mlp_graph()
     assert [id(n) for n in graph_order(root)] == [id(n) for n in topological_order(root)]
+
+
+def test_structure_counts_constant_leaves_by_value() -> None:
+    a, c1, c2 = Value(1.0), Value(2.0), Value(3.0)
+    assert structure(a * c1, [a]) != structure(a * c2, [a])
+    assert structure(a * c1, [a, c1]) == structure(a * c2, [a, c2])
