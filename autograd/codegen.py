@@ -430,7 +430,7 @@ def structure(root: Value, leaves: Sequence[Value] = ()) -> tuple[Any, ...]:
     numbers change may differ when Python control flow looked at values.
     """
     order = graph_order(root)
-    index = dict(zip(map(id, order), range(len(order))))
+    index = dict(zip(map(id, order), range(len(order)), strict=True))
     position = index.get
     given = set(map(id, leaves))
     shape: list[Any] = []
@@ -634,6 +634,8 @@ def codegen(
     if id(root) in wanted_ids:
         lines.append(f"dE_d{names[root]} = 1.0")
         grads[id(root)] = Expr(f"dE_d{names[root]}")
+    # For each wrt leaf whose gradient is one term: that line's position and the term.
+    first_line: dict[int, tuple[int, str]] = {}
     for node, i, x in _sweep_order(root, order):
         if id(x) not in needed:
             continue
@@ -646,7 +648,10 @@ def codegen(
         target = f"dE_d{names[x]}"
         if id(x) in grads:
             lines.append(f"{target} = {target} + {_wrap(term, _ADD + 1)}")
+            first_line.pop(id(x), None)
         else:
+            if id(x) in wanted_ids:
+                first_line[id(x)] = (len(lines), term.text)
             lines.append(f"{target} = {term.text}")
             grads[id(x)] = Expr(target)
 
@@ -690,15 +695,24 @@ def codegen(
         targets = ", ".join(names[n] for n in given_inputs) or "_sample"
         if len(given_inputs) == 1:
             targets += ","
+        # A gradient of one term goes straight into its sum (the same one addition).
+        summed_lines = list(lines)
+        direct: set[str] = set()
+        for leaf in wanted:
+            if id(leaf) in first_line:
+                at, term_text = first_line[id(leaf)]
+                summed_lines[at] = f"sum_{names[leaf]} += {term_text}"
+                direct.add(f"sum_{names[leaf]}")
         batch = [
             f"def {summed}({', '.join([*names_of(wanted, names), 'samples'])}):",
             '    """The value and gradients summed over samples, each a tuple of the inputs."""',
             "    sum_value = 0.0",
             *(f"    {s} = 0.0" for s in sums),
             f"    for {targets} in samples:",
-            *(f"    {line}" for line in inner),
+            *(f"        {line}" for line in summed_lines),
             f"        sum_value += {value_text}",
-            *(f"        {s} += {r}" for s, r in zip(sums, results, strict=True)),
+            *(f"        {s} += {r}" for s, r in zip(sums, results, strict=True)
+              if s not in direct),
             f"    return sum_value, {_tuple(sums)}",
         ]
     constants = [h for h in helpers if not h.startswith("def ")]
