@@ -104,7 +104,7 @@ def plot_confusion(counts: list[list[int]], path: str) -> None:
 
 
 def run(
-    epochs: int = 30,
+    epochs: int = 20,
     *,
     backend: str = "python",
     lr: float = 0.5,
@@ -135,7 +135,7 @@ def run(
 def main(argv: list[str] | None = None) -> int:
     """The command line: train, print the accuracy and the confusion matrix, plot it."""
     parser = argparse.ArgumentParser(prog="python -m nn.digits", description=__doc__.split("\n")[0])
-    parser.add_argument("--epochs", type=int, default=30, help="passes over the data (30)")
+    parser.add_argument("--epochs", type=int, default=20, help="passes over the data (20)")
     parser.add_argument("--backend", choices=["python", "numpy"], default="python",
                         help="replay in plain Python (default) or over NumPy arrays")
     parser.add_argument("--plot", default="digits-confusion.png",
