@@ -346,7 +346,8 @@ _NUMPY_HELPERS = {
 
 _RESERVED = (
     set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins))
-    | {"math", "np", "numpy", "where", "per_sample", "total", "samples", "grads", "value"}
+    | {"math", "np", "numpy", "where", "per_sample", "total", "dot_total", "samples", "grads",
+       "value"}
     | {name for name in vars(floats) if not name.startswith("__")}  # the helpers' names
 )
 _MAX_NAME = 40
@@ -636,6 +637,7 @@ def codegen(
         grads[id(root)] = Expr(f"dE_d{names[root]}")
     # For each wrt leaf whose gradient is one term: that line's position and the term.
     first_line: dict[int, tuple[int, str]] = {}
+    products: dict[int, tuple[str, str]] = {}  # ... and when the term is g·d, g and d
     for node, i, x in _sweep_order(root, order):
         if id(x) not in needed:
             continue
@@ -652,6 +654,10 @@ def codegen(
         else:
             if id(x) in wanted_ids:
                 first_line[id(x)] = (len(lines), term.text)
+                factor = partials_of[id(node)][i]
+                g = grads[id(node)]
+                if g is not None and isinstance(factor, Expr):
+                    products[id(x)] = (g.text, factor.text)
             lines.append(f"{target} = {term.text}")
             grads[id(x)] = Expr(target)
 
@@ -669,14 +675,27 @@ def codegen(
         size = names[given_inputs[0]] if given_inputs else "1.0"
         returned = f"return per_sample({value_text}, {size}), " + _tuple(
             [f"per_sample({r}, {size})" for r in results])
-        returned_sums = f"return total({value_text}, {size}), " + _tuple(
-            [f"total({r}, {size})" for r in results])
+        # Summed over the samples, a one-term gradient g·d is one dot product of g and d.
+        summed_lines = list(lines)
+        totals = []
+        for leaf, r in zip(wanted, results, strict=True):
+            if id(leaf) in first_line and id(leaf) in products:
+                at, _ = first_line[id(leaf)]
+                g_text, d_text = products[id(leaf)]
+                summed_lines[at] = f"sum_{names[leaf]} = dot_total({g_text}, {d_text}, {size})"
+                totals.append(f"sum_{names[leaf]}")
+            else:
+                totals.append(f"total({r}, {size})")
+        returned_sums = f"return total({value_text}, {size}), " + _tuple(totals)
         helpers += [
             # A result that does not vary with the samples is a number: spread it over them.
             "def per_sample(v, like):\n    return v if isinstance(v, np.ndarray) and v.ndim "
             "else np.full(np.shape(like), float(v))",
             "def total(v, like):\n    return float(v.sum()) if isinstance(v, np.ndarray) and "
             "v.ndim else float(v) * np.size(like)",
+            "def dot_total(a, b, like):\n    if isinstance(a, np.ndarray) and a.ndim and "
+            "isinstance(b, np.ndarray) and b.ndim:\n        return float(np.dot(a, b))\n"
+            "    return total(a * b, like)",
         ]
         header = ["import math", "", "import numpy as np", ""]
         errstate = "with np.errstate(all='ignore'):"
@@ -685,7 +704,8 @@ def codegen(
         batch = [
             f"def {summed}({', '.join(params)}):",
             '    """The value and gradients summed over the samples."""',
-            f"    {errstate}", *(f"    {line}" for line in inner), f"        {returned_sums}",
+            f"    {errstate}", *(f"        {line}" for line in summed_lines),
+            f"        {returned_sums}",
         ]
     else:
         helpers = _helper_source(math_ns.used)
