@@ -374,12 +374,14 @@ def identifier(text: str) -> str:
 class _Names:
     """Unique identifiers for a graph's nodes, from the one namer (`autograd.Naming`)."""
 
-    def __init__(self, order: list[Value], avoid: Iterable[str]) -> None:
+    def __init__(self, order: list[Value], outside: list[Value], avoid: Iterable[str]) -> None:
         naming = Naming(order)
         self.taken = set(_RESERVED) | set(avoid)
         self.of: dict[int, str] = {}
-        for node in order:
-            base = identifier(naming.name(node))
+        # Leaves given as parameters that the graph does not reach have no index of their own.
+        in_graph = {id(n) for n in order}
+        for node in [*order, *outside]:
+            base = identifier(naming.name(node) if id(node) in in_graph else node.label)
             # Gradients are dE_d<name> and their sums sum_<name>: no node's name may look so.
             if base.startswith(("dE_d", "sum_")):
                 base = "v_" + base
@@ -606,7 +608,7 @@ def codegen(
 
     # Leaves outside the graph still get a parameter (and a zero gradient).
     outside = [n for n in (*wanted, *given_inputs) if id(n) not in ids]
-    names = _Names([*outside, *order], avoid=[name])
+    names = _Names(order, outside, avoid=[name])
     math_ns = _CodeMath()
     lines: list[str] = []
     code: dict[int, Any] = {}
