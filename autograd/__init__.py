@@ -21,6 +21,7 @@ from autograd.check import (
     gradgradcheck,
     numerical_gradient,
 )
+from autograd.codegen import Program, codegen, source, structure
 from autograd.explain import backward_steps, explain
 from autograd.export import Naming, to_latex, to_sympy, to_text
 from autograd.floats import STRONG_ZERO
@@ -43,12 +44,14 @@ __all__ = [
     "Arg",
     "GradcheckError",
     "Naming",
+    "Program",
     "Rule",
     "Value",
     "apply",
     "backward",
     "backward_steps",
     "check_partials",
+    "codegen",
     "detect_anomaly",
     "enable_grad",
     "explain",
@@ -63,6 +66,8 @@ __all__ = [
     "no_grad",
     "numerical_gradient",
     "register",
+    "source",
+    "structure",
     "to_latex",
     "to_sympy",
     "to_text",

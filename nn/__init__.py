@@ -24,6 +24,7 @@ from nn.losses import (
     hinge,
     l2,
     mse,
+    softmax_cross_entropy,
     squared_error,
 )
 from nn.modules import MLP, Layer, Module, Neuron, load
@@ -51,5 +52,6 @@ __all__ = [
     "l2",
     "load",
     "mse",
+    "softmax_cross_entropy",
     "squared_error",
 ]

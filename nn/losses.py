@@ -26,7 +26,8 @@ from autograd import Value
 from nn._text import short
 
 __all__ = [
-    "LOSSES", "bce_with_logits", "binary_cross_entropy", "hinge", "l2", "mse", "squared_error",
+    "LOSSES", "bce_with_logits", "binary_cross_entropy", "hinge", "l2", "mse",
+    "softmax_cross_entropy", "squared_error",
 ]
 
 #: PyTorch's floor for log p in binary cross-entropy from probabilities: a certain wrong answer
@@ -198,6 +199,54 @@ def l2(parameters: Iterable[Value], alpha: float) -> Value:
     return penalty
 
 
+def _logsumexp2(a: Value, b: Value) -> Value:
+    # log(e^a + e^b) = max(a, b) + log(1 + e^-|a-b|), with max(a, b) = (a + b)/2 + |a - b|/2:
+    # no exponent ever exceeds 0 (softplus is stable), no branch on the values (so the graph
+    # has the same shape for every input and a compiled program can replay it), and at a tie
+    # each input gets half the gradient, as the softmax says.
+    gap = abs(a - b)
+    return (a + b) * 0.5 + gap * 0.5 + (-gap).softplus()
+
+
+def softmax_cross_entropy(logits: Any, targets: Any) -> Value:
+    """The mean over samples of −log softmax(z)[t] = logsumexp(z) − z_t, for class indices t.
+
+    `logits` are one sample's raw scores (a list of Values, one per class) with `targets` one
+    class index, or a batch (a list of such lists) with one index per sample. The log-sum-exp is
+    built stably from pairs (see `_logsumexp2`), so scores of ±1000 give finite losses, and the
+    graph never depends on the scores' values, only on the targets.
+
+    >>> from autograd import Value
+    >>> z = [Value(2.0), Value(1.0), Value(0.1)]
+    >>> round(softmax_cross_entropy(z, 0).data, 6)   # −log(e² / (e² + e + e^0.1))
+    0.41703
+    """
+    name = "softmax_cross_entropy"
+    single = isinstance(logits, Sequence) and bool(logits) and isinstance(logits[0], Value)
+    batch = [logits] if single else logits
+    labels = [targets] if single else targets
+    if not _is_list(batch) or not batch:
+        raise TypeError(f"{name}: logits must be a list of Values (one per class) or a list of "
+                        f"such lists, not {short(logits)}")
+    if not _is_list(labels) or len(labels) != len(batch):
+        raise ValueError(f"{name}: {len(batch)} samples of logits but targets is "
+                         f"{short(targets)}; give one class index per sample")
+    terms: list[Value] = []
+    for i, (z, t) in enumerate(zip(batch, labels, strict=True)):
+        if _is_list(t) and len(t) == 1:
+            t = t[0]
+        if not _is_list(z) or len(z) < 2 or not all(isinstance(v, Value) for v in z):
+            raise TypeError(f"{name}: logits[{i}] must be a list of at least 2 Values (one "
+                            f"per class), not {short(z)}")
+        number = float(t) if isinstance(t, (int, float)) and not isinstance(t, bool) else None
+        if number is None or not number.is_integer() or not 0 <= number < len(z):
+            raise ValueError(f"{name}: targets[{i}] is {short(t)}; it must be a class index "
+                             f"0 .. {len(z) - 1}")
+        total = reduce(_logsumexp2, z)
+        terms.append(total - z[int(number)])
+    return _labelled(_mean(terms))
+
+
 #: The losses known by name (`fit(loss="...")`): each maps (outputs, targets) to a Value.
 #: All but squared_error are means over the samples, so the step size does not grow with the data.
 LOSSES: dict[str, Callable[[Any, Any], Value]] = {
@@ -206,4 +255,5 @@ LOSSES: dict[str, Callable[[Any, Any], Value]] = {
     "binary_cross_entropy": binary_cross_entropy,
     "bce_with_logits": bce_with_logits,
     "hinge": hinge,
+    "softmax_cross_entropy": softmax_cross_entropy,
 }

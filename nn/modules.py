@@ -514,6 +514,21 @@ class MLP(Module):
             for x in layer._validated_weights(rows, f"{where}[{i}]")
         ]
 
+    def to_torch(self) -> Any:
+        """An equal `torch.nn.Sequential` (same weights and activations); needs PyTorch."""
+        from nn.torch_bridge import sequential
+
+        return sequential(self.get_weights(), [layer.activation for layer in self.layers])
+
+    @classmethod
+    def from_torch(cls, module: Any) -> MLP:
+        """The MLP equal to a torch `Sequential` of Linear layers and activations (see
+        `nn.torch_bridge`); needs PyTorch."""
+        from nn.torch_bridge import read_sequential
+
+        weights, activations = read_sequential(module)
+        return cls.from_weights(weights, activation=activations)
+
     def __repr__(self) -> str:
         arch = self.architecture()
         return f"MLP({arch['nin']}, {arch['nouts']}, activation={arch['activations']})"

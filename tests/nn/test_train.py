@@ -175,6 +175,9 @@ def test_every_loss_by_name(name: str) -> None:
     model = MLP(2, [4, 1], activation="tanh", rng=2)
     if name == "binary_cross_entropy":
         model = MLP(2, [4, 1], activation=["tanh", "sigmoid"], rng=2)
+    if name == "softmax_cross_entropy":  # two scores per sample, a class index as the target
+        model = MLP(2, [4, 2], activation="tanh", rng=2)
+        y = [int(t) for t in y]
     twin = copy.deepcopy(model)
     history = fit(model, X, y, loss=name, lr=0.02, epochs=3, progress=False)
     assert history[0] == pytest.approx(LOSSES[name]([twin(x) for x in X], y).data, rel=1e-12)

@@ -1,0 +1,806 @@
+"""The small program: a recorded graph written out as straight-line Python.
+
+`codegen(root, wrt=..., inputs=...)` writes one function whose body is the forward pass, one line
+per node in the graph's own names (``net_h1 = w1 * i1 + w2 * i2 + b1``), then the backward pass,
+one line per edge of the chain rule (``dE_dnet_h1 = dE_dout_h1 * (out_h1 * (1.0 - out_h1))``),
+and returns the value and the gradients. The program imports only `math` and carries the few
+helpers it calls (a stable sigmoid, IEEE division, ...), so it runs where kuibu is not installed.
+
+The generator is one more reader of the rule table, not a second table: each rule's forward
+function and each of its partials (written once for a namespace ``M``, see `autograd.ops`) are
+called with objects that write source text instead of computing numbers. A partial that branches
+on a value (relu's step, pow at 0, leaky_relu) is traced down every branch and written as a
+conditional evaluated when the program runs, never baked from the recorded numbers. The helpers
+are the functions of `autograd.floats` themselves, copied into the program, and the backward lines
+follow the engine's own sweep, edge by edge, so the program's results equal the engine's bit for
+bit (a zero gradient may come out as -0.0 where the engine, which adds into +0.0, has 0.0).
+
+With ``backend="numpy"`` the same lines run on arrays: the `inputs` take one entry per sample,
+and the value and each gradient come back per sample.
+
+>>> from autograd import Value, linear
+>>> w, x, b = Value(0.5, label="w"), Value(1.5, label="x"), Value(-0.2, label="b")
+>>> net = linear([w], [x], b)
+>>> net.label = "net"
+>>> out = net.sigmoid()
+>>> out.label = "out"
+>>> prog = codegen(out, wrt=[w, b], inputs=[x])
+>>> print(prog.body())
+net = w * x + b
+out = sigmoid(net)
+dE_dnet = out * (1.0 - out)
+dE_dw = dE_dnet * x
+dE_db = dE_dnet
+>>> value, (dw, db) = prog(0.5, -0.2, 1.5)
+>>> out.backward()
+>>> (value, dw, db) == (out.data, w.grad, b.grad)
+True
+
+Replaying a program is only right while the graph keeps its shape: Python control flow that
+depends on values (``if x.data > 0: ...``) records one branch, and the program replays that
+branch for every input. `structure` gives a graph's shape as a hashable signature, so a caller
+can rebuild the graph now and then and compare.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import keyword
+import math
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd import floats
+from autograd.export import Naming
+from autograd.ops import Rule
+from autograd.value import Value
+
+__all__ = ["Program", "codegen", "source", "structure"]
+
+BACKENDS = ("python", "numpy")
+
+# Precedence of the expressions the generator writes, lowest first (Python's own order).
+_COND, _CMP, _ADD, _MUL, _UNARY, _POW, _ATOM = range(7)
+
+
+class _UndecidedError(Exception):
+    """A partial asked for a branch the tracer has not chosen yet."""
+
+    def __init__(self, condition: Expr) -> None:
+        super().__init__(condition.text)
+        self.condition = condition
+
+
+class _Tracer:
+    """The branch choices of one run of a rule's function (see `_trace`)."""
+
+    def __init__(self, choices: Sequence[bool]) -> None:
+        self.choices = list(choices)
+        self.asked = 0
+
+    def decide(self, condition: Expr) -> bool:
+        if self.asked < len(self.choices):
+            choice = self.choices[self.asked]
+            self.asked += 1
+            return choice
+        raise _UndecidedError(condition)
+
+
+_TRACERS: list[_Tracer] = []
+
+
+def _literal(x: float) -> Expr:
+    """A float as source text that reads back as the same float (inf and nan included)."""
+    if math.isnan(x):
+        return Expr("math.nan", _ATOM)
+    if math.isinf(x):
+        return Expr("math.inf", _ATOM) if x > 0 else Expr("-math.inf", _UNARY)
+    text = repr(float(x))
+    return Expr(text, _UNARY if text.startswith("-") else _ATOM)
+
+
+def _expr(x: Any) -> Expr:
+    if isinstance(x, Expr):
+        return x
+    if isinstance(x, floats.StrongZero):  # a masked zero stays one: g·0 is 0 even for inf g
+        return Expr("STRONG_ZERO", _ATOM)
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return _literal(float(x))
+    raise TypeError(f"codegen: cannot write {type(x).__name__} {x!r} as code")
+
+
+def _wrap(e: Expr, at_least: int) -> str:
+    return e.text if e.prec >= at_least else f"({e.text})"
+
+
+def _binary(op: str, prec: int, left: Any, right: Any) -> Expr:
+    a, b = _expr(left), _expr(right)
+    if op == "**":  # right-associative; the base must be an atom (-2.0 ** y is -(2.0 ** y))
+        return Expr(f"{_wrap(a, _ATOM)} ** {_wrap(b, _UNARY)}", _POW)
+    if prec == _CMP:  # comparisons chain in Python: keep each side whole
+        return Expr(f"{_wrap(a, _ADD)} {op} {_wrap(b, _ADD)}", _CMP)
+    return Expr(f"{_wrap(a, prec)} {op} {_wrap(b, prec + 1)}", prec)
+
+
+class Expr:
+    """Python source text for a number: what the code-writing namespace computes with.
+
+    Arithmetic on Exprs (and floats) writes the arithmetic; a comparison writes a condition, and
+    using a condition in an ``if`` asks the active tracer which branch to follow.
+    """
+
+    __slots__ = ("prec", "text")
+    __hash__ = object.__hash__
+
+    def __init__(self, text: str, prec: int = _ATOM) -> None:
+        self.text = text
+        self.prec = prec
+
+    def __repr__(self) -> str:
+        return f"Expr({self.text!r})"
+
+    def __add__(self, o: Any) -> Expr:
+        return _binary("+", _ADD, self, o)
+
+    def __radd__(self, o: Any) -> Expr:
+        return _binary("+", _ADD, o, self)
+
+    def __sub__(self, o: Any) -> Expr:
+        return _binary("-", _ADD, self, o)
+
+    def __rsub__(self, o: Any) -> Expr:
+        return _binary("-", _ADD, o, self)
+
+    def __mul__(self, o: Any) -> Expr:
+        return _binary("*", _MUL, self, o)
+
+    def __rmul__(self, o: Any) -> Expr:
+        return _binary("*", _MUL, o, self)
+
+    def __truediv__(self, o: Any) -> Expr:
+        return _binary("/", _MUL, self, o)
+
+    def __rtruediv__(self, o: Any) -> Expr:
+        return _binary("/", _MUL, o, self)
+
+    def __pow__(self, o: Any) -> Expr:
+        return _binary("**", _POW, self, o)
+
+    def __rpow__(self, o: Any) -> Expr:
+        return _binary("**", _POW, o, self)
+
+    def __neg__(self) -> Expr:
+        return Expr(f"-{_wrap(self, _UNARY)}", _UNARY)
+
+    def __pos__(self) -> Expr:
+        return self
+
+    def __abs__(self) -> Expr:
+        return Expr(f"abs({self.text})", _ATOM)
+
+    def __gt__(self, o: Any) -> Expr:
+        return _binary(">", _CMP, self, o)
+
+    def __ge__(self, o: Any) -> Expr:
+        return _binary(">=", _CMP, self, o)
+
+    def __lt__(self, o: Any) -> Expr:
+        return _binary("<", _CMP, self, o)
+
+    def __le__(self, o: Any) -> Expr:
+        return _binary("<=", _CMP, self, o)
+
+    def __eq__(self, o: Any) -> Expr:  # type: ignore[override]
+        return _binary("==", _CMP, self, o)
+
+    def __ne__(self, o: Any) -> Expr:  # type: ignore[override]
+        return _binary("!=", _CMP, self, o)
+
+    def __bool__(self) -> bool:
+        if not _TRACERS:
+            raise TypeError(f"codegen: the condition {self.text} has no value while writing code")
+        return _TRACERS[-1].decide(self)
+
+
+def _conditional(condition: Expr, yes: Any, no: Any, backend: str) -> Any:
+    """`yes` where the condition holds, else `no`: a conditional expression or numpy's where."""
+    if isinstance(yes, float) and isinstance(no, float) and (
+        yes == no and math.copysign(1.0, yes) == math.copysign(1.0, no)
+    ):
+        return yes
+    a, b = _expr(yes), _expr(no)
+    if a.text == b.text:
+        return a
+    if backend == "numpy":
+        return Expr(f"where({condition.text}, {a.text}, {b.text})", _ATOM)
+    return Expr(f"{_wrap(a, _CMP)} if {condition.text} else {_wrap(b, _COND)}", _COND)
+
+
+def _trace(fn: Callable[[], Any], backend: str) -> Any:
+    """fn()'s result with every branch it takes on an Expr condition written as a conditional.
+
+    fn is run once per path through its ifs: each time it asks about a new condition, both
+    answers are explored, and the results are joined as ``yes if condition else no``.
+    """
+
+    def explore(choices: list[bool]) -> Any:
+        tracer = _Tracer(choices)
+        _TRACERS.append(tracer)
+        try:
+            return fn()
+        except _UndecidedError as undecided:
+            condition = undecided.condition
+        finally:
+            _TRACERS.pop()
+        return _conditional(
+            condition, explore([*choices, True]), explore([*choices, False]), backend
+        )
+
+    return explore([])
+
+
+class _CodeMath:
+    """The namespace M that writes code: M.exp(x) is the text ``exp(x)``, and so on.
+
+    Every function of `autograd.floats` is available under its own name; using one records that
+    the program needs it as a helper. On numbers alone it computes the number, as the engine
+    would have when it recorded the graph.
+    """
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    @staticmethod
+    def val(x: Any) -> Any:
+        return x
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        float_fn = getattr(floats, name, None)
+        if name.startswith("_") or not callable(float_fn):
+            raise AttributeError(f"codegen: the rule table asked for M.{name}, which "
+                                 "autograd.floats does not define")
+
+        def call(*args: Any) -> Any:
+            if not any(isinstance(a, Expr) for a in args):
+                return float_fn(*args)
+            self.used.add(name)
+            return Expr(f"{name}({', '.join(_expr(a).text for a in args)})", _ATOM)
+
+        return call
+
+
+# -- helpers copied into the program -----------------------------------------------------------
+
+
+class _Plain(ast.NodeTransformer):
+    """Drops docstrings and annotations: the copied helpers need neither, and an annotation
+    naming a class being defined (``-> Reciprocal``) would fail in the program."""
+
+    def _undocumented(self, node: Any) -> Any:
+        body = node.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            node.body = body[1:] or [ast.Pass()]  # the docstring stays in autograd.floats
+        return self.generic_visit(node)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
+        node.returns = None
+        for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
+            arg.annotation = None
+        return self._undocumented(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> Any:
+        # Class-level annotations (``x: float``) go: a bare name would be unbound at run time.
+        node = self._undocumented(node)
+        node.body = [st for st in node.body if not isinstance(st, ast.AnnAssign)] or [ast.Pass()]
+        return node
+
+
+def _floats_definitions() -> dict[str, ast.stmt]:
+    tree = _Plain().visit(ast.parse(inspect.getsource(floats)))
+    found: dict[str, ast.stmt] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
+            found[stmt.name] = stmt
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
+            stmt.targets[0], ast.Name
+        ):
+            found[stmt.targets[0].id] = stmt
+    return found
+
+
+_DEFINITIONS: dict[str, ast.stmt] | None = None
+
+
+def _helper_source(names: Iterable[str]) -> list[str]:
+    """The source of the named floats helpers and everything they use, dependencies first."""
+    global _DEFINITIONS
+    if _DEFINITIONS is None:
+        _DEFINITIONS = _floats_definitions()
+    definitions = _DEFINITIONS
+    ordered: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in seen or name not in definitions:
+            return
+        seen.add(name)
+        for node in ast.walk(definitions[name]):
+            if isinstance(node, ast.Name) and node.id != name:
+                visit(node.id)
+        ordered.append(name)
+
+    for name in sorted(names):
+        visit(name)
+    # Definitions in the order autograd.floats has them, so constants come before functions.
+    position = {name: i for i, name in enumerate(definitions)}
+    return [ast.unparse(definitions[n]) for n in sorted(ordered, key=position.__getitem__)]
+
+
+#: The NumPy versions of the floats helpers (the numpy backend's M): the same IEEE results,
+#: elementwise; numpy already gives inf and nan where Python raises.
+_NUMPY_HELPERS = {
+    "div": "def div(x, y):\n    return np.true_divide(x, y)",
+    "reciprocal": "def reciprocal(x):\n    return np.true_divide(1.0, x)",
+    "pow": "def pow(x, y):\n    return np.power(x, y)",
+    "exp": "def exp(x):\n    return np.exp(x)",
+    "log": "def log(x):\n    return np.log(x)",
+    "sqrt": "def sqrt(x):\n    return np.sqrt(x)",
+    "sin": "def sin(x):\n    return np.sin(x)",
+    "cos": "def cos(x):\n    return np.cos(x)",
+    "tanh": "def tanh(x):\n    return np.tanh(x)",
+    "sigmoid": (
+        "def sigmoid(x):\n"
+        "    e = np.exp(-np.abs(x))\n"
+        "    return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))"
+    ),
+    "softplus": (
+        "def softplus(x):\n    return np.where(x > 0.0, x, 0.0) + np.log1p(np.exp(-np.abs(x)))"
+    ),
+    "step": "def step(x):\n    return np.heaviside(x, 0.0)",
+    "sign": "def sign(x):\n    return np.sign(x)",
+    "where": "where = np.where",
+    # The batch program multiplies as IEEE 754 does: a masked zero partial (relu's flat side,
+    # x ** 0) is a plain 0 here, so an inf or nan gradient from above gives nan where the engine
+    # and the float program give 0 (docs/codegen.md). Finite gradients agree to rounding.
+    "STRONG_ZERO": "STRONG_ZERO = 0.0",
+    "varies": "def varies(x):\n    return False",
+    "finite": "def finite(x):\n    return np.isfinite(x)",
+}
+
+# -- names ---------------------------------------------------------------------------------------
+
+_RESERVED = (
+    set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins))
+    | {"math", "np", "numpy", "where", "per_sample", "total", "dot_total", "samples", "grads",
+       "value"}
+    | {name for name in vars(floats) if not name.startswith("__")}  # the helpers' names
+)
+_MAX_NAME = 40
+
+
+def identifier(text: str) -> str:
+    """`text` made into a Python identifier: letters, digits and _ kept, anything else _.
+
+    Only characters that are identifiers as they stand (NFKC-stable) are kept, so two different
+    labels never become one name through Python's normalisation of identifiers.
+    """
+    chars = []
+    for ch in text[:_MAX_NAME]:
+        ok = (ch == "_" or ch.isalnum()) and unicodedata.normalize("NFKC", ch) == ch and (
+            ("a" + ch).isidentifier()
+        )
+        chars.append(ch if ok else "_")
+    name = "".join(chars).strip("_") or "n"
+    if name[0].isdigit():
+        name = "n_" + name
+    return name
+
+
+class _Names:
+    """Unique identifiers for a graph's nodes, from the one namer (`autograd.Naming`)."""
+
+    def __init__(self, order: list[Value], outside: list[Value], avoid: Iterable[str]) -> None:
+        naming = Naming(order)
+        self.taken = set(_RESERVED) | set(avoid)
+        self.of: dict[int, str] = {}
+        # Leaves given as parameters that the graph does not reach have no index of their own.
+        in_graph = {id(n) for n in order}
+        for node in [*order, *outside]:
+            base = identifier(naming.name(node) if id(node) in in_graph else node.label)
+            # Gradients are dE_d<name> and their sums sum_<name>: no node's name may look so.
+            if base.startswith(("dE_d", "sum_")):
+                base = "v_" + base
+            name, k = base, 1
+            while name in self.taken:
+                k += 1
+                name = f"{base}_{k}"
+            self.taken.add(name)
+            self.of[id(node)] = name
+
+    def __getitem__(self, node: Value) -> str:
+        return self.of[id(node)]
+
+
+# -- the graph's shape ---------------------------------------------------------------------------
+
+
+def graph_order(root: Value) -> list[Value]:
+    """`autograd.topological_order`'s order (the namer's indices depend on it), reading each
+    node's inputs once: a neuron's node has a hundred inputs, and re-reading them at every
+    return to the node would cost their square."""
+    order: list[Value] = []
+    seen = {id(root)}
+    stack: list[tuple[Value, tuple[Value, ...], int]] = [(root, root.parents, 0)]
+    while stack:
+        node, parents, i = stack.pop()
+        while i < len(parents):
+            parent = parents[i]
+            i += 1
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                if parent.rule is None:  # a leaf comes out as soon as it is reached
+                    order.append(parent)
+                    continue
+                stack.append((node, parents, i))
+                stack.append((parent, parent.parents, 0))
+                break
+        else:
+            order.append(node)
+    return order
+
+
+def structure(root: Value, leaves: Sequence[Value] = ()) -> tuple[Any, ...]:
+    """The graph's shape as a hashable signature: each node's operation, its inputs (earlier
+    nodes by position, constants by value), the value of each leaf not in `leaves` (a program
+    writes those in as constants), and where each of `leaves` sits.
+
+    Two graphs with equal signatures run the same program; a graph recorded again after the
+    numbers change may differ when Python control flow looked at values.
+    """
+    order = graph_order(root)
+    index = dict(zip(map(id, order), range(len(order)), strict=True))
+    position = index.get
+    given = set(map(id, leaves))
+    shape: list[Any] = []
+    for node in order:
+        rule = node.rule
+        if rule is None:  # a constant leaf is written in at its value: the value is the shape
+            shape.append(None if id(node) in given else node.data)
+            continue
+        # Inputs by position (None for a constant), then the constants' values: maps, not a
+        # loop, since this runs on every recorded graph and a neuron has a hundred inputs.
+        shape.append((rule.name, tuple(map(position, map(id, node.inputs))), node.params))
+    where = tuple(index.get(id(leaf), -1) for leaf in leaves)
+    return (tuple(shape), where)
+
+
+# -- the program ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Program:
+    """A graph's forward and backward pass as a Python function.
+
+    `source` is the program's text; calling the Program runs it: ``prog(*wrt_values,
+    *input_values)`` returns ``(value, grads)``, grads in `wrt` order.
+    """
+
+    source: str  #: the whole module: import, helpers, and the function
+    name: str  #: the function's name in `source`
+    wrt: tuple[str, ...]  #: the parameters the gradients are taken for, by identifier
+    inputs: tuple[str, ...]  #: the other parameters, by identifier
+    backend: str = "python"
+    function: Callable[..., tuple[Any, tuple[Any, ...]]] = field(init=False, repr=False)
+    #: The same lines summed over many samples: ``summed(*wrt_values, samples)`` with samples a
+    #: list of input tuples (python), or ``summed(*wrt_values, *input_arrays)`` (numpy).
+    summed: Callable[..., tuple[Any, tuple[Any, ...]]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        namespace: dict[str, Any] = {"__builtins__": builtins, "__name__": "kuibu_program"}
+        exec(compile(self.source, f"<kuibu program {self.name}>", "exec"), namespace)
+        self.function = namespace[self.name]
+        self.summed = namespace[f"{self.name}_summed"]
+
+    def __call__(self, *values: Any) -> tuple[Any, tuple[Any, ...]]:
+        expected = len(self.wrt) + len(self.inputs)
+        if len(values) != expected:
+            raise TypeError(
+                f"program {self.name} takes {expected} numbers ({', '.join(self.wrt + self.inputs)}"
+                f"), got {len(values)}"
+            )
+        return self.function(*values)
+
+    def body(self) -> str:
+        """The function's lines between its signature and its return, unindented."""
+        lines = self.source.split(f"def {self.name}(", 1)[1].split("\n\n\n")[0].splitlines()[1:]
+        body = [line[4:] for line in lines if line.startswith("    ")]
+        return "\n".join(line for line in body if not line.startswith(("return", "#", "with ")))
+
+
+def _check_leaves(nodes: Iterable[Any], what: str, order_ids: set[int]) -> list[Value]:
+    result = []
+    for position, node in enumerate(nodes):
+        if not isinstance(node, Value):
+            raise TypeError(
+                f"codegen: {what}[{position}] must be a Value, not {type(node).__name__}"
+            )
+        if not node.is_leaf:
+            raise ValueError(
+                f"codegen: {what}[{position}] ({node!r}) is made by {node.op}, not a leaf; "
+                "the program's parameters are leaves"
+            )
+        result.append(node)
+    return result
+
+
+def _edges(node: Value) -> list[tuple[int, Value]]:
+    """(input position, input) for each Value input of `node`, in the order the sweep walks."""
+    return [(i, x) for i, x in enumerate(node.inputs) if isinstance(x, Value)]
+
+
+def _sweep_order(root: Value, order: list[Value]) -> list[tuple[Value, int, Value]]:
+    """Every edge (node, input position, input) in the order `autograd.graph` sweeps them.
+
+    The same two passes as the engine's sweep: count each inner node's users, then pop nodes
+    from a stack as their last user is swept, so each gradient is summed in the engine's order.
+    """
+    uses: dict[int, int] = {}
+    for node in order:
+        for _, x in _edges(node):
+            if not x.is_leaf:
+                uses[id(x)] = uses.get(id(x), 0) + 1
+    swept: list[tuple[Value, int, Value]] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for i, x in _edges(node):
+            swept.append((node, i, x))
+            if not x.is_leaf:
+                uses[id(x)] -= 1
+                if not uses[id(x)]:
+                    stack.append(x)
+    return swept
+
+
+def _times(g: Expr | None, d: Any) -> Expr:
+    """g·d as code, dropping exact factors of 1 (g is None for the root's seed, 1)."""
+    if g is None:
+        return _expr(d)
+    if isinstance(d, float) and not isinstance(d, bool):
+        if d == 1.0:
+            return g
+        if d == -1.0:
+            return -g
+    return _binary("*", _MUL, g, d)
+
+
+def _forward_expr(rule: Rule, args: list[Any], math_ns: _CodeMath, backend: str) -> Any:
+    fn = rule.forward
+    if getattr(fn, "__module__", None) == floats.__name__:
+        return getattr(math_ns, fn.__name__)(*args)
+    return _trace(lambda: fn(*args), backend)
+
+
+def _partials(
+    rule: Rule, args: list[Any], out: Expr, math_ns: _CodeMath, backend: str
+) -> list[Any]:
+    if rule.arity == 0:
+        return list(_trace(lambda: rule.partials[0](math_ns, args, out), backend))  # type: ignore[operator]
+    return [
+        _trace(lambda i=i: rule.partial(i, math_ns, *args, out), backend)  # type: ignore[misc]
+        for i in range(rule.arity)
+    ]
+
+
+def codegen(
+    root: Value,
+    wrt: Sequence[Value] | None = None,
+    inputs: Sequence[Value] = (),
+    *,
+    backend: str = "python",
+    name: str = "forward_backward",
+) -> Program:
+    """Write the graph behind `root` as a program of its forward and backward pass.
+
+    The program's parameters are the `wrt` leaves (the gradient is taken for them; by default
+    every leaf not in `inputs`) and then the `inputs` leaves. Any other leaf is a constant, written
+    in at its current value. ``backend="numpy"`` writes code over arrays (NumPy must be
+    installed to run it): `inputs` take one entry per sample, the `wrt` leaves stay numbers.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"codegen: root must be a Value, not {type(root).__name__}")
+    if backend not in BACKENDS:
+        raise ValueError(f"codegen: backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    order = graph_order(root)
+    ids = {id(n) for n in order}
+    given_inputs = _check_leaves(inputs, "inputs", ids)
+    input_ids = {id(n) for n in given_inputs}
+    if wrt is None:
+        wanted = [n for n in order if n.is_leaf and id(n) not in input_ids]
+    else:
+        wanted = _check_leaves(wrt, "wrt", ids)
+    seen: set[int] = set()
+    for what, group in (("wrt", wanted), ("inputs", given_inputs)):
+        for position, leaf in enumerate(group):
+            if id(leaf) in seen:
+                raise ValueError(
+                    f"codegen: {what}[{position}] ({leaf!r}) is given twice; each leaf is one "
+                    "parameter of the program"
+                )
+            seen.add(id(leaf))
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise ValueError(f"codegen: name must be a Python identifier, not {name!r}")
+
+    # Leaves outside the graph still get a parameter (and a zero gradient).
+    outside = [n for n in (*wanted, *given_inputs) if id(n) not in ids]
+    names = _Names(order, outside, avoid=[name])
+    math_ns = _CodeMath()
+    lines: list[str] = []
+    code: dict[int, Any] = {}
+    for leaf in (*wanted, *given_inputs):
+        code[id(leaf)] = Expr(names[leaf])
+    for node in order:
+        rule = node.rule
+        if rule is None:
+            if id(node) not in code:  # a constant leaf, at its current value
+                lines.append(f"{names[node]} = {_literal(node.data).text}")
+                code[id(node)] = Expr(names[node])
+            continue
+        args = [code[id(x)] if isinstance(x, Value) else float(x) for x in node.inputs]
+        value = _expr(_forward_expr(rule, args, math_ns, backend))
+        lines.append(f"{names[node]} = {value.text}")
+        code[id(node)] = Expr(names[node])
+
+    # Only gradients that lead to a wrt leaf are written.
+    wanted_ids = {id(n) for n in wanted}
+    needed: set[int] = set(wanted_ids)
+    for node in order:
+        if any(id(x) in needed for _, x in _edges(node)):
+            needed.add(id(node))
+    grads: dict[int, Expr | None] = {id(root): None}
+    partials_of: dict[int, list[Any]] = {}
+    if id(root) in wanted_ids:
+        lines.append(f"dE_d{names[root]} = 1.0")
+        grads[id(root)] = Expr(f"dE_d{names[root]}")
+    # For each wrt leaf whose gradient is one term: that line's position and the term.
+    first_line: dict[int, tuple[int, str]] = {}
+    products: dict[int, tuple[str, str]] = {}  # ... and when the term is g·d, g and d
+    for node, i, x in _sweep_order(root, order):
+        if id(x) not in needed:
+            continue
+        if id(node) not in partials_of:
+            rule = node.rule
+            assert rule is not None
+            args = [code[id(a)] if isinstance(a, Value) else float(a) for a in node.inputs]
+            partials_of[id(node)] = _partials(rule, args, code[id(node)], math_ns, backend)
+        term = _times(grads[id(node)], partials_of[id(node)][i])
+        target = f"dE_d{names[x]}"
+        if id(x) in grads:
+            lines.append(f"{target} = {target} + {_wrap(term, _ADD + 1)}")
+            first_line.pop(id(x), None)
+        else:
+            if id(x) in wanted_ids:
+                first_line[id(x)] = (len(lines), term.text)
+                factor = partials_of[id(node)][i]
+                g = grads[id(node)]
+                if g is not None and isinstance(factor, Expr):
+                    products[id(x)] = (g.text, factor.text)
+            lines.append(f"{target} = {term.text}")
+            grads[id(x)] = Expr(target)
+
+    results = []
+    for leaf in wanted:
+        g = grads.get(id(leaf))
+        results.append("0.0" if g is None else g.text)
+    value_text = code[id(root)].text
+    params = [names[n] for n in (*wanted, *given_inputs)]
+    sums = [f"sum_{names[n]}" for n in wanted]
+    summed = f"{name}_summed"
+    inner = [f"    {line}" for line in lines]
+    if backend == "numpy":
+        used = math_ns.used | _where_used(lines) | _strong_zero_used(lines)
+        helpers = [_NUMPY_HELPERS[h] for h in sorted(used)]
+        size = names[given_inputs[0]] if given_inputs else "1.0"
+        returned = f"return per_sample({value_text}, {size}), " + _tuple(
+            [f"per_sample({r}, {size})" for r in results])
+        # Summed over the samples, a one-term gradient g·d is one dot product of g and d.
+        summed_lines = list(lines)
+        totals = []
+        for leaf, r in zip(wanted, results, strict=True):
+            if id(leaf) in first_line and id(leaf) in products:
+                at, _ = first_line[id(leaf)]
+                g_text, d_text = products[id(leaf)]
+                summed_lines[at] = f"sum_{names[leaf]} = dot_total({g_text}, {d_text}, {size})"
+                totals.append(f"sum_{names[leaf]}")
+            else:
+                totals.append(f"total({r}, {size})")
+        returned_sums = f"return total({value_text}, {size}), " + _tuple(totals)
+        helpers += [
+            # A result that does not vary with the samples is a number: spread it over them.
+            "def per_sample(v, like):\n    return v if isinstance(v, np.ndarray) and v.ndim "
+            "else np.full(np.shape(like), float(v))",
+            "def total(v, like):\n    return float(v.sum()) if isinstance(v, np.ndarray) and "
+            "v.ndim else float(v) * np.size(like)",
+            "def dot_total(a, b, like):\n    if isinstance(a, np.ndarray) and a.ndim and "
+            "isinstance(b, np.ndarray) and b.ndim:\n        return float(np.dot(a, b))\n"
+            "    return total(a * b, like)",
+        ]
+        header = ["import math", "", "import numpy as np", ""]
+        errstate = "with np.errstate(all='ignore'):"
+        function = [f"def {name}({', '.join(params)}):", f"    {errstate}",
+                    *(f"    {line}" for line in inner), f"        {returned}"]
+        batch = [
+            f"def {summed}({', '.join(params)}):",
+            '    """The value and gradients summed over the samples."""',
+            f"    {errstate}", *(f"        {line}" for line in summed_lines),
+            f"        {returned_sums}",
+        ]
+    else:
+        helpers = _helper_source(math_ns.used | _strong_zero_used(lines))
+        header = ["import math", ""]
+        function = [f"def {name}({', '.join(params)}):", *inner,
+                    f"    return {value_text}, {_tuple(results)}"]
+        targets = ", ".join(names[n] for n in given_inputs) or "_sample"
+        if len(given_inputs) == 1:
+            targets += ","
+        # A gradient of one term goes straight into its sum (the same one addition).
+        summed_lines = list(lines)
+        direct: set[str] = set()
+        for leaf in wanted:
+            if id(leaf) in first_line:
+                at, term_text = first_line[id(leaf)]
+                summed_lines[at] = f"sum_{names[leaf]} += {term_text}"
+                direct.add(f"sum_{names[leaf]}")
+        batch = [
+            f"def {summed}({', '.join([*names_of(wanted, names), 'samples'])}):",
+            '    """The value and gradients summed over samples, each a tuple of the inputs."""',
+            "    sum_value = 0.0",
+            *(f"    {s} = 0.0" for s in sums),
+            f"    for {targets} in samples:",
+            *(f"        {line}" for line in summed_lines),
+            f"        sum_value += {value_text}",
+            *(f"        {s} += {r}" for s, r in zip(sums, results, strict=True)
+              if s not in direct),
+            f"    return sum_value, {_tuple(sums)}",
+        ]
+    constants = [h for h in helpers if not h.startswith("def ")]
+    functions = [h for h in helpers if h.startswith("def ")]
+    text = "\n".join([
+        *header,
+        *([*constants, "", ""] if constants else []),
+        *(f"{h}\n\n" for h in functions),
+        *function,
+        "",
+        "",
+        *batch,
+        "",
+    ])
+    return Program(
+        text, name, tuple(names[n] for n in wanted), tuple(names[n] for n in given_inputs),
+        backend,
+    )
+
+
+def names_of(nodes: Iterable[Value], names: _Names) -> list[str]:
+    return [names[n] for n in nodes]
+
+
+def _tuple(items: list[str]) -> str:
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def _strong_zero_used(lines: list[str]) -> set[str]:
+    return {"STRONG_ZERO"} if any("STRONG_ZERO" in line for line in lines) else set()
+
+
+def _where_used(lines: list[str]) -> set[str]:
+    return {"where"} if any("where(" in line for line in lines) else set()
+
+
+def source(root: Value, wrt: Sequence[Value] | None = None, inputs: Sequence[Value] = ()) -> str:
+    """The program's source for the graph behind `root` (what ``kuibu ... --code`` prints)."""
+    return codegen(root, wrt, inputs).source
