@@ -36,11 +36,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.export import Naming, input_names, partial_text
+from autograd.export import Naming, input_names, partial_text, user_notes
 from autograd.formula import (
     FLOAT_ALGEBRA,
-    FUNCTIONS,
     evaluate,
+    functions,
     name_text,
     number_text,
     text_algebra,
@@ -175,7 +175,7 @@ class _MonoAlgebra:
             return fn
 
         algebra: dict[str, Callable[..., Any]] = {"const": const, "mul": mul, "neg": neg}
-        for name in ("add", "sub", "div", "pow", *FUNCTIONS):
+        for name in ("add", "sub", "div", "pow", *functions()):
             algebra[name] = numeric(name)
         for name in ("gt", "lt", "ge", "le"):
             algebra[name] = numeric(name)
@@ -693,7 +693,8 @@ def explain(
         for n in defined
     ]
     result.python_legend = {naming.name(n): naming.definition(n, "python") for n in defined}
-    result.notes = _unlabelled_notes(naming, used)
+    result.notes = _unlabelled_notes(naming, used) + user_notes(
+        [n for n in order if id(n) in on and n is not target])
     return result
 
 
@@ -868,4 +869,5 @@ def backward_steps(output: Value) -> BackwardSteps:
         rows.append(BackwardStep(naming.name(node), definition, g, sends, python_definition,
                                  python_formulas))
     used = {naming.name(n) for n in order}
-    return BackwardSteps(naming.name(output), rows, _unlabelled_notes(naming, used))
+    notes = _unlabelled_notes(naming, used) + user_notes(order)
+    return BackwardSteps(naming.name(output), rows, notes)

@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.formula import evaluate, name_text, number_text, text_algebra
+from autograd.formula import evaluate, name_text, number_text, opaque_call, parse, text_algebra
 from autograd.graph import topological_order
 from autograd.ops import RULES
 from autograd.value import Value
@@ -64,6 +64,47 @@ def partial_text(node: Value, i: int) -> str:
     """The rule's formula for ∂node/∂input_i, over `input_names` and out."""
     assert node.rule is not None
     return node.rule.formulas(len(node.inputs))[2][i]
+
+
+def user_call_name(node: Value) -> str:
+    """The name a user operation's node (micrograd style, ``Value(s, (x,), 'sigmoid')``) is
+    written with: its op text when that is a name, else ``user_op``."""
+    assert node.rule is not None
+    op = node.rule.micrograd or node.rule.name
+    return op if op.isidentifier() else "user_op"
+
+
+def user_note(node: Value) -> str:
+    """The note that says a node's operation is the user's own, its partials recorded numbers."""
+    assert node.rule is not None
+    op = node.rule.micrograd or node.rule.name
+    shown = user_call_name(node)
+    called = "" if shown == op else f" (its op text is {op!r})"
+    return (f"{shown} is a user-defined operation{called}: its local derivatives are the "
+            "numbers its _backward gave")
+
+
+def user_notes(nodes: list[Value]) -> list[str]:
+    """One `user_note` per user operation among `nodes`, each operation once."""
+    notes: list[str] = []
+    for n in nodes:
+        if n.rule is not None and n.rule.user:
+            note = user_note(n)
+            if note not in notes:
+                notes.append(note)
+    return notes
+
+
+def node_formula(
+    node: Value, known: Mapping[int, Any], algebra: Mapping[str, Callable[..., Any]],
+    call: Callable[[str], Callable[..., Any]],
+) -> Any:
+    """The node's value in `algebra`, its inputs as `known` holds them: the rule's formula, or
+    for a user operation (whose value kuibu cannot recompute) the opaque call ``call(name)``."""
+    assert node.rule is not None
+    if node.rule.user:
+        return call(user_call_name(node))(*input_values(node, known, algebra).values())
+    return evaluate(value_text(node), input_values(node, known, algebra), algebra)
 
 
 def input_values(
@@ -120,7 +161,7 @@ class Naming:
                 continue
             rule = node.rule
             if rule is not None:
-                t = evaluate(value_text(node), input_values(node, inline, unicode), unicode)
+                t = node_formula(node, inline, unicode, _opaque("unicode"))
                 if len(t[0]) <= inline_limit:
                     inline[id(node)] = t
                     continue
@@ -148,9 +189,7 @@ class Naming:
                 elif id(node) in self.named or rule is None:
                     texts[id(node)] = name_text(self._names[id(node)], style)
                 else:
-                    texts[id(node)] = evaluate(
-                        value_text(node), input_values(node, texts, algebra), algebra
-                    )
+                    texts[id(node)] = node_formula(node, texts, algebra, _opaque(style))
             self._texts[style] = texts
         return self._texts[style]
 
@@ -165,7 +204,7 @@ class Naming:
         if rule is None:
             return number_text(node.data, style)
         algebra = text_algebra(style)
-        t = evaluate(value_text(node), input_values(node, self.texts(style), algebra), algebra)
+        t = node_formula(node, self.texts(style), algebra, _opaque(style))
         return str(t[0])
 
     def defined(self) -> list[Value]:
@@ -176,6 +215,10 @@ class Naming:
             if (n.rule is None and not n.label)
             or (n.rule is not None and (n.label or id(n) in self.named))
         ]
+
+
+def _opaque(style: str) -> Callable[[str], Callable[..., Any]]:
+    return lambda name: opaque_call(name, style)
 
 
 def _equations(output: Value, style: str) -> list[tuple[str, str]]:
@@ -277,9 +320,20 @@ def sympy_algebra(sympy: Any, rational: bool = True) -> dict[str, Callable[..., 
         "le": lambda a, b: a <= b,
         "if": lambda cond, a, b: sympy.Piecewise((a, cond), (b, True)),
     }
-    missing = set(RULES) - set(algebra)
-    assert not missing, f"sympy_algebra lacks {sorted(missing)}"
+    for name in set(RULES) - set(algebra):  # a registered rule: built from its formula text
+        algebra[name] = _from_text(RULES[name], algebra)
     return algebra
+
+
+def _from_text(rule: Any, algebra: Mapping[str, Callable[..., Any]]) -> Callable[..., Any]:
+    """A registered rule's sympy function: its value's formula text over x (and y)."""
+    names, text, _ = rule.formulas(rule.arity)
+    formula = parse(text)
+
+    def fn(*args: Any) -> Any:
+        return evaluate(formula, dict(zip(names, args, strict=True)), algebra)
+
+    return fn
 
 
 @dataclass(frozen=True)
@@ -365,7 +419,7 @@ def to_sympy(output: Value, wrt: Any = None, rational: bool = True) -> SympyForm
             values[sym] = node.data
             exprs[id(node)] = sym
             continue
-        exprs[id(node)] = evaluate(value_text(node), input_values(node, exprs, algebra), algebra)
+        exprs[id(node)] = node_formula(node, exprs, algebra, sympy.Function)
     wanted = _wanted_leaves(output, naming, wrt)
     # The reverse sweep with symbolic partials: adjoint[input] += adjoint[node] · ∂node/∂input.
     adjoint: dict[int, Any] = {id(output): sympy.Integer(1)}

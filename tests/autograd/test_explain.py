@@ -485,3 +485,43 @@ def test_explanations_as_structure() -> None:
         "value": steps["steps"][0]["sends"][0]["value"], "adds": steps["steps"][0]["sends"][0][
             "adds"], "grad_so_far": steps["steps"][0]["sends"][0]["grad_so_far"]}
     assert backward_steps(f).rows[0].node == "f"  # the fields the explorer page reads
+
+
+def test_a_registered_rule_is_explained_from_its_partial_text() -> None:
+    from tests.autograd.test_formula import registered_swish
+
+    with registered_swish():
+        x = Value(2.0, label="x")
+        f = x.swish() + 1.0
+        f.label = "f"
+        e = explain(f, x)
+        assert e.paths[0].factors[0].formula == "σ(x)·(1 + x·(1 − σ(x)))"
+        assert e.total == pytest.approx(e.gradient)
+
+
+def test_a_micrograd_style_user_operation_is_an_opaque_call_with_its_recorded_partials() -> None:
+    from tests.autograd.test_formula import micrograd_sigmoid
+
+    w, x = Value(2.0, label="w"), Value(0.5, label="x")
+    h = micrograd_sigmoid(w * x)
+    h.label = "h"
+    y = h * 3.0
+    y.label = "y"
+    e = explain(y, x)
+    s = 1.0 / (1.0 + math.exp(-1.0))
+    assert [f.symbol() for f in e.paths[0].factors] == ["∂y/∂h", "∂h/∂x"]
+    # ∂h/∂x = (the number _backward gave) · w
+    assert e.paths[0].factors[1].formula == f"{float(f'{s * (1 - s):.12g}')!r}·w"
+    assert e.total == pytest.approx(3.0 * s * (1 - s) * 2.0)
+    note = ("sigmoid is a user-defined operation: its local derivatives are the numbers its "
+            "_backward gave")
+    assert note in e.notes and note in e.text()
+    steps = backward_steps(y)
+    assert steps.rows[1].definition == "sigmoid(w·x)"  # written as called, not as σ
+    assert note in steps.notes
+    # An op text that is no name ('+' here) is written user_op(...), the note says which.
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    c = Value(3.0, (a, b), "+")
+    c.label = "c"
+    text = explain(c * 2.0, a).text()
+    assert "user_op is a user-defined operation (its op text is '+')" in text
