@@ -297,8 +297,12 @@ class Command:
     def _explanation(output: Any, leaf: Any) -> Any:
         """The chain rule step by step: a typed expression names no inner node, so grouping
         factors between named nodes would fold everything into one."""
-        from autograd import explain
+        from autograd import explain, topological_order
+        from autograd.explain import Explanation
 
+        if all(node is not leaf for node in topological_order(output)):
+            # step(x), or the branch of a conditional not taken: f is not computed from x
+            return Explanation(output.label or "f", leaf.label, leaf.grad, 0.0, 0, 100)
         return explain(output, leaf, steps=True)
 
     def _draw(self, output: Any, target: tuple[Path, str], highlight: Any,
