@@ -18,7 +18,6 @@ from typing import Any
 from autograd import Value
 from autograd.formula import (
     CONSTANTS,
-    FLOAT_ALGEBRA,
     VALUE_ALGEBRA,
     Formula,
     FormulaError,
@@ -124,8 +123,3 @@ def evaluate_formula(
         return evaluate(formula, variables, algebra)
     except FormulaError as e:
         raise InputError(one_line(e)) from None
-
-
-def evaluate_floats(formula: Formula, at: Mapping[str, float]) -> float:
-    """The formula's number at the point `at` (IEEE 754: inf and nan rather than errors)."""
-    return float(evaluate_formula(formula, at, FLOAT_ALGEBRA))
