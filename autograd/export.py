@@ -39,6 +39,7 @@ from autograd.formula import evaluate, name_text, number_text, opaque_call, pars
 from autograd.graph import topological_order
 from autograd.ops import RULES
 from autograd.value import Value
+from autograd.words import words
 
 __all__ = ["Naming", "SympyForm", "to_latex", "to_sympy", "to_text"]
 
@@ -74,22 +75,22 @@ def user_call_name(node: Value) -> str:
     return op if op.isidentifier() else "user_op"
 
 
-def user_note(node: Value) -> str:
+def user_note(node: Value, lang: str = "en") -> str:
     """The note that says a node's operation is the user's own, its partials recorded numbers."""
     assert node.rule is not None
+    table = words(lang)
     op = node.rule.micrograd or node.rule.name
     shown = user_call_name(node)
-    called = "" if shown == op else f" (its op text is {op!r})"
-    return (f"{shown} is a user-defined operation{called}: its local derivatives are the "
-            "numbers its _backward gave")
+    called = "" if shown == op else table["op_text"].format(op=repr(op))
+    return table["user_op"].format(name=shown, called=called)
 
 
-def user_notes(nodes: list[Value]) -> list[str]:
+def user_notes(nodes: list[Value], lang: str = "en") -> list[str]:
     """One `user_note` per user operation among `nodes`, each operation once."""
     notes: list[str] = []
     for n in nodes:
         if n.rule is not None and n.rule.user:
-            note = user_note(n)
+            note = user_note(n, lang)
             if note not in notes:
                 notes.append(note)
     return notes

@@ -525,3 +525,61 @@ def test_a_micrograd_style_user_operation_is_an_opaque_call_with_its_recorded_pa
     c.label = "c"
     text = explain(c * 2.0, a).text()
     assert "user_op is a user-defined operation (its op text is '+')" in text
+
+
+def _ascii_words(text: str) -> set[str]:
+    """English-looking words of a text: letters only, longer than one (names have digits,
+    underscores or one letter)."""
+    return {w for w in re.findall(r"[A-Za-z_][A-Za-z0-9_.']*", text)
+            if len(w) > 1 and not re.search(r"[\d_]", w)}
+
+
+NUMBER = re.compile(r"(?<![\w.])[−-]?\d+(?:\.\d+)?(?:e[−+-]?\d+)?")
+
+
+def test_explanations_speak_chinese_with_the_same_numbers_and_formulas() -> None:
+    from autograd.words import WORDS
+    from tests.autograd.test_formula import micrograd_sigmoid
+
+    net = seed_network()
+    w, x = Value(0.5, label="w"), Value(1.5, label="x")
+    y = micrograd_sigmoid(w * x) * Value(2.0) + w  # a user op and an unlabelled leaf
+    y.label = "y"
+    cases = [explain(net.E, net.w["w1"]), explain(net.E, net.w["w1"], max_paths=1), explain(y, w)]
+    for e in cases:
+        for en, zh in [(e.text(), e.text(lang="zh")), (e.markdown(), e.markdown(lang="zh")),
+                       (e.text("python"), e.text("python", lang="zh"))]:
+            assert NUMBER.findall(en) == NUMBER.findall(zh)
+            for f in [f for p in e.paths for f in p.factors] + [
+                    f for d in e.deltas for _, f in d.terms]:
+                for formula in (f.formula, f.python_formula):
+                    assert formula is None or (formula in en) == (formula in zh)
+            assert all(line in zh for line in en.splitlines()
+                       if line.startswith("  ∂") or line.startswith("δ("))
+            assert _ascii_words(zh) <= {"Value", "label", "sigmoid", "tanh", "_backward"}, zh
+    steps = backward_steps(y)
+    en, zh = steps.text(), steps.text(lang="zh")
+    assert NUMBER.findall(en) == NUMBER.findall(zh)
+    assert "∂y/∂节点" in zh and "（叶节点）" in zh and "局部导数" in zh
+    assert _ascii_words(zh) <= {"Value", "label", "sigmoid", "_backward"}, zh
+    assert "用户自定义的运算" in zh and "没有标签的叶节点" in zh
+    assert _ascii_words(steps.markdown(lang="zh")) <= {"Value", "label", "sigmoid"}
+    # Every language has every word, with the same blanks.
+    for table in WORDS.values():
+        assert table.keys() == WORDS["en"].keys()
+    with pytest.raises(ValueError, match=r"en, zh.*'fr'"):
+        cases[0].text(lang="fr")
+
+
+def test_chinese_table_columns_line_up_in_a_terminal() -> None:
+    from autograd.explain import _width
+
+    w = Value(0.5, label="w")
+    y = (w * 2.0).tanh()
+    y.label = "y"
+    lines = backward_steps(y).text(lang="zh").splitlines()
+    rule = lines[1]
+    starts = [i for i, ch in enumerate(rule) if ch == "-" and (i == 0 or rule[i - 1] == " ")]
+    header = lines[0]
+    # The second column's heading starts where the rule's second dash run does, in columns.
+    assert _width(header[:header.index("节点")]) == starts[1]
