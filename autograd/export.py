@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import importlib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +41,7 @@ from autograd.ops import RULES
 from autograd.value import Value
 from autograd.words import words
 
-__all__ = ["Naming", "SympyForm", "to_latex", "to_sympy", "to_text"]
+__all__ = ["Naming", "SympyForm", "rule_text", "to_latex", "to_sympy", "to_text"]
 
 #: Longest inline formula (in the unicode style) before an unlabelled node gets a name of its own.
 INLINE_LIMIT = 40
@@ -106,6 +106,28 @@ def node_formula(
     if node.rule.user:
         return call(user_call_name(node))(*input_values(node, known, algebra).values())
     return evaluate(value_text(node), input_values(node, known, algebra), algebra)
+
+
+def rule_text(node: Value, inputs: Sequence[str], style: str = "unicode") -> str:
+    """The node's rule one step deep, over `inputs` (the text of each input, in order: a name
+    or a number), as drawings write a node's equation: ``w5·out_h1``. A user operation is its
+    opaque call (``sigmoid(n1)``), a registered rule its formula text.
+
+    >>> from autograd import Value
+    >>> w = Value(0.5, label="w")
+    >>> rule_text((w * 2.0).tanh(), ["n1"]), rule_text(w * 2.0, ["w", "2"], "python")
+    ('tanh(n1)', 'w * 2')
+    """
+    if node.rule is None:
+        raise ValueError(f"rule_text: {node!r} is a leaf; it has no rule")
+    names = input_names(node)
+    if len(inputs) != len(names):
+        raise ValueError(f"rule_text: the node has {len(names)} inputs, not {len(inputs)}")
+    atoms = [name_text(t, "unicode" if style == "latex" else style) for t in inputs]
+    if node.rule.user:
+        return str(opaque_call(user_call_name(node), style)(*atoms)[0])
+    variables = dict(zip(names, atoms, strict=True))
+    return str(evaluate(value_text(node), variables, text_algebra(style))[0])
 
 
 def input_values(

@@ -188,3 +188,16 @@ def test_registered_rules_and_user_operations_export() -> None:
     assert str(form.expr) == "3*sigmoid(w*x)"  # an undefined sympy Function
     y.backward()
     assert form.evaluate(form.derivatives["x"]) == pytest.approx(x.grad)
+
+
+def test_rule_text_writes_a_node_one_step_deep_for_drawings() -> None:
+    from autograd.export import rule_text
+    from tests.autograd.test_formula import micrograd_sigmoid
+
+    w = Value(2.0, label="w")
+    assert rule_text(w.sigmoid(), ["n1"]) == "σ(n1)"
+    assert rule_text(micrograd_sigmoid(w), ["w"]) == "sigmoid(w)"  # the user's op, opaque
+    assert rule_text(micrograd_sigmoid(w), ["w"], "latex") == \
+        r"\operatorname{sigmoid}\left(w\right)"
+    with pytest.raises(ValueError, match="2 inputs, not 1"):
+        rule_text(w * 3.0, ["w"])
