@@ -80,9 +80,9 @@ class _Table:
         self.arity: dict[str, tuple[int, int]] = {}
 
     def current(self) -> _Table:
-        last = next(reversed(RULES)) if RULES else ""
+        last = next(reversed(RULES), "")
         key = (len(RULES), last, RULES.get(last))
-        if key != self.key or not self.functions:
+        if key != self.key:
             self.functions = frozenset(
                 {name for name in RULES if name not in _OPERATORS_OF_TABLE} | _HELPERS)
             self.arity = {
@@ -575,10 +575,11 @@ def parse(
     """
     if not isinstance(text, str):
         raise FormulaError(f"a formula must be a str, not {type(text).__name__}")
-    functions = _TABLE.current().functions if functions is None else frozenset(functions)
+    table = _TABLE.current()
+    functions = table.functions if functions is None else frozenset(functions)
     if constants is None and len(text) <= 200:
         return _parse_cached(text, functions, max_length, max_depth, conditionals,
-                             max_nodes, _TABLE.current().key)
+                             max_nodes, table.key)
     return _parse(text, functions, max_length, max_depth, conditionals, max_nodes,
                   CONSTANTS if constants is None else constants)
 
