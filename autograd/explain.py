@@ -449,9 +449,10 @@ class Explanation:
         lines += self._tail("unicode", lang)
         return "\n".join(lines)
 
-    def latex(self) -> str:
+    def latex(self, lang: str = "en") -> str:
         """LaTeX: an ``aligned`` block with each path's factors and numbers, and a line
-        defining each n-name it uses."""
+        defining each n-name it uses; `lang` as in `text`."""
+        w = words(lang)
 
         def name(n: str) -> str:
             return name_text(n, "latex")[0]
@@ -491,7 +492,8 @@ class Explanation:
             last = rf"{head} &= {num(self.total)}"
             lines = [first, *lines, last]
         else:
-            lines.append(rf"&\text{{{self.path_count} paths: the per-node form}}")
+            form = w["per_node_form"].format(count=self.path_count)
+            lines.append(rf"&\text{{{form}}}")
             for d in self.deltas:
                 terms = " + ".join(
                     rf"\delta_{{{name(u)}}} {frac(f.top, f.bottom)}" for u, f in d.terms)
@@ -499,7 +501,7 @@ class Explanation:
                 lines.append(rf"\delta_{{{name(d.node)}}} &= {summed}{num(d.value)}")
             lines.append(rf"{head} &= \delta_{{{name(self.leaf)}}} = {num(self.total)}")
         for n, _, tex in self.legend:
-            lines.append(rf"&\text{{where }} {name(n)} = {tex}")
+            lines.append(rf"&\text{{{w['where']} }} {name(n)} = {tex}")
         return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
     def to_dict(self, style: str = "unicode") -> dict[str, Any]:

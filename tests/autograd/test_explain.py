@@ -583,3 +583,15 @@ def test_chinese_table_columns_line_up_in_a_terminal() -> None:
     header = lines[0]
     # The second column's heading starts where the rule's second dash run does, in columns.
     assert _width(header[:header.index("节点")]) == starts[1]
+
+
+def test_latex_speaks_chinese_too() -> None:
+    net = seed_network()
+    for e in (explain(net.E, net.w["w1"], max_paths=1), explain(net.E, net.w["w1"])):
+        en, zh = e.latex(), e.latex(lang="zh")
+        assert NUMBER.findall(en) == NUMBER.findall(zh)
+    x = Value(2.0, label="x")
+    y = (x * Value(-1.5) + 1.0).tanh() * x
+    y.label = "y"
+    zh = explain(y, x, steps=True, max_paths=1).latex(lang="zh")
+    assert r"\text{其中 }" in zh and "逐节点的形式" in zh and "where" not in zh
