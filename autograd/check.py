@@ -28,7 +28,7 @@ from autograd.explain import (
     resolve_node,
     unlabelled_note,
 )
-from autograd.export import Naming, input_names, partial_text
+from autograd.export import Naming, input_names, partial_text, user_call_name
 from autograd.formula import FLOAT_ALGEBRA, Formula, FormulaError, evaluate, parse, text_algebra
 from autograd.graph import grad, topological_order
 from autograd.modes import enable_grad, no_grad
@@ -501,7 +501,9 @@ def check_partials(
     adjoint = _adjoints(order)
     moved = [n for n in order if n.is_leaf and n.label]
     given = {n.label: n.data for n in moved}
-    others = _nearby_points(order, moved, points, seed)
+    users = [n for n in order if n.rule is not None and n.rule.user]
+    # A micrograd-style operation's value cannot be recomputed elsewhere: the given point only.
+    others = _nearby_points(order, moved, points, seed) if not users else []
     rows: list[PartialRow] = []
     for node, want, e in zip(nodes, expected.values(), engine, strict=True):
         user, error = _user_value(want, values, labels, unlabelled)
@@ -543,6 +545,11 @@ def check_partials(
                                    count, 0, user, e, ok))
     notes = tuple(unlabelled_note(naming.name(n), n.data, "label it") for n in nodes
                   if not n.label and id(n) in inside)
+    if users and points and any(_moves(want) for want in expected.values()):
+        ops = ", ".join(sorted({user_call_name(n) for n in users}))
+        notes += (f"formulas were compared at the given point only: the graph has a "
+                  f"user-defined operation ({ops}) whose value kuibu cannot recompute at other "
+                  "points",)
     return PartialsReport(naming.name(output), rows, atol, rtol, notes)
 
 

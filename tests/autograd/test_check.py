@@ -387,3 +387,17 @@ def test_allow_unused_compares_a_node_the_output_does_not_use_with_zero() -> Non
     assert check_partials(y, {z: 0.0}, allow_unused=True)
     wrong = check_partials(y, {z: "x"}, allow_unused=True)
     assert not wrong and "was not computed from z" in wrong.rows[0].hints[0]
+
+
+def test_a_graph_with_a_micrograd_style_operation_is_checked_at_its_own_point() -> None:
+    from tests.autograd.test_formula import micrograd_sigmoid
+
+    w, x = Value(2.0, label="w"), Value(0.5, label="x")
+    h = micrograd_sigmoid(w * x)
+    h.label = "h"
+    y = h * 3.0
+    y.label = "y"
+    report = check_partials(y, {"x": "3*h*(1-h)*w"})
+    assert report and report.rows[0].points == 1
+    assert "user-defined operation (sigmoid)" in report.notes[0]
+    assert not check_partials(y, {"x": "3*h*w"})
