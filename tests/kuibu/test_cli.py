@@ -614,3 +614,8 @@ def test_check_of_a_variable_cut_off_from_the_output_compares_with_zero() -> Non
     assert code == 0, err
     code, out, err = run("grad", "step(x)*y", "--at", "x=0.5", "y=2", "--check", "x=1")
     assert code == 1 and "was not computed from x" in out
+
+
+def test_a_check_formula_may_name_f_the_expressions_value() -> None:
+    code, out, _ = run("grad", "tanh(x)", "--at", "x=0.5", "--check", "x=1-f**2")
+    assert code == 0 and "agrees at 4 random points near it too" in out
