@@ -28,7 +28,7 @@ from autograd.explain import (
     resolve_node,
     unlabelled_note,
 )
-from autograd.export import Naming, input_names, partial_text
+from autograd.export import Naming, input_names, partial_text, user_call_name
 from autograd.formula import FLOAT_ALGEBRA, Formula, FormulaError, evaluate, parse, text_algebra
 from autograd.graph import grad, topological_order
 from autograd.modes import enable_grad, no_grad
@@ -292,13 +292,19 @@ class PartialRow:
     at: dict[str, float] = field(default_factory=dict)
     points: int = 1  #: at how many points the formula was compared (1 for a plain number)
     failed_points: int = 0  #: at how many of them it disagreed
+    #: at the given point, whatever the verdict: the user's value and the engine's, and whether
+    #: they agree there (``expected``/``engine`` are the worst point's when only another fails)
+    expected_here: float | None = None
+    engine_here: float = math.nan
+    ok_here: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The row's fields by name (floats may be inf or nan)."""
         return {"name": self.name, "expected": self.expected, "engine": self.engine,
                 "abs_error": self.abs_error, "ok": self.ok, "error": self.error,
                 "hints": list(self.hints), "at": dict(self.at), "points": self.points,
-                "failed_points": self.failed_points}
+                "failed_points": self.failed_points, "expected_here": self.expected_here,
+                "engine_here": self.engine_here, "ok_here": self.ok_here}
 
 
 @dataclass(frozen=True)
@@ -431,6 +437,7 @@ def check_partials(
     rtol: float = 1e-6,
     points: int = 5,
     seed: int = 0,
+    allow_unused: bool = False,
 ) -> PartialsReport:
     """Compare hand-derived partials ∂output/∂node with the engine's, and say where one is wrong.
 
@@ -448,7 +455,8 @@ def check_partials(
     (each labelled leaf moved at random by up to half its size, at least ±0.5, drawn from
     ``random.Random(seed)``; points where the engine's numbers are not finite are skipped), so
     a formula that agrees at one point by coincidence is caught. The same non-finite number on
-    both sides (both nan, or both inf) counts as agreement.
+    both sides (both nan, or both inf) counts as agreement. A Value the output was not computed
+    from is an error, unless `allow_unused` (as in `grad`): then its engine's partial is 0.
 
     >>> from autograd import Value
     >>> x = Value(0.5, label="x")
@@ -486,18 +494,23 @@ def check_partials(
     values = {k: v.data for k, v in unique.items()}
     labels = sorted(by_label)
     unlabelled = len(naming.unlabelled_leaves())
-    nodes = [resolve_node(output, key, order, "check_partials") for key in expected]
+    inside = {id(n) for n in order}
+    nodes = [key if allow_unused and isinstance(key, Value) and id(key) not in inside
+             else resolve_node(output, key, order, "check_partials") for key in expected]
     engine = [float(g) for g in grad(output, nodes, allow_unused=True)]
     adjoint = _adjoints(order)
     moved = [n for n in order if n.is_leaf and n.label]
     given = {n.label: n.data for n in moved}
-    others = _nearby_points(order, moved, points, seed)
+    users = [n for n in order if n.rule is not None and n.rule.user]
+    # A micrograd-style operation's value cannot be recomputed elsewhere: the given point only.
+    others = _nearby_points(order, moved, points, seed) if not users else []
     rows: list[PartialRow] = []
     for node, want, e in zip(nodes, expected.values(), engine, strict=True):
         user, error = _user_value(want, values, labels, unlabelled)
         if user is None:
-            rows.append(PartialRow(naming.name(node), None, e, math.inf, False, error,
-                                   at=given))
+            rows.append(PartialRow(naming.name(node) if id(node) in inside else
+                                   node.label or "the node", None, e, math.inf, False, error,
+                                   at=given, engine_here=e))
             continue
         ok = close(user, e, atol, rtol)
         extra = others if _moves(want) else []
@@ -515,21 +528,28 @@ def check_partials(
                 else math.inf
             if worst is None or size > worst[0]:
                 worst = (size, point, theirs, mine)
-        name = naming.name(node)
         count = 1 + len(extra)
+        name = naming.name(node) if id(node) in inside else node.label or "the node"
         if not ok:  # wrong at the user's own point: the numbers and the diagnosis there
-            hints = tuple(_diagnose(output, node, user, e, order, naming, adjoint, atol, rtol))
+            hints = (f"differs from 0: {naming.name(output)} was not computed from {name} at "
+                     "this point, so its derivative is 0",) if id(node) not in inside else \
+                tuple(_diagnose(output, node, user, e, order, naming, adjoint, atol, rtol))
             rows.append(PartialRow(name, user, e, _error(user, e), False, None, hints, given,
-                                   count, failed))
+                                   count, failed, user, e, ok))
         elif worst is not None:
             _, point, theirs, mine = worst
             rows.append(PartialRow(name, theirs, mine, _error(theirs, mine), False, None, (),
-                                   point, count, failed))
+                                   point, count, failed, user, e, ok))
         else:
             rows.append(PartialRow(name, user, e, _error(user, e), True, None, (), given,
-                                   count, 0))
+                                   count, 0, user, e, ok))
     notes = tuple(unlabelled_note(naming.name(n), n.data, "label it") for n in nodes
-                  if not n.label)
+                  if not n.label and id(n) in inside)
+    if users and points and any(_moves(want) for want in expected.values()):
+        ops = ", ".join(sorted({user_call_name(n) for n in users}))
+        notes += (f"formulas were compared at the given point only: the graph has a "
+                  f"user-defined operation ({ops}) whose value kuibu cannot recompute at other "
+                  "points",)
     return PartialsReport(naming.name(output), rows, atol, rtol, notes)
 
 

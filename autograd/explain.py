@@ -32,21 +32,23 @@ from __future__ import annotations
 
 import difflib
 import math
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.export import Naming, input_names, partial_text
+from autograd.export import Naming, input_names, partial_text, user_notes
 from autograd.formula import (
     FLOAT_ALGEBRA,
-    FUNCTIONS,
     evaluate,
+    functions,
     name_text,
     number_text,
     text_algebra,
 )
 from autograd.graph import grad, topological_order
 from autograd.value import Value
+from autograd.words import LANGUAGES, words
 
 __all__ = [
     "BackwardStep",
@@ -175,7 +177,7 @@ class _MonoAlgebra:
             return fn
 
         algebra: dict[str, Callable[..., Any]] = {"const": const, "mul": mul, "neg": neg}
-        for name in ("add", "sub", "div", "pow", *FUNCTIONS):
+        for name in ("add", "sub", "div", "pow", *functions()):
             algebra[name] = numeric(name)
         for name in ("gt", "lt", "ge", "le"):
             algebra[name] = numeric(name)
@@ -321,6 +323,8 @@ class Explanation:
     notes: list[str] = field(default_factory=list)
     #: the legend's definitions in Python's syntax, by name
     python_legend: dict[str, str] = field(default_factory=dict)
+    #: `notes` in each other language, by its code (see `autograd.words`)
+    translated_notes: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def listed(self) -> bool:
@@ -334,51 +338,56 @@ class Explanation:
         """One path of at most one factor: the path alone says it all."""
         return self.path_count == 1 and len(self.paths) == 1 and len(self.paths[0].factors) <= 1
 
-    def _summary(self) -> str | None:
+    def _summary(self, lang: str = "en") -> str | None:
+        w = words(lang)
+        head = self._head()
         if self.path_count == 0:
-            return f"{self._head()} = 0: no path leads from {self.output} to {self.leaf}"
+            return w["no_path"].format(head=head, output=self.output, leaf=self.leaf)
         if self._single():
             return None
         if self.path_count == 1 and self.paths:
-            return f"{self._head()} = " + " · ".join(f.symbol() for f in self.paths[0].factors)
+            return f"{head} = " + " · ".join(f.symbol() for f in self.paths[0].factors)
         if self.listed:
-            return f"{self._head()} = the sum over {self.path_count} paths"
-        return (
-            f"{self._head()}: {self.path_count} paths lead from {self.output} to {self.leaf}, "
-            f"too many to list (the limit is {self.max_paths}); here is the per-node form "
-            f"instead: δ(n) = ∂{self.output}/∂n, gathered from the nodes that use n"
-        )
+            return w["sum_over"].format(head=head, count=self.path_count)
+        return w["too_many"].format(head=head, count=self.path_count, output=self.output,
+                                    leaf=self.leaf, limit=self.max_paths)
 
-    def _engine(self, style: str) -> str:
-        return f"(the engine's gradient: {_number(self.gradient, style)})"
+    def _engine(self, style: str, lang: str = "en") -> str:
+        return words(lang)["engine"].format(value=_number(self.gradient, style))
 
-    def text(self, style: str = "unicode") -> str:
+    def text(self, style: str = "unicode", lang: str = "en") -> str:
         """Plain text, as a textbook writes the chain rule; `style` "python" writes formulas
-        in Python's syntax and numbers with ASCII signs (inf, nan)."""
+        in Python's syntax and numbers with ASCII signs (inf, nan). `lang` ("en" or "zh")
+        chooses the words around them (`autograd.words`); names, formulas and numbers are the
+        same in every language."""
         _check_style(style)
-        summary = self._summary()
+        w = words(lang)
+        summary = self._summary(lang)
         lines = [summary] if summary else []
         if self.listed:
             for k, path in enumerate(self.paths, 1):
                 if lines:
                     lines.append("")
-                lines.append(f"path {k} of {self.path_count}: " + " → ".join(path.nodes))
+                heading = w["path"].format(k=k, count=self.path_count)
+                lines.append(heading + " → ".join(path.nodes))
                 lines += ["  " + f.line(style) for f in path.factors]
                 if len(path.factors) > 1:
                     numbers = " × ".join(_factor_number(f.value, style) for f in path.factors)
-                    lines.append(f"  product = {numbers} = {_number(path.product, style)}")
+                    lines.append(f"  {w['product']} = {numbers} = "
+                                 f"{_number(path.product, style)}")
             lines.append("")
             if len(self.paths) > 1:
                 terms = _sum_text([p.product for p in self.paths], style)
                 lines.append(f"{self._head()} = {terms}")
-            lines.append(f"{self._head()} = {_number(self.total, style)} {self._engine(style)}")
+            lines.append(f"{self._head()} = {_number(self.total, style)}"
+                         f"{self._engine(style, lang)}")
         else:
             lines.append("")
             for d in self.deltas:
                 lines.append(self._delta_line(d, style))
-            lines += ["", f"{self._head()} = δ({self.leaf}) = {_number(self.total, style)} "
-                      f"{self._engine(style)}"]
-        lines += self._tail(style)
+            lines += ["", f"{self._head()} = δ({self.leaf}) = {_number(self.total, style)}"
+                      f"{self._engine(style, lang)}"]
+        lines += self._tail(style, lang)
         return "\n".join(lines)
 
     def _delta_line(self, d: Delta, style: str) -> str:
@@ -399,43 +408,51 @@ class Explanation:
             return [(n, self.python_legend.get(n, t)) for n, t, _ in self.legend]
         return [(n, t) for n, t, _ in self.legend]
 
-    def _tail(self, style: str) -> list[str]:
+    def _notes(self, lang: str) -> list[str]:
+        return self.notes if lang == "en" else self.translated_notes.get(lang, self.notes)
+
+    def _tail(self, style: str, lang: str = "en") -> list[str]:
         lines: list[str] = []
         if self.legend:
             defined = "; ".join(f"{n} = {t}" for n, t in self._definitions(style))
-            lines += ["", "where " + defined]
-        lines += ["", *self.notes] if self.notes else []
+            lines += ["", f"{words(lang)['where']} " + defined]
+        notes = self._notes(lang)
+        lines += ["", *notes] if notes else []
         return lines
 
-    def markdown(self) -> str:
-        """Markdown: a table of factors per path (or of δs)."""
-        summary = self._summary()
+    def markdown(self, lang: str = "en") -> str:
+        """Markdown: a table of factors per path (or of δs); `lang` as in `text`."""
+        w = words(lang)
+        summary = self._summary(lang)
         lines = [summary.replace("*", r"\*"), ""] if summary else []
         if self.listed:
             for k, path in enumerate(self.paths, 1):
-                lines += [f"**Path {k} of {self.path_count}:** " + " → ".join(path.nodes), ""]
-                lines += ["| factor | formula | value |", "|---|---|---:|"]
+                heading = w["path_heading"].format(k=k, count=self.path_count)
+                lines += [f"**{heading}** " + " → ".join(path.nodes), ""]
+                lines += [f"| {w['factor']} | {w['formula']} | {w['value']} |", "|---|---|---:|"]
                 for f in path.factors:
                     shown = "" if f.formula is None or _is_number(f.formula) else f.formula
                     cell = shown.replace("|", r"\|")
                     lines.append(f"| {f.symbol()} | {cell} | {_number(f.value)} |")
                 if len(path.factors) > 1:
-                    lines.append(f"| **product** | | **{_number(path.product)}** |")
+                    lines.append(f"| **{w['product']}** | | **{_number(path.product)}** |")
                 lines.append("")
-            lines.append(f"**{self._head()} = {_number(self.total)}** {self._engine('unicode')}")
+            lines.append(f"**{self._head()} = {_number(self.total)}**"
+                         f"{self._engine('unicode', lang)}")
         else:
-            lines += ["| node | δ = sum of | value |", "|---|---|---:|"]
+            lines += [f"| {w['node']} | {w['delta_sum']} | {w['value']} |", "|---|---|---:|"]
             for d in self.deltas:
-                sym = " + ".join(f"δ({u})·{f.symbol()}" for u, f in d.terms) or "1 (the output)"
+                sym = " + ".join(f"δ({u})·{f.symbol()}" for u, f in d.terms) or w["the_output"]
                 lines.append(f"| {d.node} | {sym} | {_number(d.value)} |")
-            lines += ["", f"**{self._head()} = δ({self.leaf}) = {_number(self.total)}** "
-                      f"{self._engine('unicode')}"]
-        lines += self._tail("unicode")
+            lines += ["", f"**{self._head()} = δ({self.leaf}) = {_number(self.total)}**"
+                      f"{self._engine('unicode', lang)}"]
+        lines += self._tail("unicode", lang)
         return "\n".join(lines)
 
-    def latex(self) -> str:
+    def latex(self, lang: str = "en") -> str:
         """LaTeX: an ``aligned`` block with each path's factors and numbers, and a line
-        defining each n-name it uses."""
+        defining each n-name it uses; `lang` as in `text`."""
+        w = words(lang)
 
         def name(n: str) -> str:
             return name_text(n, "latex")[0]
@@ -475,7 +492,8 @@ class Explanation:
             last = rf"{head} &= {num(self.total)}"
             lines = [first, *lines, last]
         else:
-            lines.append(rf"&\text{{{self.path_count} paths: the per-node form}}")
+            form = w["per_node_form"].format(count=self.path_count)
+            lines.append(rf"&\text{{{form}}}")
             for d in self.deltas:
                 terms = " + ".join(
                     rf"\delta_{{{name(u)}}} {frac(f.top, f.bottom)}" for u, f in d.terms)
@@ -483,7 +501,7 @@ class Explanation:
                 lines.append(rf"\delta_{{{name(d.node)}}} &= {summed}{num(d.value)}")
             lines.append(rf"{head} &= \delta_{{{name(self.leaf)}}} = {num(self.total)}")
         for n, _, tex in self.legend:
-            lines.append(rf"&\text{{where }} {name(n)} = {tex}")
+            lines.append(rf"&\text{{{w['where']} }} {name(n)} = {tex}")
         return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
     def to_dict(self, style: str = "unicode") -> dict[str, Any]:
@@ -693,7 +711,12 @@ def explain(
         for n in defined
     ]
     result.python_legend = {naming.name(n): naming.definition(n, "python") for n in defined}
-    result.notes = _unlabelled_notes(naming, used)
+    on_paths = [n for n in order if id(n) in on and n is not target]
+    result.notes = _unlabelled_notes(naming, used) + user_notes(on_paths)
+    result.translated_notes = {
+        lang: _unlabelled_notes(naming, used, lang=lang) + user_notes(on_paths, lang)
+        for lang in LANGUAGES if lang != "en"
+    }
     return result
 
 
@@ -725,15 +748,22 @@ def _words(text: str) -> list[str]:
     return words
 
 
-def _unlabelled_notes(naming: Naming, used: set[str]) -> list[str]:
+def _unlabelled_notes(naming: Naming, used: set[str], verb: str = "give_it_one",
+                      lang: str = "en") -> list[str]:
     leaves = [n for n in naming.unlabelled_leaves() if naming.name(n) in used]
-    return [unlabelled_note(naming.name(n), n.data, "give it one") for n in leaves]
+    return [unlabelled_note(naming.name(n), n.data, verb, lang) for n in leaves]
 
 
-def unlabelled_note(name: str, value: float, verb: str) -> str:
-    """The note that an unlabelled leaf is shown by its n-name, with the code that labels it."""
-    return (f"{name} is a leaf without a label (its value is {_number(value)}); {verb}, "
-            f"Value({_number(value, 'python')}, label='...'), to see your own name here")
+_VERBS = {"give it one": "give_it_one", "label it": "label_it"}
+
+
+def unlabelled_note(name: str, value: float, verb: str, lang: str = "en") -> str:
+    """The note that an unlabelled leaf is shown by its n-name, with the code that labels it;
+    `verb` is "give it one" or "label it" (or their keys in `autograd.words`)."""
+    w = words(lang)
+    key = _VERBS.get(verb, verb)
+    return w["unlabelled"].format(name=name, value=_number(value), verb=w.get(key, verb),
+                                  python=_number(value, "python"))
 
 
 # -- backward_steps ----------------------------------------------------------------------------
@@ -753,8 +783,8 @@ class BackwardStep:
     python_formulas: list[str] = field(default_factory=list)  #: each send's, in Python's syntax
 
 
-_STEP_HEADER = ("step", "node", "formula", "grad", "local derivative", "adds", "amount",
-                "input's grad so far")
+#: The backward table's columns, as keys of `autograd.words`.
+_STEP_HEADER = ("step", "node", "formula", "grad", "local", "adds", "amount", "so_far")
 
 
 @dataclass
@@ -764,14 +794,26 @@ class BackwardSteps:
     output: str
     rows: list[BackwardStep]
     notes: list[str]
+    #: `notes` in each other language, by its code (see `autograd.words`)
+    translated_notes: dict[str, list[str]] = field(default_factory=dict)
 
-    def _table(self, style: str) -> list[list[str]]:
+    def _header(self, lang: str) -> list[str]:
+        w = words(lang)
+        cells = [w[key] for key in _STEP_HEADER]
+        cells[3] = f"∂{self.output}/∂{w['node']}"
+        return cells
+
+    def _notes(self, lang: str) -> list[str]:
+        notes = self.notes if lang == "en" else self.translated_notes.get(lang, self.notes)
+        return ["", *notes] if notes else []
+
+    def _table(self, style: str, lang: str = "en") -> list[list[str]]:
         table: list[list[str]] = []
         for k, row in enumerate(self.rows, 1):
             definition = row.definition if style == "unicode" else row.python_definition
             head = [str(k), row.node, definition, _number(row.grad, style)]
             if not row.sends:
-                table.append([*head, "(leaf)", "", "", ""])
+                table.append([*head, words(lang)["leaf"], "", "", ""])
             for j, (name, formula, d, added, total) in enumerate(row.sends):
                 if style == "python":
                     formula = row.python_formulas[j]
@@ -783,22 +825,20 @@ class BackwardSteps:
                               _number(total, style)])
         return table
 
-    def text(self, style: str = "unicode") -> str:
+    def text(self, style: str = "unicode", lang: str = "en") -> str:
         """An aligned plain-text table; `style` "python" writes formulas in Python's syntax and
-        numbers with ASCII signs."""
+        numbers with ASCII signs; `lang` ("en" or "zh") chooses the headings' words."""
         _check_style(style)
-        header = [*_STEP_HEADER[:3], f"∂{self.output}/∂node", *_STEP_HEADER[4:]]
-        lines = _aligned([header, *self._table(style)])
-        return "\n".join([*lines, *(["", *self.notes] if self.notes else [])])
+        lines = _aligned([self._header(lang), *self._table(style, lang)])
+        return "\n".join([*lines, *self._notes(lang)])
 
-    def markdown(self) -> str:
-        """A Markdown table."""
-        header = [*_STEP_HEADER[:3], f"∂{self.output}/∂node", *_STEP_HEADER[4:]]
-        lines = ["| " + " | ".join(header) + " |",
+    def markdown(self, lang: str = "en") -> str:
+        """A Markdown table; `lang` as in `text`."""
+        lines = ["| " + " | ".join(self._header(lang)) + " |",
                  "|" + "|".join(["---:", "---", "---", "---:", "---", "---", "---:", "---:"]) + "|"]
         lines += ["| " + " | ".join(c.replace("|", r"\|") for c in r) + " |"
-                  for r in self._table("unicode")]
-        return "\n".join([*lines, *(["", *self.notes] if self.notes else [])])
+                  for r in self._table("unicode", lang)]
+        return "\n".join([*lines, *self._notes(lang)])
 
     def to_dict(self, style: str = "unicode") -> dict[str, Any]:
         """The sweep as JSON-ready structure: per step the node, its formula, its gradient, and
@@ -825,11 +865,17 @@ class BackwardSteps:
         return self.text()
 
 
+def _width(text: str) -> int:
+    """Columns the text takes in a terminal: a wide (CJK) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _aligned(table: list[list[str]]) -> list[str]:
-    """Aligned plain-text columns, with a rule under the first row (the header)."""
-    widths = [max(len(r[c]) for r in table) for c in range(len(table[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
-             for r in table]
+    """Aligned plain-text columns, with a rule under the first row (the header); wide (CJK)
+    characters count as two columns, as terminals show them."""
+    widths = [max(_width(r[c]) for r in table) for c in range(len(table[0]))]
+    lines = ["  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(r, widths, strict=True))
+             .rstrip() for r in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return lines
 
@@ -868,4 +914,7 @@ def backward_steps(output: Value) -> BackwardSteps:
         rows.append(BackwardStep(naming.name(node), definition, g, sends, python_definition,
                                  python_formulas))
     used = {naming.name(n) for n in order}
-    return BackwardSteps(naming.name(output), rows, _unlabelled_notes(naming, used))
+    notes = _unlabelled_notes(naming, used) + user_notes(order)
+    translated = {lang: _unlabelled_notes(naming, used, lang=lang) + user_notes(order, lang)
+                  for lang in LANGUAGES if lang != "en"}
+    return BackwardSteps(naming.name(output), rows, notes, translated)

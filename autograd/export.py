@@ -31,16 +31,17 @@ from __future__ import annotations
 
 import importlib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.formula import evaluate, name_text, number_text, text_algebra
+from autograd.formula import evaluate, name_text, number_text, opaque_call, parse, text_algebra
 from autograd.graph import topological_order
 from autograd.ops import RULES
 from autograd.value import Value
+from autograd.words import words
 
-__all__ = ["Naming", "SympyForm", "to_latex", "to_sympy", "to_text"]
+__all__ = ["Naming", "SympyForm", "rule_text", "to_latex", "to_sympy", "to_text"]
 
 #: Longest inline formula (in the unicode style) before an unlabelled node gets a name of its own.
 INLINE_LIMIT = 40
@@ -64,6 +65,69 @@ def partial_text(node: Value, i: int) -> str:
     """The rule's formula for ∂node/∂input_i, over `input_names` and out."""
     assert node.rule is not None
     return node.rule.formulas(len(node.inputs))[2][i]
+
+
+def user_call_name(node: Value) -> str:
+    """The name a user operation's node (micrograd style, ``Value(s, (x,), 'sigmoid')``) is
+    written with: its op text when that is a name, else ``user_op``."""
+    assert node.rule is not None
+    op = node.rule.micrograd or node.rule.name
+    return op if op.isidentifier() else "user_op"
+
+
+def user_note(node: Value, lang: str = "en") -> str:
+    """The note that says a node's operation is the user's own, its partials recorded numbers."""
+    assert node.rule is not None
+    table = words(lang)
+    op = node.rule.micrograd or node.rule.name
+    shown = user_call_name(node)
+    called = "" if shown == op else table["op_text"].format(op=repr(op))
+    return table["user_op"].format(name=shown, called=called)
+
+
+def user_notes(nodes: list[Value], lang: str = "en") -> list[str]:
+    """One `user_note` per user operation among `nodes`, each operation once."""
+    notes: list[str] = []
+    for n in nodes:
+        if n.rule is not None and n.rule.user:
+            note = user_note(n, lang)
+            if note not in notes:
+                notes.append(note)
+    return notes
+
+
+def node_formula(
+    node: Value, known: Mapping[int, Any], algebra: Mapping[str, Callable[..., Any]],
+    call: Callable[[str], Callable[..., Any]],
+) -> Any:
+    """The node's value in `algebra`, its inputs as `known` holds them: the rule's formula, or
+    for a user operation (whose value kuibu cannot recompute) the opaque call ``call(name)``."""
+    assert node.rule is not None
+    if node.rule.user:
+        return call(user_call_name(node))(*input_values(node, known, algebra).values())
+    return evaluate(value_text(node), input_values(node, known, algebra), algebra)
+
+
+def rule_text(node: Value, inputs: Sequence[str], style: str = "unicode") -> str:
+    """The node's rule one step deep, over `inputs` (the text of each input, in order: a name
+    or a number), as drawings write a node's equation: ``w5·out_h1``. A user operation is its
+    opaque call (``sigmoid(n1)``), a registered rule its formula text.
+
+    >>> from autograd import Value
+    >>> w = Value(0.5, label="w")
+    >>> rule_text((w * 2.0).tanh(), ["n1"]), rule_text(w * 2.0, ["w", "2"], "python")
+    ('tanh(n1)', 'w * 2')
+    """
+    if node.rule is None:
+        raise ValueError(f"rule_text: {node!r} is a leaf; it has no rule")
+    names = input_names(node)
+    if len(inputs) != len(names):
+        raise ValueError(f"rule_text: the node has {len(names)} inputs, not {len(inputs)}")
+    atoms = [name_text(t, "unicode" if style == "latex" else style) for t in inputs]
+    if node.rule.user:
+        return str(opaque_call(user_call_name(node), style)(*atoms)[0])
+    variables = dict(zip(names, atoms, strict=True))
+    return str(evaluate(value_text(node), variables, text_algebra(style))[0])
 
 
 def input_values(
@@ -120,7 +184,7 @@ class Naming:
                 continue
             rule = node.rule
             if rule is not None:
-                t = evaluate(value_text(node), input_values(node, inline, unicode), unicode)
+                t = node_formula(node, inline, unicode, _opaque("unicode"))
                 if len(t[0]) <= inline_limit:
                     inline[id(node)] = t
                     continue
@@ -148,9 +212,7 @@ class Naming:
                 elif id(node) in self.named or rule is None:
                     texts[id(node)] = name_text(self._names[id(node)], style)
                 else:
-                    texts[id(node)] = evaluate(
-                        value_text(node), input_values(node, texts, algebra), algebra
-                    )
+                    texts[id(node)] = node_formula(node, texts, algebra, _opaque(style))
             self._texts[style] = texts
         return self._texts[style]
 
@@ -165,7 +227,7 @@ class Naming:
         if rule is None:
             return number_text(node.data, style)
         algebra = text_algebra(style)
-        t = evaluate(value_text(node), input_values(node, self.texts(style), algebra), algebra)
+        t = node_formula(node, self.texts(style), algebra, _opaque(style))
         return str(t[0])
 
     def defined(self) -> list[Value]:
@@ -176,6 +238,10 @@ class Naming:
             if (n.rule is None and not n.label)
             or (n.rule is not None and (n.label or id(n) in self.named))
         ]
+
+
+def _opaque(style: str) -> Callable[[str], Callable[..., Any]]:
+    return lambda name: opaque_call(name, style)
 
 
 def _equations(output: Value, style: str) -> list[tuple[str, str]]:
@@ -277,9 +343,20 @@ def sympy_algebra(sympy: Any, rational: bool = True) -> dict[str, Callable[..., 
         "le": lambda a, b: a <= b,
         "if": lambda cond, a, b: sympy.Piecewise((a, cond), (b, True)),
     }
-    missing = set(RULES) - set(algebra)
-    assert not missing, f"sympy_algebra lacks {sorted(missing)}"
+    for name in set(RULES) - set(algebra):  # a registered rule: built from its formula text
+        algebra[name] = _from_text(RULES[name], algebra)
     return algebra
+
+
+def _from_text(rule: Any, algebra: Mapping[str, Callable[..., Any]]) -> Callable[..., Any]:
+    """A registered rule's sympy function: its value's formula text over x (and y)."""
+    names, text, _ = rule.formulas(rule.arity)
+    formula = parse(text)
+
+    def fn(*args: Any) -> Any:
+        return evaluate(formula, dict(zip(names, args, strict=True)), algebra)
+
+    return fn
 
 
 @dataclass(frozen=True)
@@ -365,7 +442,7 @@ def to_sympy(output: Value, wrt: Any = None, rational: bool = True) -> SympyForm
             values[sym] = node.data
             exprs[id(node)] = sym
             continue
-        exprs[id(node)] = evaluate(value_text(node), input_values(node, exprs, algebra), algebra)
+        exprs[id(node)] = node_formula(node, exprs, algebra, sympy.Function)
     wanted = _wanted_leaves(output, naming, wrt)
     # The reverse sweep with symbolic partials: adjoint[input] += adjoint[node] · ∂node/∂input.
     adjoint: dict[int, Any] = {id(output): sympy.Integer(1)}

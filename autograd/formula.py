@@ -37,7 +37,7 @@ from __future__ import annotations
 import ast
 import functools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,19 +52,59 @@ __all__ = [
     "VALUE_ALGEBRA",
     "Formula",
     "FormulaError",
+    "RuleAlgebra",
     "evaluate",
+    "functions",
     "number_text",
     "parse",
     "render",
     "text_algebra",
 ]
 
-#: Functions a formula may call: every one-input and two-input rule that has a name of its own,
-#: plus step(x) (1 if x > 0 else 0) and sign(x), which partials of kinks use.
-FUNCTIONS: frozenset[str] = frozenset(
-    {name for name in RULES if name not in ("add", "sub", "mul", "div", "pow", "neg")}
-    | {"step", "sign"}
-)
+_OPERATORS_OF_TABLE = ("add", "sub", "mul", "div", "pow", "neg")
+_HELPERS = frozenset({"step", "sign"})
+_ARITY_EXTRA: dict[str, tuple[int, int]] = {"leaky_relu": (1, 2), "step": (1, 1), "sign": (1, 1)}
+
+
+class _Table:
+    """What formulas may call, read from `autograd.RULES` when the table changes.
+
+    `autograd.register` adds rules after this module is imported, so the function names and
+    their arities are recomputed whenever the table's size or its last entry differ from the
+    ones they were computed for (a check of a few pointers per call).
+    """
+
+    def __init__(self) -> None:
+        self.key: tuple[Any, ...] = ()
+        self.functions: frozenset[str] = frozenset()
+        self.arity: dict[str, tuple[int, int]] = {}
+
+    def current(self) -> _Table:
+        last = next(reversed(RULES), "")
+        key = (len(RULES), last, RULES.get(last))
+        if key != self.key:
+            self.functions = frozenset(
+                {name for name in RULES if name not in _OPERATORS_OF_TABLE} | _HELPERS)
+            self.arity = {
+                **{name: (rule.arity, rule.arity) for name, rule in RULES.items() if rule.arity},
+                **_ARITY_EXTRA,
+            }
+            self.key = key
+        return self
+
+
+_TABLE = _Table()
+
+
+def functions() -> frozenset[str]:
+    """Functions a formula may call now: every one-input and two-input rule of `RULES` that has
+    a name of its own (rules added by `autograd.register` included), plus step(x) (1 if x > 0
+    else 0) and sign(x), which partials of kinks use."""
+    return _TABLE.current().functions
+
+
+#: The functions of the table's own rules (see `functions()` for the current ones).
+FUNCTIONS: frozenset[str] = functions()
 
 #: Names that stand for numbers (a graph whose labels use one of them should rename it).
 CONSTANTS: dict[str, float] = {
@@ -120,10 +160,6 @@ _SYMBOLS = {
     ">=": ">=", "<=": "<=", "≥": ">=", "≤": "<=", ">": ">", "<": "<",
 }
 _FUNCTION_SPELLINGS = {"σ": "sigmoid"}
-_ARITY: dict[str, tuple[int, int]] = {  # (fewest, most) arguments; linear is checked apart
-    **{name: (rule.arity, rule.arity) for name, rule in RULES.items() if rule.arity},
-    "leaky_relu": (1, 2), "step": (1, 1), "sign": (1, 1),
-}
 
 
 @dataclass
@@ -501,7 +537,7 @@ class _Parser:
                 raise self.fail(f"linear takes pairs w, x and a bias b (an odd number of "
                                 f"arguments), not {n}", t.at)
             return
-        low, high = _ARITY.get(name, (1, 1))
+        low, high = _TABLE.current().arity.get(name, (1, 1))
         if name == "leaky_relu" and n == 1:
             args.append(_place(ast.Constant(LEAKY_SLOPE), close, close))  # the library default
             return
@@ -514,7 +550,7 @@ class _Parser:
 
 def parse(
     text: str,
-    functions: frozenset[str] | set[str] = FUNCTIONS,
+    functions: frozenset[str] | set[str] | None = None,
     max_length: int = 50_000,
     max_depth: int = 100,
     conditionals: bool = True,
@@ -525,7 +561,8 @@ def parse(
 
     `conditionals` allows ``a if x > 0 else b`` (partials of kinks need it; user input need not).
     `max_depth` bounds nesting (parentheses, calls, signs, powers), not the terms of a sum.
-    `constants` are the names read as numbers (default `CONSTANTS`).
+    `constants` are the names read as numbers (default `CONSTANTS`). `functions` are the names
+    it may call (default: `functions()`, the rule table as it is now).
 
     >>> sorted(parse("x0*w0 + " * 499 + "b").names)[:3]
     ['b', 'w0', 'x0']
@@ -538,18 +575,21 @@ def parse(
     """
     if not isinstance(text, str):
         raise FormulaError(f"a formula must be a str, not {type(text).__name__}")
+    table = _TABLE.current()
+    functions = table.functions if functions is None else frozenset(functions)
     if constants is None and len(text) <= 200:
-        return _parse_cached(text, frozenset(functions), max_length, max_depth, conditionals,
-                             max_nodes)
-    return _parse(text, frozenset(functions), max_length, max_depth, conditionals, max_nodes,
+        return _parse_cached(text, functions, max_length, max_depth, conditionals,
+                             max_nodes, table.key)
+    return _parse(text, functions, max_length, max_depth, conditionals, max_nodes,
                   CONSTANTS if constants is None else constants)
 
 
 @functools.lru_cache(maxsize=1024)
 def _parse_cached(text: str, functions: frozenset[str], max_length: int, max_depth: int,
-                  conditionals: bool, max_nodes: int) -> Formula:
+                  conditionals: bool, max_nodes: int, table: tuple[Any, ...]) -> Formula:
     # The rule table's few texts are read once per node of every explanation; cache them (short
-    # texts only, so the cache's memory stays small).
+    # texts only, so the cache's memory stays small). `table` keys the cache on the rule table's
+    # state, since arities come from it.
     return _parse(text, functions, max_length, max_depth, conditionals, max_nodes, CONSTANTS)
 
 
@@ -647,23 +687,49 @@ _COMPARISONS: dict[str, Callable[..., Any]] = {
     "if": lambda cond, a, b: a if cond else b,
 }
 
+class RuleAlgebra(Mapping[str, Callable[..., Any]]):
+    """An algebra whose functions are the rule table's, read from `RULES` at each lookup, so a
+    rule added by `autograd.register` is there too; `fixed` holds the rest ("const", "step",
+    the comparisons). `of_rule` makes a rule's function (memoized per rule object)."""
+
+    def __init__(self, fixed: Mapping[str, Callable[..., Any]],
+                 of_rule: Callable[[Any], Callable[..., Any]]) -> None:
+        self.fixed = dict(fixed)
+        self.of_rule = of_rule
+        self._made: dict[str, tuple[Any, Callable[..., Any]]] = {}
+
+    def __getitem__(self, name: str) -> Callable[..., Any]:
+        fn = self.fixed.get(name)
+        if fn is not None:
+            return fn
+        rule = RULES[name]  # a KeyError, as a dict's, for a name that is neither
+        made = self._made.get(name)
+        if made is None or made[0] is not rule:
+            made = (rule, self.of_rule(rule))
+            self._made[name] = made
+        return made[1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self.fixed, *(name for name in RULES if name not in self.fixed)])
+
+    def __len__(self) -> int:
+        return len(self.fixed) + sum(1 for name in RULES if name not in self.fixed)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.fixed or name in RULES
+
+
 #: Formulas on floats, with the rule table's IEEE 754 forward functions.
-FLOAT_ALGEBRA: dict[str, Callable[..., Any]] = {
-    "const": float,
-    **{name: rule.forward for name, rule in RULES.items()},
-    "step": floats.step,
-    "sign": floats.sign,
-    **_COMPARISONS,
-}
+FLOAT_ALGEBRA: Mapping[str, Callable[..., Any]] = RuleAlgebra(
+    {"const": float, "step": floats.step, "sign": floats.sign, **_COMPARISONS},
+    lambda rule: rule.forward,
+)
 
 #: Formulas on Values: the result is a node of a graph (plain numbers stay constants).
-VALUE_ALGEBRA: dict[str, Callable[..., Any]] = {
-    "const": float,
-    **{name: functools.partial(apply, rule) for name, rule in RULES.items()},
-    "step": VALUE_MATH.step,
-    "sign": VALUE_MATH.sign,
-    **_COMPARISONS,
-}
+VALUE_ALGEBRA: Mapping[str, Callable[..., Any]] = RuleAlgebra(
+    {"const": float, "step": VALUE_MATH.step, "sign": VALUE_MATH.sign, **_COMPARISONS},
+    lambda rule: functools.partial(apply, rule),
+)
 
 
 # -- rendering: text is one more algebra, whose numbers are (text, precedence) pairs -----------
@@ -801,9 +867,25 @@ def text_algebra(style: str = "unicode") -> dict[str, Callable[..., Any]]:
         "const": const, "add": add, "sub": sub, "mul": mul, "div": div, "pow": pow_, "neg": neg,
         "if": if_, **{op: compare(op) for op in ("gt", "lt", "ge", "le")},
     }
-    for name in FUNCTIONS:
+    for name in functions():
         algebra[name] = call(name)
     return algebra
+
+
+def opaque_call(name: str, style: str = "unicode") -> Callable[..., Text]:
+    """A call written as it is named, in any style (no σ for "sigmoid"), for operations whose
+    value kuibu cannot compute from its inputs (a user's micrograd-style operation)."""
+    if style not in ("python", "unicode", "latex"):
+        raise ValueError(f"style must be 'python', 'unicode' or 'latex', not {style!r}")
+
+    def fn(*args: Text) -> Text:
+        inner = ", ".join(a[0] for a in args)
+        if style == "latex":
+            head = r"\operatorname{" + name.replace("_", r"\_") + "}"
+            return head + r"\left(" + inner + r"\right)", _ATOM
+        return name + "(" + inner + ")", _ATOM
+
+    return fn
 
 
 def name_text(name: str, style: str = "unicode") -> Text:

@@ -14,7 +14,6 @@ import functools
 import json
 import math
 import os
-import random
 import re
 import sys
 from collections.abc import Sequence
@@ -27,7 +26,6 @@ from kuibu.expressions import (
     Evaluated,
     InputError,
     evaluate_at,
-    evaluate_floats,
     read_assignments,
     read_expression,
 )
@@ -93,22 +91,11 @@ def _json(document: Any) -> str:
     return json.dumps(strict(document), indent=2, allow_nan=False, ensure_ascii=False)
 
 
-def _agree(yours: float, engine: float) -> bool:
-    """Close within ATOL + RTOL·|engine|; the same infinity, or nan beside nan, agrees too."""
-    if math.isnan(yours) or math.isnan(engine):
-        return math.isnan(yours) and math.isnan(engine)
-    if math.isinf(yours) or math.isinf(engine):
-        return yours == engine
-    return abs(yours - engine) <= ATOL + RTOL * abs(engine)
-
-
-def _difference(yours: float, engine: float) -> float:
+def _difference(yours: float, engine: float, agree: bool) -> float:
     """yours − engine, 0 when they agree on a non-finite value, inf when only one is finite."""
-    if _agree(yours, engine):
-        return yours - engine if math.isfinite(yours) and math.isfinite(engine) else 0.0
     if math.isfinite(yours) and math.isfinite(engine):
         return yours - engine
-    return math.inf
+    return 0.0 if agree else math.inf
 
 
 def explanation_dict(explanation: Any) -> dict[str, Any]:
@@ -263,33 +250,40 @@ class Command:
 
     @staticmethod
     def _check_one(evaluated: Evaluated, name: str, text: str, points: int) -> dict[str, Any]:
-        """Compare the user's ∂f/∂name with the engine's at the given point and at
-        `points` − 1 seeded random points near it; the verdict is the worst of them."""
+        """Compare the user's ∂f/∂name with the engine's by the library's `check_partials`: at
+        the given point and at `points` − 1 seeded random points near it (the command counts
+        every point; the library counts the extra ones). The verdict is the worst of them."""
+        from autograd import check_partials
+
         formula = read_expression(text)
-        given = {n: leaf.data for n, leaf in evaluated.leaves.items()}
-        unknown = sorted(formula.names - set(given))
+        output = evaluated.output
+        known = set(evaluated.leaves) | ({output.label} if output.label else set())
+        unknown = sorted(formula.names - known)
         if unknown:
             raise InputError(f"--check {name}: {', '.join(unknown)} has no value (use --at)")
-        rows = []
-        for at in _points_near(given, points):
-            graph = evaluated if at is given else evaluate_at(evaluated.formula, at)
-            if graph is not evaluated:
-                graph.output.backward()
-            yours, engine = evaluate_floats(formula, at), graph.leaves[name].grad
-            rows.append((at, yours, engine, _difference(yours, engine), graph))
-        worst = max(rows, key=lambda row: (abs(row[3]), row is rows[0]))
-        at0, yours0, engine0, difference0, _ = rows[0]
-        wrong = [row for row in rows if not _agree(row[1], row[2])]
-        hints: list[str] = []
-        if wrong:  # at the given point when it is wrong there: the user's own numbers
-            _, yours, _, _, graph = rows[0] if not _agree(yours0, engine0) else worst
-            hints = _diagnosis(graph, name, yours)
+        report = check_partials(output, {evaluated.leaves[name]: formula}, atol=ATOL,
+                                rtol=RTOL, points=points - 1, seed=CHECK_SEED,
+                                allow_unused=True)
+        row = report.rows[0]
+        if row.error is not None or row.expected_here is None:
+            raise InputError(f"--check {name}: {row.error}")
+        given = {n: leaf.data for n, leaf in evaluated.leaves.items()}
+        yours, engine = row.expected_here, row.engine_here
+        hints = list(row.hints)
+        worst: dict[str, Any]
+        if not row.ok_here and not row.ok:
+            worst = {"at": given, "yours": yours, "engine": engine}
+        else:
+            worst = {"at": {n: row.at.get(n, v) for n, v in given.items()}, "yours": row.expected,
+                     "engine": row.engine}
+            if not row.ok:  # right here, wrong elsewhere: what the worst point's value fits
+                hints = _hints_at(evaluated, name, formula, worst["at"])
         return {
-            "name": name, "formula": text, "at": at0, "yours": yours0, "engine": engine0,
-            "difference": difference0, "ok_here": _agree(yours0, engine0), "ok": not wrong,
-            "points": len(rows), "disagreements": len(wrong),
-            "worst": {"at": worst[0], "yours": worst[1], "engine": worst[2],
-                      "difference": worst[3]},
+            "name": name, "formula": text, "at": given, "yours": yours, "engine": engine,
+            "difference": _difference(yours, engine, row.ok_here), "ok_here": row.ok_here,
+            "ok": row.ok, "points": row.points, "disagreements": row.failed_points,
+            "worst": {**worst, "difference": _difference(worst["yours"], worst["engine"],
+                                                         row.ok)},
             "diagnosis": hints,
         }
 
@@ -297,8 +291,12 @@ class Command:
     def _explanation(output: Any, leaf: Any) -> Any:
         """The chain rule step by step: a typed expression names no inner node, so grouping
         factors between named nodes would fold everything into one."""
-        from autograd import explain
+        from autograd import explain, topological_order
+        from autograd.explain import Explanation
 
+        if all(node is not leaf for node in topological_order(output)):
+            # step(x), or the branch of a conditional not taken: f is not computed from x
+            return Explanation(output.label or "f", leaf.label, leaf.grad, 0.0, 0, 100)
         return explain(output, leaf, steps=True)
 
     def _draw(self, output: Any, target: tuple[Path, str], highlight: Any,
@@ -453,27 +451,16 @@ def _drawing_dict(drawn: Drawing) -> dict[str, Any]:
     return {"path": None, "error": drawn.error}
 
 
-def _points_near(given: dict[str, float], count: int) -> list[dict[str, float]]:
-    """The given point, then `count` − 1 seeded random points near it (each coordinate moved by
-    up to 10 % of its size, at least 0.1), the same on every run."""
-    rng = random.Random(CHECK_SEED)
-    points = [given]
-    for _ in range(count - 1):
-        points.append({n: v + rng.uniform(-1.0, 1.0) * max(0.1, 0.1 * abs(v))
-                       for n, v in given.items()})
-    return points
-
-
-def _diagnosis(evaluated: Evaluated, name: str, yours: float) -> list[str]:
-    """What a wrong value is consistent with (a factor left out, a sign...), from the library's
-    check_partials at one point where it disagrees; none when it cannot tell."""
+def _hints_at(evaluated: Evaluated, name: str, formula: Any, at: dict[str, float]) -> list[str]:
+    """What the user's value at the point `at` is consistent with (a factor left out, a
+    sign...): the library's diagnosis on the graph rebuilt there; none when it cannot tell."""
     from autograd import check_partials
 
-    if not math.isfinite(yours):
-        return []
+    graph = evaluate_at(evaluated.formula, at)
+    graph.output.backward()
     try:
-        report = check_partials(evaluated.output, {evaluated.leaves[name]: yours},
-                                atol=ATOL, rtol=RTOL)
+        report = check_partials(graph.output, {graph.leaves[name]: formula}, atol=ATOL,
+                                rtol=RTOL, points=0, allow_unused=True)
     except (OverflowError, ValueError):  # a graph with inf or nan inside: the verdict stands
         return []
     return list(report.rows[0].hints)

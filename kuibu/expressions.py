@@ -1,46 +1,29 @@
 """The user's expression on the command line: read safely, bound to numbers, turned into Values.
 
-Reading goes through `autograd.formula` (Python's `ast` against a whitelist: numbers, names,
-``+ - * / **`` and the functions of the rule table; never eval), with tighter bounds on size and
-nesting than the library's own.
+Reading goes through `autograd.formula`, the one language kuibu reads and writes (never eval),
+with the library's own bounds on length and nesting: everything kuibu prints reads back here,
+the functions of the rule table (registered rules included), ``step``, ``sign`` and conditionals
+such as ``1 if x > 0 else 0.01``. The constants ``pi``, ``e``, ``inf`` and ``nan`` are numbers,
+not variables: ``--at e=2`` is refused with a message naming the constant.
 """
 
 from __future__ import annotations
 
 import ast
-import inspect
 import math
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from autograd import Value
-from autograd.formula import FLOAT_ALGEBRA, VALUE_ALGEBRA, Formula, FormulaError, evaluate, parse
-
-#: What a command-line expression may call: the rule table's functions, not step/sign helpers.
-CALLABLE = frozenset({"exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "relu",
-                      "leaky_relu", "abs"})
-MAX_LENGTH = 20_000  # characters: room for long flat sums; MAX_DEPTH bounds the nesting
-MAX_DEPTH = 50
-
-#: The library's slope for ``leaky_relu(x)`` (``Value.leaky_relu``'s default), so a typed
-#: ``leaky_relu(x)`` means what ``x.leaky_relu()`` means.
-LEAKY_SLOPE: float = inspect.signature(Value.leaky_relu).parameters["slope"].default
-
-
-def _with_default_slope(algebra: Mapping[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
-    """`algebra` whose leaky_relu takes its slope as an optional second argument."""
-    two = algebra["leaky_relu"]
-
-    def leaky_relu(x: Any, slope: Any = LEAKY_SLOPE) -> Any:
-        return two(x, slope)
-
-    return {**algebra, "leaky_relu": leaky_relu}
-
-
-VALUES = _with_default_slope(VALUE_ALGEBRA)
-FLOATS = _with_default_slope(FLOAT_ALGEBRA)
+from autograd.formula import (
+    CONSTANTS,
+    VALUE_ALGEBRA,
+    Formula,
+    FormulaError,
+    evaluate,
+    parse,
+)
 
 
 class InputError(ValueError):
@@ -61,12 +44,14 @@ def one_line(error: FormulaError) -> str:
 
 
 def read_expression(text: str) -> Formula:
-    """The user's expression, checked; an InputError on one line otherwise."""
+    """The user's expression, checked; an InputError on one line otherwise.
+
+    The formula language with the library's defaults: what explanations print (step, sign,
+    ``a if x > 0 else b``, σ, ·, superscripts) reads back, and the rule table is read as it is
+    now, so a rule added with `autograd.register` in the same process may be called.
+    """
     try:
-        with warnings.catch_warnings():  # Python's "invalid decimal literal" on "1if": the
-            warnings.simplefilter("ignore", SyntaxWarning)  # error below says it in one line
-            return parse(text, functions=CALLABLE, max_length=MAX_LENGTH, max_depth=MAX_DEPTH,
-                         conditionals=False)
+        return parse(text)
     except FormulaError as e:
         raise InputError(one_line(e)) from None
 
@@ -82,6 +67,10 @@ def read_assignments(items: Sequence[str], what: str = "--at") -> dict[str, floa
         name = name.strip()
         if not sep or not name.isidentifier():
             raise InputError(f"{what} takes name=number, like w=0.5; got {item!r}")
+        if name in CONSTANTS:
+            raise InputError(
+                f"{what} {name}: {name} is the constant {CONSTANTS[name]!r} in formulas, not a "
+                f"variable; name your variable differently (like {name}1 or {name}_)")
         try:
             value = float(number)
         except ValueError:
@@ -118,7 +107,7 @@ def evaluate_at(formula: Formula, at: dict[str, float]) -> Evaluated:
             first_use[node.id] = min(first_use.get(node.id, node.col_offset), node.col_offset)
     order = sorted(formula.names, key=lambda n: (first_use[n], n))
     leaves = {name: Value(at[name], label=name) for name in order}
-    result = evaluate_formula(formula, leaves, VALUES)
+    result = evaluate_formula(formula, leaves, VALUE_ALGEBRA)
     if not isinstance(result, Value):  # an expression with no variables at all
         result = Value(float(result))
     if not any(result is leaf for leaf in leaves.values()):  # "x" alone keeps its own name
@@ -134,8 +123,3 @@ def evaluate_formula(
         return evaluate(formula, variables, algebra)
     except FormulaError as e:
         raise InputError(one_line(e)) from None
-
-
-def evaluate_floats(formula: Formula, at: Mapping[str, float]) -> float:
-    """The formula's number at the point `at` (IEEE 754: inf and nan rather than errors)."""
-    return float(evaluate_formula(formula, at, FLOATS))

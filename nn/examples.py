@@ -241,7 +241,7 @@ def run_worked_example(
             raise ValueError(f"run_worked_example: no parameter {name!r}; choose from {ORDER}")
         say()
         say(words["chain_rule"].format(name=name))
-        say(str(explain(nodes["E"], params[name])))
+        say(explain(nodes["E"], params[name]).text(lang=lang))
 
     trained = list(params.values()) if update_biases else [params[f"w{k}"] for k in range(1, 9)]
     optimizer = SGD(trained, lr=LEARNING_RATE)

@@ -331,6 +331,8 @@ def test_a_formula_right_at_one_point_only_is_caught_elsewhere() -> None:
     (row,) = report.rows
     assert not report and row.points == 6 and row.failed_points == 5
     assert row.at != {"x": 0.0} and abs(row.expected - row.engine - row.at["x"]) < 1e-12
+    # ... while at the given point it agrees, and the row says so with its numbers there.
+    assert row.ok_here and row.expected_here == row.engine_here == 1.0
     assert check_partials(s, {"x": "cos(x) + x"}, points=0)  # the old, one-point verdict
     assert check_partials(s, {"x": "cos(x)"}, points=20)
     assert check_partials(s, {"x": lambda x: math.cos(x)})
@@ -372,4 +374,30 @@ def test_the_report_as_structure() -> None:
     assert d["ok"] is False and [r["name"] for r in d["rows"]] == ["w5", "w6"]
     assert d["rows"][0]["points"] == 6 and d["rows"][1]["points"] == 1
     assert set(d["rows"][0]) == {"name", "expected", "engine", "abs_error", "ok", "error",
-                                 "hints", "at", "points", "failed_points"}
+                                 "hints", "at", "points", "failed_points", "expected_here",
+                                 "engine_here", "ok_here"}
+
+
+def test_allow_unused_compares_a_node_the_output_does_not_use_with_zero() -> None:
+    x, z = Value(0.5, label="x"), Value(2.0, label="z")
+    y = x.tanh()
+    y.label = "y"
+    with pytest.raises(ValueError, match="not in the graph"):
+        check_partials(y, {z: 0.0})
+    assert check_partials(y, {z: 0.0}, allow_unused=True)
+    wrong = check_partials(y, {z: "x"}, allow_unused=True)
+    assert not wrong and "was not computed from z" in wrong.rows[0].hints[0]
+
+
+def test_a_graph_with_a_micrograd_style_operation_is_checked_at_its_own_point() -> None:
+    from tests.autograd.test_formula import micrograd_sigmoid
+
+    w, x = Value(2.0, label="w"), Value(0.5, label="x")
+    h = micrograd_sigmoid(w * x)
+    h.label = "h"
+    y = h * 3.0
+    y.label = "y"
+    report = check_partials(y, {"x": "3*h*(1-h)*w"})
+    assert report and report.rows[0].points == 1
+    assert "user-defined operation (sigmoid)" in report.notes[0]
+    assert not check_partials(y, {"x": "3*h*w"})

@@ -486,3 +486,113 @@ def test_explanations_as_structure() -> None:
         "value": steps["steps"][0]["sends"][0]["value"], "adds": steps["steps"][0]["sends"][0][
             "adds"], "grad_so_far": steps["steps"][0]["sends"][0]["grad_so_far"]}
     assert backward_steps(f).rows[0].node == "f"  # the fields the explorer page reads
+
+
+def test_a_registered_rule_is_explained_from_its_partial_text() -> None:
+    from tests.autograd.test_formula import registered_swish
+
+    with registered_swish():
+        x = Value(2.0, label="x")
+        f = x.swish() + 1.0
+        f.label = "f"
+        e = explain(f, x)
+        assert e.paths[0].factors[0].formula == "σ(x)·(1 + x·(1 − σ(x)))"
+        assert e.total == pytest.approx(e.gradient)
+
+
+def test_a_micrograd_style_user_operation_is_an_opaque_call_with_its_recorded_partials() -> None:
+    from tests.autograd.test_formula import micrograd_sigmoid
+
+    w, x = Value(2.0, label="w"), Value(0.5, label="x")
+    h = micrograd_sigmoid(w * x)
+    h.label = "h"
+    y = h * 3.0
+    y.label = "y"
+    e = explain(y, x)
+    s = 1.0 / (1.0 + math.exp(-1.0))
+    assert [f.symbol() for f in e.paths[0].factors] == ["∂y/∂h", "∂h/∂x"]
+    # ∂h/∂x = (the number _backward gave) · w
+    assert e.paths[0].factors[1].formula == f"{float(f'{s * (1 - s):.12g}')!r}·w"
+    assert e.total == pytest.approx(3.0 * s * (1 - s) * 2.0)
+    note = ("sigmoid is a user-defined operation: its local derivatives are the numbers its "
+            "_backward gave")
+    assert note in e.notes and note in e.text()
+    steps = backward_steps(y)
+    assert steps.rows[1].definition == "sigmoid(w·x)"  # written as called, not as σ
+    assert note in steps.notes
+    # An op text that is no name ('+' here) is written user_op(...), the note says which.
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    c = Value(3.0, (a, b), "+")
+    c.label = "c"
+    text = explain(c * 2.0, a).text()
+    assert "user_op is a user-defined operation (its op text is '+')" in text
+
+
+def _ascii_words(text: str) -> set[str]:
+    """English-looking words of a text: letters only, longer than one (names have digits,
+    underscores or one letter)."""
+    return {w for w in re.findall(r"[A-Za-z_][A-Za-z0-9_.']*", text)
+            if len(w) > 1 and not re.search(r"[\d_]", w)}
+
+
+NUMBER = re.compile(r"(?<![\w.])[−-]?\d+(?:\.\d+)?(?:e[−+-]?\d+)?")
+
+
+def test_explanations_speak_chinese_with_the_same_numbers_and_formulas() -> None:
+    from autograd.words import WORDS
+    from tests.autograd.test_formula import micrograd_sigmoid
+
+    net = seed_network()
+    w, x = Value(0.5, label="w"), Value(1.5, label="x")
+    y = micrograd_sigmoid(w * x) * Value(2.0) + w  # a user op and an unlabelled leaf
+    y.label = "y"
+    cases = [explain(net.E, net.w["w1"]), explain(net.E, net.w["w1"], max_paths=1), explain(y, w)]
+    for e in cases:
+        for en, zh in [(e.text(), e.text(lang="zh")), (e.markdown(), e.markdown(lang="zh")),
+                       (e.text("python"), e.text("python", lang="zh"))]:
+            assert NUMBER.findall(en) == NUMBER.findall(zh)
+            for f in [f for p in e.paths for f in p.factors] + [
+                    f for d in e.deltas for _, f in d.terms]:
+                for formula in (f.formula, f.python_formula):
+                    assert formula is None or (formula in en) == (formula in zh)
+            assert all(line in zh for line in en.splitlines()
+                       if line.startswith("  ∂") or line.startswith("δ("))
+            assert _ascii_words(zh) <= {"Value", "label", "sigmoid", "tanh", "_backward"}, zh
+    steps = backward_steps(y)
+    en, zh = steps.text(), steps.text(lang="zh")
+    assert NUMBER.findall(en) == NUMBER.findall(zh)
+    assert "∂y/∂节点" in zh and "（叶节点）" in zh and "局部导数" in zh
+    assert _ascii_words(zh) <= {"Value", "label", "sigmoid", "_backward"}, zh
+    assert "用户自定义的运算" in zh and "没有标签的叶节点" in zh
+    assert _ascii_words(steps.markdown(lang="zh")) <= {"Value", "label", "sigmoid"}
+    # Every language has every word, with the same blanks.
+    for table in WORDS.values():
+        assert table.keys() == WORDS["en"].keys()
+    with pytest.raises(ValueError, match=r"en, zh.*'fr'"):
+        cases[0].text(lang="fr")
+
+
+def test_chinese_table_columns_line_up_in_a_terminal() -> None:
+    from autograd.explain import _width
+
+    w = Value(0.5, label="w")
+    y = (w * 2.0).tanh()
+    y.label = "y"
+    lines = backward_steps(y).text(lang="zh").splitlines()
+    rule = lines[1]
+    starts = [i for i, ch in enumerate(rule) if ch == "-" and (i == 0 or rule[i - 1] == " ")]
+    header = lines[0]
+    # The second column's heading starts where the rule's second dash run does, in columns.
+    assert _width(header[:header.index("节点")]) == starts[1]
+
+
+def test_latex_speaks_chinese_too() -> None:
+    net = seed_network()
+    for e in (explain(net.E, net.w["w1"], max_paths=1), explain(net.E, net.w["w1"])):
+        en, zh = e.latex(), e.latex(lang="zh")
+        assert NUMBER.findall(en) == NUMBER.findall(zh)
+    x = Value(2.0, label="x")
+    y = (x * Value(-1.5) + 1.0).tanh() * x
+    y.label = "y"
+    zh = explain(y, x, steps=True, max_paths=1).latex(lang="zh")
+    assert r"\text{其中 }" in zh and "逐节点的形式" in zh and "where" not in zh

@@ -162,3 +162,43 @@ def test_to_sympy_keeps_nan_a_nan() -> None:
     x = Value(1.0, label="x")
     assert to_sympy(x * math.nan).expr == sympy.nan
     assert to_sympy(x * -math.inf).expr == -sympy.oo * to_sympy(x).symbols["x"]
+
+
+def test_registered_rules_and_user_operations_export() -> None:
+    from tests.autograd.test_formula import micrograd_sigmoid, registered_swish
+
+    with registered_swish():
+        algebra = __import__("autograd.export", fromlist=["x"]).sympy_algebra(sympy)
+        assert "swish" in algebra  # sympy_algebra does not fail while a rule is registered
+        x = Value(2.0, label="x")
+        f = x.swish() + 1.0
+        f.label = "f"
+        assert to_text(f) == "f = x·σ(x) + 1"
+        form = to_sympy(f)
+        f.backward()
+        assert form.evaluate(form.derivatives["x"]) == pytest.approx(x.grad)
+    w, x = Value(2.0, label="w"), Value(0.5, label="x")
+    h = micrograd_sigmoid(w * x)
+    h.label = "h"
+    y = h * 3.0
+    y.label = "y"
+    assert to_text(y) == "h = sigmoid(w·x)\ny = h·3"
+    assert r"\operatorname{sigmoid}\left(w \cdot x\right)" in to_latex(y)
+    form = to_sympy(y)
+    assert isinstance(form.expr.args[0] if form.expr.is_Mul else form.expr, sympy.Basic)
+    assert str(form.expr) == "3*sigmoid(w*x)"  # an undefined sympy Function
+    y.backward()
+    assert form.evaluate(form.derivatives["x"]) == pytest.approx(x.grad)
+
+
+def test_rule_text_writes_a_node_one_step_deep_for_drawings() -> None:
+    from autograd.export import rule_text
+    from tests.autograd.test_formula import micrograd_sigmoid
+
+    w = Value(2.0, label="w")
+    assert rule_text(w.sigmoid(), ["n1"]) == "σ(n1)"
+    assert rule_text(micrograd_sigmoid(w), ["w"]) == "sigmoid(w)"  # the user's op, opaque
+    assert rule_text(micrograd_sigmoid(w), ["w"], "latex") == \
+        r"\operatorname{sigmoid}\left(w\right)"
+    with pytest.raises(ValueError, match="2 inputs, not 1"):
+        rule_text(w * 3.0, ["w"])

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from autograd import RULES, Value, explain, to_text, topological_order
+from autograd import RULES, Rule, Value, explain, register, to_text, topological_order
 from autograd.formula import (
     FLOAT_ALGEBRA,
     VALUE_ALGEBRA,
     FormulaError,
     evaluate,
+    functions,
     number_text,
     parse,
     render,
@@ -238,3 +241,58 @@ def test_explained_factors_read_back_to_their_numbers(program: Program) -> None:
                 for written in (f.formula, f.python_formula):
                     assert written is not None
                     assert same(value(written, **values), f.value, rel=1e-6), written
+
+
+# -- rules added with autograd.register, and micrograd-style user operations -------------------
+
+
+@contextlib.contextmanager
+def registered_swish() -> Iterator[Rule]:
+    """swish(x) = x·σ(x), registered for the test and taken out after it."""
+    from autograd.value import _unregister
+
+    rule = register(Rule(
+        "swish", 1, lambda x: x * RULES["sigmoid"].forward(x),
+        (lambda M, x, out: M.sigmoid(x) * (1 + x * (1 - M.sigmoid(x))),), "swish",
+        "x * sigmoid(x)", ("sigmoid(x) * (1 + x * (1 - sigmoid(x)))",), (((-3.0, 3.0),),)))
+    try:
+        yield rule
+    finally:
+        _unregister("swish")
+
+
+def micrograd_sigmoid(x: Value) -> Value:
+    """A sigmoid written micrograd's way: the value computed by hand, its _backward set."""
+    s = 1.0 / (1.0 + math.exp(-x.data))
+    out = Value(s, (x,), "sigmoid")
+
+    def _backward() -> None:
+        x.grad += s * (1.0 - s) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def test_registered_rules_are_functions_of_the_language() -> None:
+    with registered_swish():
+        assert "swish" in functions()
+        f = parse("swish(x) + 1")
+        assert f.calls == {"swish"}
+        assert value("swish(x) + 1", x=2.0) == pytest.approx(2.0 * RULES["sigmoid"].forward(2.0)
+                                                              + 1.0)
+        x = Value(2.0, label="x")
+        out = evaluate(f, {"x": x}, VALUE_ALGEBRA)
+        assert out.parents[0].op == "swish"
+        assert render("swish(x)^2", "unicode") == "swish(x)²"
+        assert render("swish(x)^2", "latex") == r"\operatorname{swish}\left(x\right)^{2}"
+        # A second rule may use the first in its formulas.
+        from autograd.value import _unregister
+
+        register(Rule("swish2", 1, lambda x: 2.0 * x, (2.0,), "s2", "2 * swish(x)", ("2",),
+                      (((-3.0, 3.0),),)))
+        assert parse("swish2(x)").calls == {"swish2"}
+        _unregister("swish2")
+    with pytest.raises(FormulaError, match="unknown function 'swish'"):
+        parse("swish(x)")
+    with pytest.raises(KeyError):
+        FLOAT_ALGEBRA["swish"]

@@ -126,7 +126,7 @@ def test_mistakes_get_one_line_and_exit_2(argv: list[str], message: str) -> None
         "'a' * 10",
         "(" * 300 + "x" + ")" * 300,
         "-" * 200 + "x",
-        "x+" * 10_000 + "x",
+        "x+" * 25_000 + "x",  # 50,001 characters: past the formula language's 50,000
     ],
 )
 def test_injection_and_oversized_expressions_are_refused(attack: str) -> None:
@@ -577,3 +577,45 @@ def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
     error = process.stderr.read().decode()
     assert process.wait(timeout=60) == 0
     assert error == ""
+
+
+def test_check_is_the_librarys_check_partials_with_points_counted_in_all() -> None:
+    from autograd import check_partials
+    from kuibu import cli
+    from kuibu.expressions import evaluate_at, read_expression
+
+    code, out, _ = run("grad", "sin(x)*w", "--at", "x=0.3", "w=2", "--check", "x=cos(x)",
+                       "--points", "4", "--json")
+    doc = json.loads(out)["checks"][0]
+    graph = evaluate_at(read_expression("sin(x)*w"), {"x": 0.3, "w": 2.0})
+    graph.output.backward()
+    (row,) = check_partials(graph.output, {graph.leaves["x"]: "cos(x)"}, atol=cli.ATOL,
+                            rtol=cli.RTOL, points=3, seed=cli.CHECK_SEED).rows
+    assert code == 1 and not doc["ok"] and doc["ok_here"] is False
+    assert doc["points"] == row.points == 4  # --points counts the given point too
+    assert doc["disagreements"] == row.failed_points == 4
+    assert (doc["yours"], doc["engine"]) == (row.expected_here, row.engine_here)
+    assert doc["diagnosis"] == list(row.hints) and doc["diagnosis"]
+    # A formula right here but wrong elsewhere: the worst point is the library's.
+    code, out, _ = run("grad", "x*x", "--at", "x=3", "--check", "x=x+3", "--json")
+    doc = json.loads(out)["checks"][0]
+    graph = evaluate_at(read_expression("x*x"), {"x": 3.0})
+    graph.output.backward()
+    (row,) = check_partials(graph.output, {graph.leaves["x"]: "x+3"}, atol=cli.ATOL,
+                            rtol=cli.RTOL, points=cli.POINTS - 1, seed=cli.CHECK_SEED).rows
+    assert doc["ok_here"] and not doc["ok"]
+    assert doc["worst"]["at"] == row.at and doc["worst"]["yours"] == row.expected
+    # One implementation: the command's own sampler and comparison are gone.
+    assert not any(hasattr(cli, name) for name in ("_points_near", "_agree", "_diagnosis"))
+
+
+def test_check_of_a_variable_cut_off_from_the_output_compares_with_zero() -> None:
+    code, out, err = run("grad", "step(x)*y", "--at", "x=0.5", "y=2", "--check", "x=0")
+    assert code == 0, err
+    code, out, err = run("grad", "step(x)*y", "--at", "x=0.5", "y=2", "--check", "x=1")
+    assert code == 1 and "was not computed from x" in out
+
+
+def test_a_check_formula_may_name_f_the_expressions_value() -> None:
+    code, out, _ = run("grad", "tanh(x)", "--at", "x=0.5", "--check", "x=1-f**2")
+    assert code == 0 and "agrees at 4 random points near it too" in out

@@ -55,3 +55,21 @@ def test_kuibu_demo_lang_zh(tmp_path: object) -> None:
     assert code == 0, err.getvalue()
     assert "手算示例中的 2-2-2 logistic 网络" in out.getvalue()
     assert "计算图已画到" in out.getvalue()
+    # The chain-rule blocks are Chinese too: no English word is left but names and formulas.
+    zh = out.getvalue().replace(str(tmp_path) + "/demo.dot", "")
+    assert "路径 1（共 2 条）" in zh and "乘积 = " in zh and "引擎算出的梯度" in zh
+    prose = "\n".join(line for line in zh.splitlines() if not line.startswith("数字取自"))
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", prose))
+    english = {w for w in words if len(w) > 1 and not re.search(r"[\d_]", w)}
+    # logistic is kept as Chinese technical writing keeps it; target, out are the formula's
+    # names; fixed, biases the option --fixed-biases; kuibu the program, lr the step size.
+    assert english <= {"logistic", "target", "out", "fixed", "biases", "kuibu", "lr"}, english
+
+
+def test_explanations_in_the_demo_have_the_same_numbers_and_formulas_in_both_languages() -> None:
+    en, zh = _run("en"), _run("zh")
+    assert "path 1 of 1: E → out_o1 → net_o1 → w5" in en
+    assert "路径 1（共 1 条）：E → out_o1 → net_o1 → w5" in zh
+    for line in en.splitlines():
+        if line.strip().startswith("∂") and ": the engine" not in line:  # factors and sums
+            assert line.split(" (the engine")[0] in zh
