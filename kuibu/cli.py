@@ -185,6 +185,8 @@ class Command:
                 document["explain"] = {n: explanation_dict(e) for n, e in explanations.items()}
             if drawn:
                 document["drawing"] = _drawing_dict(drawn)
+            if args.code:
+                document["code"] = _program(output, list(leaves.values()))
             page = self._page(output, args.html, None) if args.html else None
             if page:
                 document["page"] = {"path": str(page.path) if page.path else None,
@@ -203,6 +205,12 @@ class Command:
             for r in results:
                 self.say()
                 self._say_check(r)
+            if args.code:
+                self.say()
+                self.say("The program: forward and backward as straight-line Python (it needs "
+                         "only math):")
+                self.say()
+                self.say(_program(output, list(leaves.values())))
             drawn = self._draw(output, target, None, args) if target else None
             if drawn:
                 self._say_drawing(drawn, "The graph is drawn in {}")
@@ -361,6 +369,7 @@ class Command:
         args.check = args.partial
         args.explain = []
         args.draw = args.html = None
+        args.code = False
         return self.grad(args)
 
     def draw(self, args: argparse.Namespace) -> int:
@@ -409,8 +418,13 @@ class Command:
         params = build()
         nodes = forward(params)
         nodes["E"].backward()
-        drawn = self._draw(nodes["E"], target, params["w5"], args)
         words = text(args.lang)
+        if args.code:
+            self.say()
+            self.say(words["code"])
+            self.say()
+            self.say(_program(nodes["E"], list(params.values())))
+        drawn = self._draw(nodes["E"], target, params["w5"], args)
         self._say_drawing(drawn, words["drawn"].replace("{path}", "{}"))
         if args.html:  # the page starts from the published point too, before any training
             page = self._page(nodes["E"], args.html, words["page_title"])
@@ -423,6 +437,13 @@ class Command:
             self.failed_drawing = drawn.error
             return USAGE
         return 0 if result.max_difference <= 1e-12 else DISAGREES
+
+
+def _program(root: Any, wrt: list[Any]) -> str:
+    """The generated program of the graph behind `root`, its parameters the `wrt` leaves."""
+    from autograd import source
+
+    return source(root, wrt=wrt).rstrip()
 
 
 def _first_line(e: BaseException) -> str:
@@ -516,6 +537,8 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
                       help="train as the post did (biases fixed, its order of updates), "
                       "so E after one step is its 0.291027924")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    demo.add_argument("--code", action="store_true",
+                      help="also print the program: forward and backward as straight-line Python")
     demo.add_argument("--html", metavar="PATH",
                       help="also write the step-by-step page of the worked example (.html)")
     demo.add_argument("--lang", choices=["en", "zh"], default="en",
@@ -546,6 +569,8 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
                       help="compare your formula for ∂f/∂NAME (exit 1 when it is wrong)")
     check_options(grad)
     grad.add_argument("--draw", metavar="PATH", help="render the graph (.svg, .png, .pdf, .dot)")
+    grad.add_argument("--code", action="store_true",
+                      help="also print the program: forward and backward as straight-line Python")
     grad.add_argument("--html", metavar="PATH",
                       help="write a page that steps through forward and backward (.html)")
     drawing_options(grad)

@@ -39,6 +39,8 @@ _EN = {
     "drawn": "The computation graph, with every path from E to w5 marked, is in {path}",
     "page": "The step-by-step page is {path}: open it in a browser",
     "page_title": "The worked example, step by step",
+    "code": "The program of the worked example: the hand derivation as straight-line Python, one\n"
+            "line per forward step and per chain-rule term (it needs only math):",
 }
 
 _ZH = {
@@ -70,6 +72,8 @@ _ZH = {
     "drawn": "计算图已画到 {path}，从 E 到 w5 的每条路径都已标出",
     "page": "逐步演示页面已写到 {path}：用浏览器打开即可",
     "page_title": "手算示例，一步一步",
+    "code": "手算示例的程序：把手算推导写成直线式 Python 代码，每个前向步骤和每一项链式法则各一行\n"
+            "（只需要 math）：",
 }
 
 #: Every language's table, by its code; each has the same keys.
