@@ -58,18 +58,19 @@ _OP_SIZE = 24.0  # diameter of an operation's circle
 
 
 def _num(v: float) -> str:
-    """A number in a chain-rule line: 6 significant digits, as `explain` prints them."""
-    return f"{v:.6g}"
+    """A number in a chain-rule line: 6 significant digits and the minus sign of formulas (−),
+    as `explain` prints them."""
+    return formula.number_text(v, digits=6)
 
 
 def _factor(v: float) -> str:
     """A number as a factor of a product: negative ones in parentheses."""
-    return f"({v:.6g})" if v < 0 else f"{v:.6g}"
+    return f"({_num(v)})" if v < 0 else _num(v)
 
 
 def _box(v: float) -> str:
     """A number in a node's box: 4 significant digits, as the drawings show them."""
-    return f"{v:.4g}"
+    return formula.number_text(v, digits=4)
 
 
 def _sum(values: list[float]) -> str:

@@ -178,7 +178,7 @@ def test_each_backward_step_shows_its_chain_rule_line(page: Page) -> None:
         page.button("Next step").click()
     text = page.page.locator("#step-text").inner_text()
     # out_o1's one user is the unlabelled 0.01 − out_o1, named by Naming
-    assert re.search(r"∂E/∂out_o1 = ∂E/∂(\w+) × ∂\1/∂out_o1 = \(-0.741365\) × \(-1\) = 0.741365",
+    assert re.search(r"∂E/∂out_o1 = ∂E/∂(\w+) × ∂\1/∂out_o1 = \(−0.741365\) × \(−1\) = 0.741365",
                      text), text
     assert "out_o1·(1 − out_o1) = 0.186816" in text
     assert page.page.locator(".value.current").get_attribute("data-name") == "out_o1"
