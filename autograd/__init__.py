@@ -23,7 +23,7 @@ from autograd.check import (
 )
 from autograd.codegen import Program, codegen, source, structure
 from autograd.explain import backward_steps, explain
-from autograd.export import Naming, to_latex, to_sympy, to_text
+from autograd.export import Naming, rule_text, to_latex, to_sympy, to_text
 from autograd.floats import STRONG_ZERO
 from autograd.graph import backward, grad, hessian, topological_order
 from autograd.modes import (
@@ -66,6 +66,7 @@ __all__ = [
     "no_grad",
     "numerical_gradient",
     "register",
+    "rule_text",
     "source",
     "structure",
     "to_latex",

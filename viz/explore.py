@@ -35,7 +35,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from autograd import Naming, Value, backward_steps, explain, formula, topological_order
+from autograd import (
+    Naming,
+    Value,
+    backward_steps,
+    explain,
+    formula,
+    rule_text,
+    topological_order,
+)
 from viz.dot import MAX_NODES, GraphTooLargeError
 from viz.labels import Role, looks_like_nn, nn_layout
 
@@ -107,17 +115,11 @@ def _forward_line(node: Value, naming: Naming) -> str:
     """``net = n5 + b1 = 0.0275 + 0.35 = 0.3775``: the node's rule over its direct inputs."""
     rule = node.rule
     assert rule is not None
-    names, text, _ = rule.formulas(len(node.inputs))
-    by_name: dict[str, str] = {}
-    by_number: dict[str, str] = {}
-    for n, x in zip(names, node.inputs, strict=True):
-        if isinstance(x, Value):
-            by_name[n] = naming.name(x)
-            by_number[n] = _factor(x.data)
-        else:
-            by_name[n] = by_number[n] = _factor(x)
-    symbolic = formula.render(text, "unicode", by_name)
-    numeric = formula.render(text, "unicode", by_number)
+    by_name = [naming.name(x) if isinstance(x, Value) else _factor(x) for x in node.inputs]
+    by_number = [_factor(x.data if isinstance(x, Value) else x) for x in node.inputs]
+    # rule_text writes a user-defined operation as its own call, sigmoid(n1), not as a rule's
+    symbolic = rule_text(node, by_name)
+    numeric = rule_text(node, by_number)
     line = f"{naming.name(node)} = {symbolic} = {numeric} = {_num(node.data)}"
     full = naming.definition(node)
     if full != symbolic:

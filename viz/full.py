@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from autograd import Naming, Rule, Value, formula, grad
+from autograd import Naming, Rule, Value, formula, grad, rule_text
 from viz.labels import NNLayout, Role
 from viz.parts import (
     FONT,
@@ -145,12 +145,9 @@ def _render(text: str, names: dict[str, str]) -> str:
 def _definition(node: Value, naming: Naming, digits: int) -> str:
     """The node's equation in the namer's names, one step deep: ``n9 = w5·out_h1``."""
     assert node.rule is not None
-    names, text, _ = node.rule.formulas(len(node.inputs))
-    rename = {
-        name: naming.name(x) if isinstance(x, Value) else _number_name(x, digits)
-        for name, x in zip(names, node.inputs, strict=True)
-    }
-    return f"{naming.name(node)} = {_render(text, rename)}"
+    inputs = [naming.name(x) if isinstance(x, Value) else _number_name(x, digits)
+              for x in node.inputs]
+    return f"{naming.name(node)} = {rule_text(node, inputs)}"
 
 
 def _edge_label(text: str, attribute: str = "label") -> str:
