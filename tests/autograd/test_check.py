@@ -390,7 +390,7 @@ def test_allow_unused_compares_a_node_the_output_does_not_use_with_zero() -> Non
 
 
 def test_a_graph_with_a_micrograd_style_operation_is_checked_at_its_own_point() -> None:
-    from tests.autograd.test_formula import micrograd_sigmoid
+    from tests.user_ops import micrograd_sigmoid
 
     w, x = Value(2.0, label="w"), Value(0.5, label="x")
     h = micrograd_sigmoid(w * x)

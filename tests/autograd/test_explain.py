@@ -501,7 +501,7 @@ def test_a_registered_rule_is_explained_from_its_partial_text() -> None:
 
 
 def test_a_micrograd_style_user_operation_is_an_opaque_call_with_its_recorded_partials() -> None:
-    from tests.autograd.test_formula import micrograd_sigmoid
+    from tests.user_ops import micrograd_sigmoid
 
     w, x = Value(2.0, label="w"), Value(0.5, label="x")
     h = micrograd_sigmoid(w * x)
@@ -540,7 +540,7 @@ NUMBER = re.compile(r"(?<![\w.])[−-]?\d+(?:\.\d+)?(?:e[−+-]?\d+)?")
 
 def test_explanations_speak_chinese_with_the_same_numbers_and_formulas() -> None:
     from autograd.words import WORDS
-    from tests.autograd.test_formula import micrograd_sigmoid
+    from tests.user_ops import micrograd_sigmoid
 
     net = seed_network()
     w, x = Value(0.5, label="w"), Value(1.5, label="x")

@@ -261,18 +261,6 @@ def registered_swish() -> Iterator[Rule]:
         _unregister("swish")
 
 
-def micrograd_sigmoid(x: Value) -> Value:
-    """A sigmoid written micrograd's way: the value computed by hand, its _backward set."""
-    s = 1.0 / (1.0 + math.exp(-x.data))
-    out = Value(s, (x,), "sigmoid")
-
-    def _backward() -> None:
-        x.grad += s * (1.0 - s) * out.grad
-
-    out._backward = _backward
-    return out
-
-
 def test_registered_rules_are_functions_of_the_language() -> None:
     with registered_swish():
         assert "swish" in functions()

@@ -20,6 +20,7 @@ from hypothesis import assume, given
 
 from autograd import Value, explain, grad, gradcheck, topological_order
 from tests.strategies import Program, apply_value, programs
+from tests.user_ops import micrograd_sigmoid
 
 B = 6.8813735870195432  # the lecture's bias: tanh(n) = 1/√2 exactly enough to read
 
@@ -283,15 +284,7 @@ def user_exp(self: Value) -> Value:
     return out
 
 
-def user_sigmoid(self: Value) -> Value:
-    s = 1 / (1 + math.exp(-self.data))
-    out = Value(s, (self,), "sigmoid")
-
-    def _backward() -> None:
-        self.grad += s * (1 - s) * out.grad
-
-    out._backward = _backward
-    return out
+user_sigmoid = micrograd_sigmoid
 
 
 def user_mul(self: Value, other: Value) -> Value:
