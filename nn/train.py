@@ -95,7 +95,7 @@ def fit(
     progress: bool | None = None,
     progress_file: IO[str] | None = None,
     compiled: bool = False,
-    backend: str = "python",
+    backend: str = "auto",
     replay_checks: int = 1,
 ) -> list[float]:
     """Train `model` on (inputs, targets) and return the loss of each epoch.
@@ -111,7 +111,9 @@ def fit(
 
     With `compiled`, one sample's graph is written once as a program (`autograd.codegen`) and
     replayed for every sample and step instead of building Values (see `nn.compiled` for what can
-    be replayed); `backend` is "python", "numpy" (a batch at a time) or "auto", and each sample's
+    be replayed); `backend` is "python", "numpy" (a batch at a time) or "auto" (NumPy when it is
+    installed; "python" is faster where a batch splits into many programs, one per target class,
+    as in `nn.digits`), and each sample's
     graph is recorded again and compared on its first `replay_checks` replays. The history equals
     the uncompiled one up to the order of additions (1e-12 relative, tested).
 
