@@ -24,6 +24,7 @@ from autograd.check import (
 from autograd.codegen import Program, codegen, source, structure
 from autograd.explain import backward_steps, explain
 from autograd.export import Naming, rule_text, to_latex, to_sympy, to_text
+from autograd.extend import register
 from autograd.floats import STRONG_ZERO
 from autograd.graph import backward, grad, hessian, topological_order
 from autograd.modes import (
@@ -35,7 +36,7 @@ from autograd.modes import (
     no_grad,
 )
 from autograd.ops import RULES, Arg, Rule
-from autograd.value import Value, apply, linear, register
+from autograd.value import Value, apply, linear
 
 __all__ = [
     "RULES",

@@ -165,7 +165,8 @@ def test_to_sympy_keeps_nan_a_nan() -> None:
 
 
 def test_registered_rules_and_user_operations_export() -> None:
-    from tests.autograd.test_formula import micrograd_sigmoid, registered_swish
+    from tests.autograd.test_formula import registered_swish
+    from tests.user_ops import micrograd_sigmoid
 
     with registered_swish():
         algebra = __import__("autograd.export", fromlist=["x"]).sympy_algebra(sympy)
@@ -193,7 +194,7 @@ def test_registered_rules_and_user_operations_export() -> None:
 
 def test_rule_text_writes_a_node_one_step_deep_for_drawings() -> None:
     from autograd.export import rule_text
-    from tests.autograd.test_formula import micrograd_sigmoid
+    from tests.user_ops import micrograd_sigmoid
 
     w = Value(2.0, label="w")
     assert rule_text(w.sigmoid(), ["n1"]) == "σ(n1)"

@@ -249,7 +249,7 @@ def test_explained_factors_read_back_to_their_numbers(program: Program) -> None:
 @contextlib.contextmanager
 def registered_swish() -> Iterator[Rule]:
     """swish(x) = x·σ(x), registered for the test and taken out after it."""
-    from autograd.value import _unregister
+    from autograd.extend import _unregister
 
     rule = register(Rule(
         "swish", 1, lambda x: x * RULES["sigmoid"].forward(x),
@@ -274,7 +274,7 @@ def test_registered_rules_are_functions_of_the_language() -> None:
         assert render("swish(x)^2", "unicode") == "swish(x)²"
         assert render("swish(x)^2", "latex") == r"\operatorname{swish}\left(x\right)^{2}"
         # A second rule may use the first in its formulas.
-        from autograd.value import _unregister
+        from autograd.extend import _unregister
 
         register(Rule("swish2", 1, lambda x: 2.0 * x, (2.0,), "s2", "2 * swish(x)", ("2",),
                       (((-3.0, 3.0),),)))

@@ -229,7 +229,7 @@ HYPOT = Rule(
 
 @pytest.mark.parametrize("rule", [SWISH, HYPOT], ids=lambda r: r.name)
 def test_a_registered_rule_is_a_value_method_checked_like_the_table(rule: Rule) -> None:
-    from autograd.value import _unregister
+    from autograd.extend import _unregister
 
     assert autograd.register(rule) is rule
     try:
