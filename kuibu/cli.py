@@ -310,9 +310,12 @@ class Command:
     def _draw(self, output: Any, target: tuple[Path, str], highlight: Any,
               args: argparse.Namespace) -> Drawing:
         """Render the graph; what went wrong is returned, not raised, so the numbers stand."""
+        path, fmt = target
+        missing = _missing_graphviz(path)
+        if missing:
+            return Drawing(path, fmt, error=missing)
         from viz import DotNotFoundError, RenderError, draw_dot, render
 
-        path, fmt = target
         options = {"rankdir": args.rankdir} if args.rankdir else {}
         try:
             graph = draw_dot(output, highlight=highlight, **options)
@@ -332,9 +335,12 @@ class Command:
     @staticmethod
     def _page(output: Any, path: str, title: str | None) -> Drawing:
         """Write the step-by-step explorer page; what went wrong is returned, not raised."""
+        target = Path(path)
+        missing = _missing_graphviz(target)
+        if missing:
+            return Drawing(target, "html", error=missing)
         from viz import explore
 
-        target = Path(path)
         try:
             page = explore(output, title=title) if title else explore(output)
             return Drawing(target, "html", path=page.save(target))
@@ -444,6 +450,17 @@ def _program(root: Any, wrt: list[Any]) -> str:
     from autograd import source
 
     return source(root, wrt=wrt).rstrip()
+
+
+def _missing_graphviz(path: Path) -> str:
+    """Why nothing can be drawn into `path` because the graphviz Python package is missing
+    (kuibu's own dependency, so a broken install, not a bug), or ''."""
+    import importlib.util
+
+    if importlib.util.find_spec("graphviz") is not None:
+        return ""
+    return (f"cannot draw {path}: the graphviz Python package, which kuibu needs for drawings, "
+            "is not installed (pip install graphviz, or reinstall kuibu)")
 
 
 def _first_line(e: BaseException) -> str:

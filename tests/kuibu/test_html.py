@@ -57,3 +57,18 @@ def test_grad_html_with_json_records_the_page(tmp_path: Path) -> None:
     document = json.loads(out)
     assert document["page"] == {"path": str(target)}
     assert document["gradient"] == {"w": 2.0, "x": 1.0}
+
+
+def test_a_missing_graphviz_package_is_exit_2_after_the_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "graphviz" else real(name, *a))
+    for option, target in (("--draw", "g.svg"), ("--html", "g.html")):
+        code, out, err = _run("grad", "w*x", "--at", "w=1,x=2", option, str(tmp_path / target))
+        assert code == 2, err
+        assert "∂f/∂w = 2" in out
+        assert "graphviz Python package" in err and "bug" not in err and err.count("\n") == 1
