@@ -4,6 +4,7 @@ table, and the site builds with ``mkdocs build --strict``."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -55,7 +56,43 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=ROOT, env=env,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert (tmp_path / "site" / "index.html").exists()
+    site = tmp_path / "site"
+    assert (site / "index.html").exists()
+    pages = sorted(site.rglob("*.html"))
+    assert not [p for p in pages if "BLANKLINE" in p.read_text(encoding="utf-8")]
+    assert not broken_links(site, pages)
+    chinese = [p for p in pages if p.relative_to(site).parts[0] == "zh"]
+    assert chinese
+    assert not {str(p.relative_to(site)): s for p in chinese if (s := cjk_spaces(p))}
+
+
+_LINK = re.compile(r'<(?:a|img|iframe|script|link)\b[^>]*?\b(?:href|src)="([^"#?]+)[^"]*"')
+
+
+def broken_links(site: Path, pages: list[Path]) -> list[str]:
+    """Links and embedded files of the built site that lead nowhere (a 404 for the reader)."""
+    broken = []
+    for page in pages:
+        for target in _LINK.findall(page.read_text(encoding="utf-8")):
+            if re.match(r"[a-z]+:|//", target):
+                continue  # another site, mail, data
+            where = (site / target.lstrip("/")) if target.startswith("/") else page.parent / target
+            if not (where.is_file() or (where / "index.html").is_file()):
+                broken.append(f"{page.relative_to(site)} -> {target}")
+    return broken
+
+
+def cjk_spaces(page: Path) -> list[str]:
+    """Places in a page's prose where a space (or a line break, which shows as one) stands between
+    two Chinese characters."""
+    from docs.hooks import CJK
+
+    text = page.read_text(encoding="utf-8").split("<article", 1)[-1].split("</article>", 1)[0]
+    text = re.sub(r"<(pre|script|style)\b.*?</\1>", "", text, flags=re.S)
+    text = re.sub(r"<code\b.*?</code>", "code", text, flags=re.S)  # inline code is no CJK
+    text = re.sub(r"</?(p|li|h\d|td|th|div|ul|ol|table|tr|blockquote)\b[^>]*>", "\n\n", text)
+    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    return re.findall(f"{CJK}(?: |[ \t]*\n[ \t]*){CJK}", text)
 
 
 # Packages outside the `test` extra: the suite must collect, and skip what needs them, without.
