@@ -3,6 +3,7 @@
 - Chinese sentences broken across source lines: a browser shows the line break as a space, which
   Chinese text does not have. Line breaks between two CJK characters are removed from the page's
   prose (never inside code).
+- A figure opens full size: every image not already inside a link becomes a link to its file.
 - Doctest's ``<BLANKLINE>`` marker is how a doctested example writes an empty output line; the
   reader sees the empty line instead.
 """
@@ -28,6 +29,26 @@ _BLANKLINE_HTML = re.compile(
 )
 
 
+_IMAGE = re.compile(r'<img\b[^>]*?\bsrc="([^"]+)"[^>]*>')
+_LINKED = re.compile(r"<a\b[^>]*>.*?</a>", re.S)
+
+
+def link_images(html: str) -> str:
+    """`html` with each image outside a link wrapped in a link to the image itself."""
+    out: list[str] = []
+    at = 0
+    for m in _LINKED.finditer(html):
+        out.append(_IMAGE.sub(_linked_image, html[at : m.start()]))
+        out.append(m.group(0))
+        at = m.end()
+    out.append(_IMAGE.sub(_linked_image, html[at:]))
+    return "".join(out)
+
+
+def _linked_image(m: re.Match[str]) -> str:
+    return f'<a class="full-size" href="{m.group(1)}" title="Open full size">{m.group(0)}</a>'
+
+
 def join_cjk_lines(html: str) -> str:
     """`html` with the line breaks between two CJK characters removed outside verbatim elements."""
     out: list[str] = []
@@ -45,4 +66,4 @@ def on_page_markdown(markdown: str, **kwargs: Any) -> str:
 
 
 def on_page_content(html: str, **kwargs: Any) -> str:
-    return join_cjk_lines(_BLANKLINE_HTML.sub("", html))
+    return link_images(join_cjk_lines(_BLANKLINE_HTML.sub("", html)))

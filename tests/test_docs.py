@@ -61,6 +61,9 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     pages = sorted(site.rglob("*.html"))
     assert not [p for p in pages if "BLANKLINE" in p.read_text(encoding="utf-8")]
     assert not broken_links(site, pages)
+    from docs.hooks import link_images  # every figure opens full size: none left unlinked
+
+    assert not [p for p in pages if link_images(t := p.read_text(encoding="utf-8")) != t]
     chinese = [p for p in pages if p.relative_to(site).parts[0] == "zh"]
     assert chinese
     assert not {str(p.relative_to(site)): s for p in chinese if (s := cjk_spaces(p))}
