@@ -11,8 +11,7 @@ network here is a reconstruction: the demo's first lines (the "reconstructed" en
 generated program all speak the article's symbols.
 
 This is not Matt Mazur's 2-2-2 network of `nn.examples` (two inputs, published numbers): that one
-is "Mazur's", this one "the article's". Run it with ``kuibu demo --network article`` or
-``python -m nn.article``.
+is "Mazur's", this one "the article's". Run it with ``kuibu demo --network article``.
 
 >>> net = article_network()
 >>> net.E.label, round(net.E.data, 9)
@@ -25,7 +24,6 @@ is "Mazur's", this one "the article's". Run it with ``kuibu demo --network artic
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from collections.abc import Mapping, Sequence
@@ -50,7 +48,6 @@ __all__ = [
     "ArticleNetwork",
     "article_network",
     "hand_gradients",
-    "main",
     "run_article_example",
 ]
 
@@ -245,10 +242,10 @@ def run_article_example(
     say(words["source"].format(source=SOURCE))
     say(words["reconstructed"])
     say(words["setup"].format(
-        out1=_short(OUT1), t4=_short(TARGETS["t4"]), t5=_short(TARGETS["t5"]),
-        lr=_short(LEARNING_RATE),
-        weights=", ".join(f"{k} = {_short(v)}" for k, v in WEIGHTS.items()),
-        biases=", ".join(f"{k} = {_short(v)}" for k, v in BIASES.items())))
+        out1=f"{OUT1:g}", t4=f"{TARGETS['t4']:g}", t5=f"{TARGETS['t5']:g}",
+        lr=f"{LEARNING_RATE:g}",
+        weights=", ".join(f"{k} = {v:g}" for k, v in WEIGHTS.items()),
+        biases=", ".join(f"{k} = {v:g}" for k, v in BIASES.items())))
     say()
     say(words["forward"])
     for name in NODES:
@@ -293,9 +290,9 @@ def run_article_example(
     updated = {name: v.data for name, v in net.parameters.items()}
     e_after_step = net.forward().data
     say()
-    say(words["step"].format(lr=_short(LEARNING_RATE)))
+    say(words["step"].format(lr=f"{LEARNING_RATE:g}"))
     for name in PARAMETERS:
-        say(f"  {name:3}  {_short(before[name]):>4} → {updated[name]:.9f}")
+        say(f"  {name:3}  {before[name]:>4g} → {updated[name]:.9f}")
     say(words["E_after_step"].format(after=f"{e_after_step:.9f}", before=f"{before['E']:.9f}"))
     e_final = e_after_step
     if steps > 1:
@@ -315,34 +312,7 @@ def run_article_example(
         e_final = net.forward().data
         say()
         say(words["after"].format(steps=steps, E=f"{e_final:.10g}",
-                                  o4=f"{net['out4'].data:.9f}", t4=_short(TARGETS["t4"]),
-                                  o5=f"{net['out5'].data:.9f}", t5=_short(TARGETS["t5"])))
+                                  o4=f"{net['out4'].data:.9f}", t4=f"{TARGETS['t4']:g}",
+                                  o5=f"{net['out5'].data:.9f}", t5=f"{TARGETS['t5']:g}"))
     return ArticleExample(before, gradients, max_difference, updated, e_after_step, steps,
                           e_final)
-
-
-def _short(x: float) -> str:
-    """A chosen number as typed: 0.5, -0.2."""
-    return f"{x:g}"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m nn.article [--steps N] [--lang zh]``; exit status 1 on disagreement."""
-    parser = argparse.ArgumentParser(
-        prog="python -m nn.article",
-        description="The article's network (neurons 1 to 5, weights W12 … W35): the engine's "
-        "gradients beside the article's hand formulas, and one update.",
-    )
-    parser.add_argument("--steps", type=int, default=1,
-                        help="updates w ← w − lr·Δw to make (1, as the article does)")
-    parser.add_argument("--lang", choices=["en", "zh"], default="en",
-                        help="the language of headings and sentences (en, zh)")
-    args = parser.parse_args(argv)
-    if args.steps < 1:
-        parser.error(f"--steps must be at least 1, not {args.steps}")
-    result = run_article_example(steps=args.steps, lang=args.lang)
-    return 0 if result.max_difference <= AGREEMENT and math.isfinite(result.E_final) else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -17,7 +17,6 @@ from nn.article import (
     LEARNING_RATE,
     PARAMETERS,
     hand_gradients,
-    main,
     run_article_example,
 )
 
@@ -186,8 +185,3 @@ def test_more_updates_bring_e_down_and_bad_arguments_are_refused() -> None:
         run_article_example(out=io.StringIO(), steps=0)
     with pytest.raises(ValueError, match="no parameter 'w5'"):
         run_article_example(out=io.StringIO(), explain_weights=("w5",))
-
-
-def test_python_m_nn_article(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--steps", "2", "--lang", "zh"]) == 0
-    assert "更新 2 次后" in capsys.readouterr().out
