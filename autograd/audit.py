@@ -273,6 +273,10 @@ class _NotHereError(Exception):
     """The operation cannot be evaluated at this point (outside its domain, say)."""
 
 
+class _UnsweptError(Exception):
+    """The nodes the operation made cannot be swept: no _prev, or a grad that cannot be set."""
+
+
 class _Op:
     """The user's operation with its leaf class and which positions take Values."""
 
@@ -355,13 +359,18 @@ def _sweep(op: _Op, x: Sequence[float], out_grad: float = 1.0,
         out, leaves, captured = op.call(x, same)
     except Exception as e:  # the user's code: any failure means "not here"
         raise _NotHereError(str(e)) from None
-    order = _topological(out)
+    try:
+        order = _topological(out)
+        for node in order:
+            node.grad = 0.0
+        for k, leaf in enumerate(leaves):
+            leaf.grad = preset[k] if preset is not None else 0.0
+        value = float(out.data)
+    except _UnsweptError:
+        raise
+    except Exception as e:  # the user's nodes: whatever they refuse
+        raise _UnsweptError(f"{type(e).__name__}: {e}") from None
     ids = {id(n) for n in order}
-    for node in order:
-        node.grad = 0.0
-    for k, leaf in enumerate(leaves):
-        leaf.grad = preset[k] if preset is not None else 0.0
-    value = float(out.data)
     if tamper is not None:
         kind, i = tamper
         leaf = leaves[op.values.index(i)]
@@ -390,7 +399,7 @@ def _sweep(op: _Op, x: Sequence[float], out_grad: float = 1.0,
 def _topological(out: Any) -> list[Any]:
     """The nodes behind `out` through ``_prev``, each after its children (iteratively)."""
     if not hasattr(out, "_prev"):
-        raise _NotHereError("its result has no _prev (the children of a micrograd-style node)")
+        raise _UnsweptError("its result has no _prev (the children of a micrograd-style node)")
     order: list[Any] = []
     seen: set[int] = set()
     stack: list[tuple[Any, bool]] = [(out, False)]
@@ -440,6 +449,7 @@ def audit(
     except ValueError as e:
         report.error = str(e)
         return report
+    report.inputs = tuple(names)  # until the operation shows which take plain numbers
     rng = random.Random(seed)
     op, first = _choose_kinds(fn, cls, names, rng, report)
     if op is None:
@@ -454,7 +464,10 @@ def audit(
         report.own_rules = isinstance(out, Value) and not captured and not _user_made(out)
     except Exception:  # it ran at this point a moment ago
         pass
-    report.findings = _check(op, xs)
+    try:
+        report.findings = _check(op, xs)
+    except _UnsweptError as e:
+        report.error = f"its nodes cannot be swept as micrograd sweeps them: {e}"
     return report
 
 

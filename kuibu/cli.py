@@ -1,4 +1,4 @@
-"""The ``kuibu`` command line: demo, grad, explain, check, draw.
+"""The ``kuibu`` command line: demo, grad, explain, check, draw, audit.
 
 Exit codes (also in ``kuibu --help``): 0 when all is well, 1 when a hand-derived partial
 disagrees with the engine, 2 for a mistake in the command (a bad expression, a missing value, a
@@ -44,15 +44,16 @@ EPILOG = """examples:
   kuibu explain "tanh(w*x + b)" --at w=0.5 x=1.5 b=-0.2 --wrt w --format markdown
   kuibu check "w*x**2" --at w=3 x=2 --partial "x=2*w*x" --partial "w=x**2"
   kuibu draw "sigmoid(w*x + b)" --at w=0.5 x=1.5 b=-0.2 -o graph.svg --highlight w
+  kuibu audit my_engine.py
 
 exit codes:
   0  success
-  1  a --check (or check --partial) disagrees with the engine
+  1  a --check (or check --partial) disagrees with the engine; audit found a mistake
   2  bad input or usage: one line on stderr says what and where
   3  a bug in kuibu: one line on stderr names the exception (please report it)
 """
 
-COMMANDS = ("demo", "grad", "explain", "check", "draw")
+COMMANDS = ("demo", "grad", "explain", "check", "draw", "audit")
 DRAWABLE = ("svg", "png", "pdf", "dot")
 #: Random points near the given one that --check also compares at, by default.
 POINTS = 5
@@ -408,6 +409,16 @@ class Command:
         evaluated.output.backward()
         return evaluated
 
+    # -- audit ----------------------------------------------------------------------------------
+
+    def audit(self, args: argparse.Namespace) -> int:
+        """Operations written micrograd's way in the user's file (see kuibu.audit_command)."""
+        from kuibu.audit_command import run
+
+        code, message = run(args, self.out, self.err, _json)
+        self.failed_drawing = message  # main says it on stderr, on one line
+        return code
+
     # -- demo -----------------------------------------------------------------------------------
 
     def demo(self, args: argparse.Namespace) -> int:
@@ -645,6 +656,12 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
                       help="the file to write: .svg, .png, .pdf or .dot")
     draw.add_argument("--highlight", metavar="NAME", help="mark every path to this variable")
     drawing_options(draw)
+
+    from kuibu.audit_command import DESCRIPTION, HELP, add_arguments
+
+    audit = command("audit", HELP)
+    audit.description = DESCRIPTION
+    add_arguments(audit)
     return parsers
 
 
