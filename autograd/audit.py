@@ -44,6 +44,7 @@ import inspect
 import math
 import numbers
 import random
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,7 +72,7 @@ ATTEMPTS = 60
 _WORDS = {
     "en": {
         "inputs": "{n} input{s}", "numbers": " and {n} number{s}",
-        "also": " (the same for {names})",
+        "also": " (the same for {names})", "comma": ", ",
         "ok": "ok at {points} points",
         "mistakes": "{count} mistake{s}",
         "cannot": "could not audit: {error}",
@@ -91,8 +92,8 @@ _WORDS = {
                             "∂out/∂{child} comes out as {yours} where finite differences give "
                             "{expected} (at {at}), and your formula gives exactly that when it "
                             "reads out = {out} in place of {child}; a derivative written in the "
-                            "output (tanh: 1 − out², exp: out, σ: out·(1 − out)) must read "
-                            "out.data, not the input",
+                            "output (tanh: 1 − out², exp: out, σ: out·(1 − out)) "
+                            "must read out.data, not the input",
         "output_for_input": "the derivative taken at the output instead of the input (σ(out) "
                             "for σ(x)): ∂out/∂{child} comes out as {yours} where finite "
                             "differences give {expected} (at {at}); yours is the true derivative "
@@ -117,6 +118,7 @@ _WORDS = {
     },
     "zh": {
         "inputs": "{n} 个输入", "numbers": "和 {n} 个数", "also": "（{names} 也一样）",
+        "comma": "，",
         "ok": "在 {points} 个点上都正确",
         "mistakes": "发现 {count} 个错误",
         "cannot": "无法检查：{error}",
@@ -174,11 +176,11 @@ class Finding:
     def text(self, lang: str = "en") -> str:
         """The mistake in one sentence, in `lang` ('en' or 'zh')."""
         words = _words(lang)
-        at = ", ".join(f"{k} = {_num(v)}" for k, v in self.at.items())
+        at = words["comma"].join(f"{k} = {_num(v)}" for k, v in self.at.items())
         fields = {"child": self.child, "at": at, "yours": _num(self.yours),
                   "expected": _num(self.expected),
                   **{k: _num(v) if isinstance(v, float) else v for k, v in self.extra.items()}}
-        also = words["also"].format(names=", ".join(self.also)) if self.also else ""
+        also = words["also"].format(names=words["comma"].join(self.also)) if self.also else ""
         return words[self.mistake].format(**fields) + also
 
     def to_dict(self) -> dict[str, Any]:
@@ -229,10 +231,12 @@ class Audit:
         return f"{what}: " + words["ok"].format(points=len(self.points))
 
     def text(self, lang: str | None = None) -> str:
-        """The verdict, then each mistake on its own line."""
+        """The verdict, then each mistake in its own paragraph (English is wrapped at 100
+        columns; Chinese, which has no spaces to break at, is not)."""
         lang = lang or self.lang
         lines = [self.verdict(lang)]
-        lines += [f"  - {f.text(lang)}" for f in self.findings]
+        for f in self.findings:
+            lines.append(_wrap(f.text(lang)) if lang == "en" else f"  - {f.text(lang)}")
         if self.own_rules and self.ok:
             lines.append(_words(lang)["own_rules"])
         return "\n".join(lines)
@@ -254,6 +258,17 @@ def _words(lang: str) -> dict[str, str]:
         raise ValueError(
             f"audit: lang must be one of {', '.join(LANGUAGES)}, not {lang!r}"
         ) from None
+
+
+def _wrap(text: str) -> str:
+    """A mistake's sentence as an indented paragraph of at most 100 columns, never broken
+    inside a formula ("1 − out²", "0.375 + 0.96 = 1.335")."""
+    glue = "\x00"  # not whitespace to textwrap, so a glued formula stays on one line
+    for op in (" − ", " + ", " × ", " = "):
+        text = text.replace(op, op.replace(" ", glue))
+    paragraph = textwrap.fill(text, width=100, initial_indent="  - ", subsequent_indent="    ",
+                              break_long_words=False, break_on_hyphens=False)
+    return paragraph.replace(glue, " ")
 
 
 def _num(x: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from kuibu.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 STUDENT = '''
 import math
@@ -112,8 +115,9 @@ def test_a_students_engine_gets_one_verdict_per_operation(tmp_path: Path) -> Non
     assert lines[1] == "Value.__add__ ('+', 2 inputs): ok at 5 points"
     assert lines[2] == "Value.__mul__ ('*', 2 inputs): 1 mistake"
     assert lines[3].startswith("  - `=` where `+=` belongs")
-    assert lines[4] == "Value.tanh ('tanh', 1 input): 1 mistake"
-    assert "self.data for out.data" in lines[5]
+    tanh = lines.index("Value.tanh ('tanh', 1 input): 1 mistake")
+    assert "self.data for out.data" in lines[tanh + 1]
+    assert all(len(line) <= 100 for line in lines[1:])  # each mistake wrapped for a terminal
     assert lines[-1] == "1 ok, 2 with mistakes, 0 not audited"
     # The user's own print went to stderr; the main block did not run.
     assert err == "the student's engine is loading\n"
@@ -257,3 +261,18 @@ def test_the_help_says_the_file_runs_in_process() -> None:
     code, out, _ = run("audit", "--help")
     assert code == 0 and "runs in this process" in out and "Exit 0" in out
     assert "audit" in run("--help")[1]
+
+
+@pytest.mark.parametrize("page", ["audit.md", "audit.zh.md"])
+def test_the_docs_example_runs_as_shown(page: str, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+    blocks = re.findall(r"```text\n(.*?)```", text, flags=re.S)
+    (listing,) = [b for b in blocks if b.startswith("import math")]
+    (shown,) = [b for b in blocks if b.startswith("$ kuibu audit")]
+    command, expected = shown.split("\n", 1)
+    (tmp_path / "engine.py").write_text(listing, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(*command.split()[2:])  # after "$ kuibu"
+    assert (code, err) == (1, "")
+    assert out == expected
