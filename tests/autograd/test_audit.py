@@ -357,6 +357,33 @@ class Student:
         out._backward = _backward
         return out
 
+    def __mul__(self, other: Student) -> Student:
+        out = Student(self.data * other.data, (self, other), "*")
+
+        def _backward() -> None:
+            self.grad = other.data * out.grad  # = for +=
+            other.grad = self.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    def backward(self) -> None:
+        """micrograd's sweep: a topological order, then each node's _backward, root first."""
+        order: list[Student] = []
+        seen: set[int] = set()
+
+        def visit(v: Student) -> None:
+            if id(v) not in seen:
+                seen.add(id(v))
+                for child in v._prev:
+                    visit(child)
+                order.append(v)
+
+        visit(self)
+        self.grad = 1.0
+        for v in reversed(order):
+            v._backward()
+
     def tanh(self) -> Student:
         x = self.data
         t = math.tanh(x)
@@ -382,6 +409,19 @@ def test_a_students_own_engine_is_audited_with_its_own_leaves() -> None:
     assert [f.mistake for f in audit(Student.__add__).findings] == ["set_children"]
     assert [f.mistake for f in audit(Student.tanh).findings] == ["input_for_output"]
     assert audit(Student.exp).ok
+
+
+def test_an_overwrite_loses_a_gradient_in_micrograds_sweep_but_not_in_kuibus() -> None:
+    """What the overwrites message claims: x used in two products keeps only the last gradient
+    when the user's functions run in micrograd's sweep; kuibu, adding recorded partials, is right
+    (which is why the audit runs the function itself)."""
+    x, b, c = Student(1.5), Student(2.0), Student(-3.0)
+    (x * b + x * c).backward()
+    assert x.grad in (b.data, c.data)  # one of the two, not their sum −1
+    kx, kb, kc = Value(1.5), Value(2.0), Value(-3.0)
+    (mul_assigns(kx, kb) + mul_assigns(kx, kc)).backward()
+    assert kx.grad == kb.data + kc.data
+    assert [f.mistake for f in audit(Student.__mul__).findings] == ["overwrites"]
 
 
 def test_micrograds_own_operations_pass() -> None:
