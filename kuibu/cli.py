@@ -475,7 +475,7 @@ class Command:
             self.say(_program(root, list(params.values())))
         drawn = self._draw(root, target, highlight, args)
         self._say_drawing(drawn, words["drawn"].replace("{path}", "{}"))
-        if args.html:  # the page starts from the starting point too, before any training
+        if args.html:  # the page shows the starting point too, before any training
             page = self._page(root, args.html, words["page_title"])
             if page.path:
                 self.say(words["page"].format(path=page.path))

@@ -36,6 +36,7 @@ from nn.train import progress_bar
 from nn.worked_text import text
 
 __all__ = [
+    "AGREEMENT",
     "BIASES",
     "DELTAS",
     "FORMULAS",
@@ -90,6 +91,7 @@ FORMULAS = {
 }
 #: The article's own order: one path each, then the troublesome one.
 DERIVED = ("W24", "W25", "W12")
+#: How close the engine and the hand formulas must come.
 AGREEMENT = 1e-12
 
 
