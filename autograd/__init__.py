@@ -14,6 +14,7 @@ True
 """
 
 from autograd import formula
+from autograd.audit import audit
 from autograd.check import (
     GradcheckError,
     check_partials,
@@ -49,6 +50,7 @@ __all__ = [
     "Rule",
     "Value",
     "apply",
+    "audit",
     "backward",
     "backward_steps",
     "check_partials",

@@ -25,13 +25,14 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from autograd import floats, graph
 from autograd.modes import ANOMALY, MODE, NO_GRAD, AnomalyError
 from autograd.ops import RULES, Arg, Rule
 
-__all__ = ["RULE_METHODS", "VALUE_MATH", "Value", "apply", "linear"]
+__all__ = ["RULE_METHODS", "USER_BACKWARD", "VALUE_MATH", "Value", "apply", "linear"]
 
 _new = object.__new__
 LEAF = graph.LEAF
@@ -42,6 +43,13 @@ _STRONG = floats.StrongZero
 # Types that can never be operands; anything else unknown gets NotImplemented, so that types
 # which know how to combine with a Value (through their reflected operators) still can.
 _NEVER_NUMBERS = (str, bytes, bytearray, complex, list, tuple, dict, set, frozenset, type(None))
+
+
+#: While set, each user operation's ``_backward`` function is handed to it as (node, fn) instead
+#: of being probed: `autograd.audit` calls the user's function itself, as micrograd's sweep would.
+USER_BACKWARD: ContextVar[Callable[[Value, Callable[[], None]], None] | None] = ContextVar(
+    "kuibu_user_backward", default=None
+)
 
 
 def _short(obj: object) -> str:
@@ -416,6 +424,10 @@ class Value:
                 f"{_short(fn)}"
             )
         rule = self._rule
+        watch = USER_BACKWARD.get()
+        if watch is not None and (rule is None or rule.user):
+            watch(self, fn)
+            return
         if rule is None:
             return  # a leaf has no inputs to pass a gradient to; micrograd's is a no-op too
         if not rule.user:

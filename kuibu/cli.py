@@ -1,4 +1,4 @@
-"""The ``kuibu`` command line: demo, grad, explain, check, draw.
+"""The ``kuibu`` command line: demo, grad, explain, check, draw, audit.
 
 Exit codes (also in ``kuibu --help``): 0 when all is well, 1 when a hand-derived partial
 disagrees with the engine, 2 for a mistake in the command (a bad expression, a missing value, a
@@ -35,6 +35,7 @@ DISAGREES, USAGE, BUG = 1, 2, 3
 
 EPILOG = """examples:
   kuibu demo
+  kuibu demo --network article --lang zh
   kuibu grad "sigmoid(w*x + b)" --at w=0.5 x=1.5 b=-0.2
   kuibu grad "sigmoid(w*x + b)" --at w=0.5 x=1.5 b=-0.2 --explain w
   kuibu grad "sigmoid(w*x + b)" --at w=0.5 x=1.5 b=-0.2 \\
@@ -43,21 +44,24 @@ EPILOG = """examples:
   kuibu explain "tanh(w*x + b)" --at w=0.5 x=1.5 b=-0.2 --wrt w --format markdown
   kuibu check "w*x**2" --at w=3 x=2 --partial "x=2*w*x" --partial "w=x**2"
   kuibu draw "sigmoid(w*x + b)" --at w=0.5 x=1.5 b=-0.2 -o graph.svg --highlight w
+  kuibu audit my_engine.py
 
 exit codes:
   0  success
-  1  a --check (or check --partial) disagrees with the engine
+  1  a --check (or check --partial) disagrees with the engine; audit found a mistake
   2  bad input or usage: one line on stderr says what and where
   3  a bug in kuibu: one line on stderr names the exception (please report it)
 """
 
-COMMANDS = ("demo", "grad", "explain", "check", "draw")
+COMMANDS = ("demo", "grad", "explain", "check", "draw", "audit")
 DRAWABLE = ("svg", "png", "pdf", "dot")
 #: Random points near the given one that --check also compares at, by default.
 POINTS = 5
 CHECK_SEED = 0
 #: How close a hand-derived partial must come to the engine's.
 ATOL, RTOL = 1e-12, 1e-9
+#: Training steps of Mazur's network in `kuibu demo` (the article's makes one update).
+DEMO_STEPS = 1000
 
 
 def version() -> str:
@@ -405,18 +409,31 @@ class Command:
         evaluated.output.backward()
         return evaluated
 
+    # -- audit ----------------------------------------------------------------------------------
+
+    def audit(self, args: argparse.Namespace) -> int:
+        """Operations written micrograd's way in the user's file (see kuibu.audit_command)."""
+        from kuibu.audit_command import run
+
+        code, message = run(args, self.out, self.err, _json)
+        self.failed_drawing = message  # main says it on stderr, on one line
+        return code
+
     # -- demo -----------------------------------------------------------------------------------
 
     def demo(self, args: argparse.Namespace) -> int:
-        """The 2-2-2 logistic network of the worked example, end to end (see nn.examples)."""
-        from nn.examples import build, forward, run_worked_example
-        from nn.worked_text import text
-
-        if args.steps < 1:
+        """A network end to end: Mazur's 2-2-2 (nn.examples) or the article's (nn.article)."""
+        if args.steps is not None and args.steps < 1:
             raise InputError(f"--steps must be at least 1, not {args.steps}")
         target = _drawing_target(args.out, "--out")
         progress = False if args.no_progress else None  # None: a bar only on a terminal
-        result = run_worked_example(out=self.out, train_steps=args.steps,
+        if args.network == "article":
+            return self._demo_article(args, target, progress)
+        from nn.examples import build, forward, run_worked_example
+        from nn.worked_text import text
+
+        steps = DEMO_STEPS if args.steps is None else args.steps
+        result = run_worked_example(out=self.out, train_steps=steps,
                                     explain_weights=("w5", "w1"), progress=progress,
                                     schedule="published" if args.fixed_biases else "exact",
                                     lang=args.lang)
@@ -424,16 +441,42 @@ class Command:
         params = build()
         nodes = forward(params)
         nodes["E"].backward()
-        words = text(args.lang)
+        ok = result.max_difference <= 1e-12
+        return self._demo_views(args, nodes["E"], params, params["w5"], target,
+                                text(args.lang), ok)
+
+    def _demo_article(self, args: argparse.Namespace, target: tuple[Path, str],
+                      progress: bool | None) -> int:
+        """The article's network: its derivation beside the engine, one update, its graph."""
+        from nn.article import AGREEMENT, article_network, run_article_example
+        from nn.worked_text import text
+
+        if args.fixed_biases:
+            raise InputError("--fixed-biases follows Mazur's post; the article's network "
+                             "updates its biases (leave --fixed-biases out, or use "
+                             "--network mazur)")
+        result = run_article_example(out=self.out, steps=args.steps or 1, progress=progress,
+                                     lang=args.lang)
+        # The graph at the chosen starting point, with both paths to W12 marked.
+        net = article_network()
+        net.E.backward()
+        ok = result.max_difference <= AGREEMENT
+        return self._demo_views(args, net.E, net.parameters, net.parameters["W12"], target,
+                                text(args.lang, network="article"), ok)
+
+    def _demo_views(self, args: argparse.Namespace, root: Any, params: dict[str, Any],
+                    highlight: Any, target: tuple[Path, str], words: dict[str, str],
+                    ok: bool) -> int:
+        """The program (--code), the drawing and the page (--html) of a demo network."""
         if args.code:
             self.say()
             self.say(words["code"])
             self.say()
-            self.say(_program(nodes["E"], list(params.values())))
-        drawn = self._draw(nodes["E"], target, params["w5"], args)
+            self.say(_program(root, list(params.values())))
+        drawn = self._draw(root, target, highlight, args)
         self._say_drawing(drawn, words["drawn"].replace("{path}", "{}"))
-        if args.html:  # the page starts from the published point too, before any training
-            page = self._page(nodes["E"], args.html, words["page_title"])
+        if args.html:  # the page shows the starting point too, before any training
+            page = self._page(root, args.html, words["page_title"])
             if page.path:
                 self.say(words["page"].format(path=page.path))
             elif page.error:
@@ -442,7 +485,7 @@ class Command:
         if drawn.error:
             self.failed_drawing = drawn.error
             return USAGE
-        return 0 if result.max_difference <= 1e-12 else DISAGREES
+        return 0 if ok else DISAGREES
 
 
 def _program(root: Any, wrt: list[Any]) -> str:
@@ -546,10 +589,16 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
         p.add_argument("--dpi", type=int, metavar="N",
                        help="resolution of a PNG in dots per inch (else Graphviz's default)")
 
-    demo = command("demo", "the 2-2-2 logistic network of the worked example, end to end")
+    demo = command("demo", "a network end to end: Mazur's 2-2-2 logistic network of the worked "
+                   "example (the default) or the article's own network (--network article)")
+    demo.add_argument("--network", choices=["mazur", "article"], default="mazur",
+                      help="mazur: Mazur's 2-2-2 network with published numbers; article: the "
+                      "article's network, neurons 1 to 5, weights W12 … W35 (reconstructed)")
     demo.add_argument("--out", default="kuibu-demo.svg",
                       help="where to draw the graph (.svg, .png, .pdf or .dot)")
-    demo.add_argument("--steps", type=int, default=1000, help="training steps after the first")
+    demo.add_argument("--steps", type=int, default=None,
+                      help=f"training steps in all (Mazur's: {DEMO_STEPS}; the article's: 1, "
+                      "its one update)")
     demo.add_argument("--fixed-biases", action="store_true",
                       help="train as the post did (biases fixed, its order of updates), "
                       "so E after one step is its 0.291027924")
@@ -607,6 +656,12 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
                       help="the file to write: .svg, .png, .pdf or .dot")
     draw.add_argument("--highlight", metavar="NAME", help="mark every path to this variable")
     drawing_options(draw)
+
+    from kuibu.audit_command import DESCRIPTION, HELP, add_arguments
+
+    audit = command("audit", HELP)
+    audit.description = DESCRIPTION
+    add_arguments(audit)
     return parsers
 
 

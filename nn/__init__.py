@@ -17,6 +17,7 @@ JSON model files.
 
 from nn import datasets
 from nn.activations import ACTIVATIONS
+from nn.article import ArticleNetwork, article_network
 from nn.losses import (
     LOSSES,
     bce_with_logits,
@@ -38,12 +39,14 @@ __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "ArticleNetwork",
     "Layer",
     "ModelFileError",
     "Module",
     "Neuron",
     "Optimizer",
     "TrainingDivergedError",
+    "article_network",
     "bce_with_logits",
     "binary_cross_entropy",
     "datasets",

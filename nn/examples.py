@@ -1,9 +1,11 @@
-"""The 2-2-2 logistic network of the worked example: backpropagation by hand beside the engine.
+"""Mazur's 2-2-2 logistic network, the worked example: backpropagation by hand beside the engine.
 
-Two inputs, two logistic hidden neurons h1, h2 sharing the bias b1, two logistic outputs o1, o2
-sharing b2, and E = ½ Σ (target − out)². The numbers are those of Matt Mazur's "A Step by Step
-Backpropagation Example" (2015), so a reader can check every published figure against that post;
-docs/worked-example.md walks through them. Run it with ``python -m nn.examples``.
+This is Mazur's network, the example with published numbers; the article kuibu grew from has a
+network of its own, neurons 1 to 5 (`nn.article`). Two inputs, two logistic hidden neurons h1, h2
+sharing the bias b1, two logistic outputs o1, o2 sharing b2, and E = ½ Σ (target − out)². The
+numbers are those of Matt Mazur's "A Step by Step Backpropagation Example" (2015), so a reader can
+check every published figure against that post; docs/worked-example.md walks through them. Run it
+with ``python -m nn.examples``.
 
 >>> import io
 >>> result = run_worked_example(out=io.StringIO(), train_steps=100)
@@ -86,7 +88,8 @@ AGREEMENT = 1e-12
 
 @dataclass
 class WorkedExample:
-    """Every figure `run_worked_example` printed, as numbers (for tests and `kuibu demo`)."""
+    """Every figure `run_worked_example` printed for Mazur's network, as numbers (for tests
+    and `kuibu demo`)."""
 
     forward: dict[str, float]  #: net_h1 ... out_o2 and E at the published starting point
     gradients: dict[str, tuple[float, float]]  #: parameter -> (engine's ∂E/∂p, hand formula)
@@ -308,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m nn.examples [--steps N] [--fixed-biases]``; exit status 1 on disagreement."""
     parser = argparse.ArgumentParser(
         prog="python -m nn.examples",
-        description="The 2-2-2 logistic network of the worked example: the engine's gradients "
+        description="Mazur's 2-2-2 logistic network, the worked example: the engine's gradients "
         "beside the hand formulas.",
     )
     parser.add_argument("--steps", type=int, default=10000, help="training steps (10000)")

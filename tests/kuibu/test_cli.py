@@ -543,7 +543,7 @@ def test_user_facing_text_names_the_worked_network(tmp_path: Path) -> None:
     help_text = run("--help")[1] + run("demo", "--help")[1]
     assert "2-2-2 logistic network of the worked example" in help_text
     demo = run("demo", "--steps", "1", "--no-progress", "--out", str(tmp_path / "g.dot"))[1]
-    assert demo.startswith("The 2-2-2 logistic network of the worked example")
+    assert demo.startswith("Mazur's 2-2-2 logistic network, the worked example")
     for text in (help_text, demo):
         assert "seed" not in text.lower()
     for path in ("kuibu/cli.py", "nn/examples.py", "docs/cli.md", "docs/worked-example.md"):

@@ -1,4 +1,4 @@
-"""The worked example speaks Chinese as well as English, with the same numbers and formulas."""
+"""Both demo networks speak Chinese as well as English, with the same numbers and formulas."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import string
 import pytest
 
 from kuibu.cli import main
+from nn.article import run_article_example
 from nn.examples import run_worked_example
-from nn.worked_text import TEXT, text
+from nn.worked_text import NETWORKS, TEXT, text
 
 NUMBER = re.compile(r"(?<![\w.])[−-]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")  # not the 5 of w5
 
@@ -19,12 +20,15 @@ def _fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
-def test_every_language_has_every_sentence_with_the_same_blanks() -> None:
-    english = TEXT["en"]
-    for lang, table in TEXT.items():
-        assert table.keys() == english.keys(), lang
+@pytest.mark.parametrize("network", list(NETWORKS))
+def test_every_language_has_every_sentence_with_the_same_blanks(network: str) -> None:
+    tables = NETWORKS[network]
+    assert tables.keys() == TEXT.keys()  # the same languages for every network
+    english = tables["en"]
+    for lang, table in tables.items():
+        assert table.keys() == english.keys(), (network, lang)
         for key, template in table.items():
-            assert _fields(template) == _fields(english[key]), (lang, key)
+            assert _fields(template) == _fields(english[key]), (network, lang, key)
 
 
 def test_an_unknown_language_is_refused_by_name() -> None:
@@ -32,6 +36,10 @@ def test_an_unknown_language_is_refused_by_name() -> None:
         text("fr")
     with pytest.raises(ValueError, match="'fr'"):
         run_worked_example(out=io.StringIO(), train_steps=1, lang="fr")
+    with pytest.raises(ValueError, match="'fr'"):
+        run_article_example(out=io.StringIO(), lang="fr")
+    with pytest.raises(ValueError, match=r"mazur, article.*'lecun'"):
+        text("en", network="lecun")
 
 
 def _run(lang: str) -> str:
@@ -53,7 +61,7 @@ def test_kuibu_demo_lang_zh(tmp_path: object) -> None:
     code = main(["demo", "--lang", "zh", "--steps", "5", "--no-progress", "--out",
                  str(tmp_path) + "/demo.dot"], out, err)  # type: ignore[operator]
     assert code == 0, err.getvalue()
-    assert "手算示例中的 2-2-2 logistic 网络" in out.getvalue()
+    assert out.getvalue().startswith("Mazur 的 2-2-2 logistic 网络")
     assert "计算图已画到" in out.getvalue()
     # The chain-rule blocks are Chinese too: no English word is left but names and formulas.
     zh = out.getvalue().replace(str(tmp_path) + "/demo.dot", "")
@@ -62,8 +70,10 @@ def test_kuibu_demo_lang_zh(tmp_path: object) -> None:
     words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", prose))
     english = {w for w in words if len(w) > 1 and not re.search(r"[\d_]", w)}
     # logistic is kept as Chinese technical writing keeps it; target, out are the formula's
-    # names; fixed, biases the option --fixed-biases; kuibu the program, lr the step size.
-    assert english <= {"logistic", "target", "out", "fixed", "biases", "kuibu", "lr"}, english
+    # names; fixed, biases the option --fixed-biases; kuibu the program, lr the step size;
+    # Mazur a name.
+    assert english <= {"logistic", "target", "out", "fixed", "biases", "kuibu", "lr",
+                       "Mazur"}, english
 
 
 def test_explanations_in_the_demo_have_the_same_numbers_and_formulas_in_both_languages() -> None:
@@ -73,3 +83,24 @@ def test_explanations_in_the_demo_have_the_same_numbers_and_formulas_in_both_lan
     for line in en.splitlines():
         if line.strip().startswith("∂") and ": the engine" not in line:  # factors and sums
             assert line.split(" (the engine")[0] in zh
+
+
+def _article(lang: str) -> str:
+    out = io.StringIO()
+    run_article_example(out=out, steps=3, lang=lang)
+    return out.getvalue()
+
+
+def test_the_articles_network_in_chinese_has_the_english_numbers_and_formulas() -> None:
+    en, zh = _article("en"), _article("zh")
+    assert zh.startswith("文章中的网络") and en.startswith("The article's network")
+    assert "更新一次" in zh and "One update" not in zh
+    # The same numbers (Chinese sentences order a few of them differently: "共 2 条路径").
+    assert sorted(NUMBER.findall(zh)) == sorted(NUMBER.findall(en))
+    for formula in ("−(t4 − out4)·out4·(1 − out4)·out2", "δ2 = (δ4·W24 + δ5·W25)·out2·(1 − out2)",
+                    "E → out5 → net5 → out2 → net2 → W12"):
+        assert formula in en and formula in zh
+    prose = "\n".join(line for line in zh.splitlines() if not line.startswith("文章："))
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", prose))
+    english = {w for w in words if len(w) > 1 and not re.search(r"[\d_]", w)}
+    assert english <= {"logistic", "target", "out", "net", "lr", "Mazur"}, english
