@@ -320,6 +320,8 @@ class PartialRow:
     kink: Kink | None = None  #: the given point is at a kink on the way from the node
     #: no single change explains the wrong value: the one hint says where to compare factors
     unexplained: bool = False
+    #: the engine's value at the given point rounded to the digits typed ("0.0835"), or ""
+    rounded: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The row's fields by name (floats may be inf or nan)."""
@@ -329,7 +331,7 @@ class PartialRow:
                 "failed_points": self.failed_points, "expected_here": self.expected_here,
                 "engine_here": self.engine_here, "ok_here": self.ok_here,
                 "digits": self.digits, "kink": self.kink.to_dict() if self.kink else None,
-                "unexplained": self.unexplained}
+                "unexplained": self.unexplained, "rounded": self.rounded}
 
 
 @dataclass(frozen=True)
@@ -694,6 +696,7 @@ def _row(c: _Check, output: Value, order: list[Value], naming: _LazyNaming,
     """The verdict on one partial: at the given point first, then the worst other point."""
     e = c.engine
     digits = len(c.typed.as_tuple().digits) if c.typed is not None else None
+    rounded = _rounded(e, c.typed)
     if c.user is None:
         return PartialRow(c.name, None, e, math.inf, False, c.error, at=given, engine_here=e)
     user = c.user
@@ -707,13 +710,24 @@ def _row(c: _Check, output: Value, order: list[Value], naming: _LazyNaming,
                 output, c.node, user, e, order, naming, lambda v: c.agree(user, v),
                 lambda v: close(v, e, ATOL, RTOL), lang=_lang_of(table))
         return PartialRow(c.name, user, e, _error(user, e), False, None, tuple(hints), given,
-                          count, 1 + c.failed, user, e, False, digits, c.kink, unexplained)
+                          count, 1 + c.failed, user, e, False, digits, c.kink, unexplained,
+                          rounded)
     if c.worst is not None:
         _, point, theirs, mine = c.worst
         return PartialRow(c.name, theirs, mine, _error(theirs, mine), False, None, (), point,
-                          count, c.failed, user, e, True, digits, c.kink)
+                          count, c.failed, user, e, True, digits, c.kink, False, rounded)
     return PartialRow(c.name, user, e, _error(user, e), True, None, (), given, count, 0, user,
-                      e, True, digits, c.kink)
+                      e, True, digits, c.kink, False, rounded)
+
+
+def _rounded(engine: float, typed: Decimal | None) -> str:
+    """The engine's value written to the digits of the number typed: 0.0835 for 0.0834."""
+    if typed is None or not math.isfinite(engine):
+        return ""
+    exponent = typed.as_tuple().exponent
+    assert isinstance(exponent, int)
+    rounded = Decimal(engine).quantize(Decimal(1).scaleb(exponent))
+    return f"{rounded:f}" if -12 < exponent <= 0 else str(rounded)
 
 
 def _lang_of(table: Mapping[str, str]) -> str:

@@ -305,7 +305,8 @@ def test_whole_numbers_and_constant_formulas_are_exact_and_checked_here_only() -
         row = check_partials(f, {"x": number}).rows[0]
         assert row.ok and row.points == 1, number
     assert not check_partials(f, {"x": "3"}).ok
-    assert not check_partials(f, {"x": "2.4"}).ok  # 2 significant digits: 2.4 is not 2.0
+    wrong = check_partials(f, {"x": "2.4"}).rows[0]  # 2 significant digits: 2.4 is not 2.0
+    assert not wrong.ok and (wrong.digits, wrong.rounded) == (2, "2.0")
     assert check_partials(f, {"x": "2.0000000001"}).rows[0].digits == 11
 
 
@@ -521,7 +522,8 @@ def test_the_report_as_structure() -> None:
     assert d["rows"][0]["points"] == 6 and d["rows"][1]["points"] == 1
     assert set(d["rows"][0]) == {"name", "expected", "engine", "abs_error", "ok", "error",
                                  "hints", "at", "points", "failed_points", "expected_here",
-                                 "engine_here", "ok_here", "digits", "kink", "unexplained"}
+                                 "engine_here", "ok_here", "digits", "kink", "unexplained",
+                                 "rounded"}
 
 
 def test_allow_unused_compares_a_node_the_output_does_not_use_with_zero() -> None:
