@@ -26,6 +26,7 @@ from autograd.export import Naming, rule_text, user_call_name
 from autograd.formula import FLOAT_ALGEBRA, Formula, FormulaError, evaluate, number_text, parse
 from autograd.graph import grad, topological_order
 from autograd.modes import enable_grad, no_grad
+from autograd.ops import Rule
 from autograd.value import Value
 from autograd.words import WORDS, words
 
@@ -568,12 +569,16 @@ def check_partials(
     # The other points one at a time: the memory a check needs does not grow with them.
     moving = [c for c in checks if c.user is not None and _moves(c.want)]
     compared = 0
-    if moving and not users:
-        for point, data, adjoint in _nearby_points(order, moved, points, seed):
+    if moving and not users and points:
+        replay = _Replay(order)
+        places = {k: replay.index[id(v)] for k, v in unique.items()}
+        for point, data, adjoint in _nearby_points(replay, moved, points, seed):
             compared += 1
-            at_values = {k: data[id(v)] for k, v in unique.items()}
+            at_values = {k: data[j] for k, j in places.items()}
             for c in moving:
-                c.compare(point, at_values, adjoint, labels, unlabelled)
+                place = replay.index.get(id(c.node))  # a node outside the graph: 0
+                c.compare(point, at_values, 0.0 if place is None else adjoint[place], labels,
+                          unlabelled)
     rows = [_row(c, output, order, naming, given, compared if c in moving else 0, table)
             for c in checks]
     notes = tuple(unlabelled_note(naming.name(n), n.data, "label it", lang) for n in nodes
@@ -677,11 +682,11 @@ class _Check:
     failed: int = 0  #: at how many of the other points it disagrees
     worst: tuple[float, dict[str, float], float, float] | None = None  #: size, point, yours, ...
 
-    def compare(self, point: dict[str, float], at_values: dict[str, float],
-                adjoint: Mapping[int, float], labels: list[str], unlabelled: int) -> None:
+    def compare(self, point: dict[str, float], at_values: dict[str, float], mine: float,
+                labels: list[str], unlabelled: int) -> None:
+        """Yours against the engine's `mine` at another point."""
         theirs, _ = _user_value(self.want, at_values, labels, unlabelled)
         theirs = math.nan if theirs is None else theirs
-        mine = adjoint.get(id(self.node), 0.0)
         if self.agree(theirs, mine):
             return
         self.failed += 1
@@ -738,13 +743,16 @@ def _kink(output: Value, node: Value, order: list[Value], check: _Check,
           naming: _LazyNaming, table: Mapping[str, str]) -> Kink | None:
     """Both one-sided derivatives where an operation computed from `node` sits on its kink;
     None when none does, or when both sides and the engine agree (no kink in the output)."""
+    at_kinks = {id(n) for n in order
+                if n.rule is not None and n.rule.kink is not None and n.rule.kink(*_inputs(n))}
+    if not at_kinks:  # most graphs: no need to find what is computed from the node
+        return None
     below = {id(node)}
     kinked: list[Value] = []
     for n in order:
         if any(id(p) in below for p in n.parents):
             below.add(id(n))
-            rule = n.rule
-            if rule is not None and rule.kink is not None and rule.kink(*_inputs(n)):
+            if id(n) in at_kinks:
                 kinked.append(n)
     if not kinked:
         return None
@@ -781,7 +789,9 @@ def _one_sided(order: list[Value], node: Value, side: float) -> float:
     graphs and off by O(h²) elsewhere."""
     x = node.data
     h = side * 2.0 ** -20 * max(1.0, abs(x))
-    near = [_replay(order, {id(node): x + k * h})[1].get(id(node), 0.0) for k in (1.0, 2.0)]
+    replay = _Replay(order)
+    place = replay.index[id(node)]
+    near = [replay.run({id(node): x + k * h})[1][place] for k in (1.0, 2.0)]
     return 2.0 * near[0] - near[1]
 
 
@@ -804,44 +814,67 @@ def _moves(want: Any) -> bool:
 
 
 def _nearby_points(
-    order: list[Value], moved: list[Value], count: int, seed: int
-) -> Iterator[tuple[dict[str, float], dict[int, float], dict[int, float]]]:
+    replay: _Replay, moved: list[Value], count: int, seed: int
+) -> Iterator[tuple[dict[str, float], list[float], list[float]]]:
     """Up to `count` points near the graph's own, one at a time, each as (the moved leaves'
-    values by label, every node's value by id, ∂root/∂node by id), computed by replaying the
-    recorded graph with the rule table's forward functions and partials; points with a
-    non-finite number are skipped."""
+    values by label, every node's value and ∂root/∂node, by the node's place in the order),
+    computed by replaying the recorded graph with the rule table's forward functions and
+    partials; points with a non-finite number are skipped."""
     rng = random.Random(seed)
     for _ in range(count):
         start = {id(n): n.data + rng.uniform(-0.5, 0.5) * max(1.0, abs(n.data)) for n in moved}
-        data, adjoint = _replay(order, start)
-        if all(math.isfinite(v) for v in data.values()) and all(
-                math.isfinite(v) for v in adjoint.values()):
+        data, adjoint = replay.run(start)
+        if all(map(math.isfinite, data)) and all(map(math.isfinite, adjoint)):
             yield {n.label: start[id(n)] for n in moved}, data, adjoint
 
 
-def _replay(
-    order: list[Value], given: Mapping[int, float]
-) -> tuple[dict[int, float], dict[int, float]]:
-    """Every node's value and ∂root/∂node with some nodes set to other values (the graph itself
-    is left as it is). A node given a value is computed from nothing: the sweep stops there."""
-    data: dict[int, float] = {}
-    inputs: dict[int, list[float]] = {}
-    for n in order:
-        rule = n.rule
-        if rule is None or id(n) in given:
-            data[id(n)] = given.get(id(n), n.data)
-            continue
-        numbers = [data[id(x)] if isinstance(x, Value) else float(x) for x in n.inputs]
-        inputs[id(n)] = numbers
-        data[id(n)] = float(rule.forward(*numbers))
-    adjoint: dict[int, float] = {id(order[-1]): 1.0}
-    for n in reversed(order):
-        rule = n.rule
-        g = adjoint.get(id(n), 0.0)
-        if rule is None or id(n) not in inputs:
-            continue
-        for i, x in enumerate(n.inputs):
-            if isinstance(x, Value):
-                d = float(rule.partial(i, floats, *inputs[id(n)], data[id(n)]))
-                adjoint[id(x)] = adjoint.get(id(x), 0.0) + g * d
-    return data, adjoint
+class _Replay:
+    """The recorded graph computed again with some nodes set to other values (the graph
+    itself is left as it is): every node's value and ∂root/∂node, by place in `order`.
+
+    The plan (each node's rule and where its inputs are) is read once, so each replay is a
+    pass over two lists of floats, a few microseconds a node."""
+
+    def __init__(self, order: list[Value]) -> None:
+        self.order = order
+        self.index = {id(n): k for k, n in enumerate(order)}
+        index = self.index
+        #: per node: its rule (None for a leaf), its inputs (a place, or -1 and a constant)
+        self.plan: list[tuple[Rule | None, list[tuple[int, float]]]] = [
+            (n.rule, [(index[id(x)], 0.0) if isinstance(x, Value) else (-1, float(x))
+                      for x in n.inputs] if n.rule is not None else [])
+            for n in order
+        ]
+        self.leaf_data = [n.data for n in order]
+
+    def run(self, given: Mapping[int, float]) -> tuple[list[float], list[float]]:
+        """Values and ∂root/∂node with the nodes in `given` (by id) set to its values; a node
+        given a value is computed from nothing, so the sweep stops there."""
+        size = len(self.order)
+        data = list(self.leaf_data)
+        cut = [False] * size
+        for node_id, value in given.items():
+            k = self.index[node_id]
+            data[k] = value
+            cut[k] = True
+        numbers: list[list[float] | None] = [None] * size
+        for k, (rule, inputs) in enumerate(self.plan):
+            if rule is None or cut[k]:
+                continue
+            args = [data[j] if j >= 0 else c for j, c in inputs]
+            numbers[k] = args
+            data[k] = float(rule.forward(*args))
+        adjoint = [0.0] * size
+        adjoint[size - 1] = 1.0
+        for k in range(size - 1, -1, -1):
+            recorded = numbers[k]
+            if recorded is None:
+                continue
+            rule, inputs = self.plan[k]
+            assert rule is not None
+            g = adjoint[k]
+            out = data[k]
+            for i, (j, _) in enumerate(inputs):
+                if j >= 0:
+                    adjoint[j] += g * float(rule.partial(i, floats, *recorded, out))
+        return data, adjoint

@@ -18,9 +18,10 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from autograd import floats
 from autograd.explain import _is_number, _number, edges, explain, fsum
 from autograd.export import Naming, input_names, partial_text
-from autograd.formula import FLOAT_ALGEBRA, evaluate, parse, text_algebra
+from autograd.formula import evaluate, parse, text_algebra
 from autograd.value import Value
 from autograd.words import words
 
@@ -30,23 +31,29 @@ __all__ = ["adjoints", "diagnose", "path_count", "tangents"]
 MAX_PATHS = 12
 
 
-def adjoints(order: list[Value]) -> dict[int, float]:
-    """∂root/∂n for every node n, root last in `order` (the reverse sweep, kept by id)."""
+Edges = list[list[tuple[int, Value, float]]]
+
+
+def adjoints(order: list[Value], links: Edges | None = None) -> dict[int, float]:
+    """∂root/∂n for every node n, root last in `order` (the reverse sweep, kept by id);
+    `links` are the nodes' `edges`, when they have been read already."""
+    links = links if links is not None else [edges(n) for n in order]
     adj: dict[int, float] = {id(order[-1]): 1.0}
-    for n in reversed(order):
-        g = adj.get(id(n), 0.0)
-        for _, p, d in edges(n):
+    for k in range(len(order) - 1, -1, -1):
+        g = adj.get(id(order[k]), 0.0)
+        for _, p, d in links[k]:
             adj[id(p)] = adj.get(id(p), 0.0) + g * d
     return adj
 
 
-def tangents(order: list[Value], node: Value) -> dict[int, float]:
+def tangents(order: list[Value], node: Value, links: Edges | None = None) -> dict[int, float]:
     """∂n/∂node for every node n computed from `node` (a forward sweep)."""
+    links = links if links is not None else [edges(n) for n in order]
     tan: dict[int, float] = {id(node): 1.0}
-    for n in order:
+    for n, edges_in in zip(order, links, strict=True):
         if id(n) in tan:
             continue
-        found = [(p, d) for _, p, d in edges(n) if id(p) in tan]
+        found = [(p, d) for _, p, d in edges_in if id(p) in tan]
         if found:
             tan[id(n)] = fsum(d * tan[id(p)] for p, d in found)
     return tan
@@ -95,8 +102,7 @@ def diagnose(
                 hints.append(w["ratio"].format(ratio=_number(ratio), why=w[why]))
     if hints:
         return hints, False
-    names = naming()
-    how = f"explain({names.name(output)}, {names.name(node)})"
+    how = f"explain({output.label or naming().name(output)}, {node.label or naming().name(node)})"
     return [w["unexplained"].format(how=how)], True
 
 
@@ -106,13 +112,15 @@ def _changed_factors(
 ) -> list[str]:
     """One local partial changed: left out, or its formula fed other numbers."""
     hints: list[str] = []
-    adjoint = adjoints(order)
-    tangent = tangents(order, node)
-    for n in order:
+    links = [edges(n) for n in order]
+    adjoint = adjoints(order, links)
+    tangent = tangents(order, node, links)
+    variants: dict[tuple[int, int], list[str]] = {}  # by rule and input: the mistakes to try
+    for n, edges_in in zip(order, links, strict=True):
         rule = n.rule
         if rule is None or id(n) not in tangent:
             continue
-        for i, p, d in edges(n):
+        for i, p, d in edges_in:
             through = adjoint.get(id(n), 0.0) * tangent.get(id(p), 0.0)
             if through == 0.0 or not math.isfinite(through):
                 continue
@@ -122,46 +130,44 @@ def _changed_factors(
                 shown = "" if _is_number(formula) else f" = {formula}"
                 hints.append(w["left_out"].format(factor=factor, formula=shown,
                                                   value=_number(d)))
-            if rule.user:  # its partials are numbers its _backward gave: no formula to vary
+            if rule.user or rule.arity == 0:  # numbers from _backward; linear's are inputs
                 continue
-            partial = partial_text(n, i)
-            numbers = _numbers(n)
-            for variables, why in _variants(n, partial, numbers):
-                alt = float(evaluate(partial, variables, FLOAT_ALGEBRA))
+            key = (id(rule), i)
+            if key not in variants:
+                variants[key] = _variants(rule.arity, parse(partial_text(n, i)).names)
+            for why in variants[key]:
+                alt = _variant_value(n, i, why)
                 if alt != d and fits(engine + through * (alt - d)):
-                    hints.append(_computed_as(naming(), n, p, i, partial, why, alt, d, w))
+                    hints.append(_computed_as(naming(), n, p, i, why, alt, d, w))
     return hints
 
 
-def _numbers(n: Value) -> dict[str, float]:
-    """The node's rule's variables as numbers: its inputs by the rule's names, and out."""
-    values = {"out": n.data}
-    for name, x in zip(input_names(n), n.inputs, strict=True):
-        values[name] = x.data if isinstance(x, Value) else float(x)
-    return values
-
-
-def _variants(
-    n: Value, partial: str, numbers: dict[str, float]
-) -> list[tuple[dict[str, float], str]]:
-    """The partial's variables as a person may wrongly fill them in, each with why (a key of
+def _variants(arity: int, used: frozenset[str]) -> list[str]:
+    """The ways a person may fill a partial's formula with the wrong numbers (keys of
     `autograd.words`): the input for the output and back, the formula written for the input
     evaluated at the output (σ(out)·(1 − σ(out))), the two inputs exchanged."""
-    assert n.rule is not None
-    used = parse(partial).names
-    found: list[tuple[dict[str, float], str]] = []
-    if n.rule.arity == 1:
-        x = input_names(n)[0]
-        if "out" in used:
-            found.append(({**numbers, "out": numbers[x]}, "output_put_in"))
-            # σ′ = σ(x)·(1 − σ(x)) with the output put in for x
-            found.append(({x: numbers["out"], "out": float(n.rule.forward(numbers["out"]))},
-                          "at_output"))
-        if x in used:
-            found.append(({**numbers, x: numbers["out"]}, "input_put_in"))
-    elif n.rule.arity == 2 and used & {"x", "y"}:
-        found.append(({**numbers, "x": numbers["y"], "y": numbers["x"]}, "exchanged"))
-    return found
+    if arity == 1:
+        return [*(["output_put_in", "at_output"] if "out" in used else []),
+                *(["input_put_in"] if "x" in used else [])]
+    return ["exchanged"] if used & {"x", "y"} else []
+
+
+def _variant_value(n: Value, i: int, why: str) -> float:
+    """The partial with the wrong numbers put in, computed by the rule itself (its formula
+    text gives the same number; the table's tests hold them together)."""
+    rule = n.rule
+    assert rule is not None
+    numbers = [x.data if isinstance(x, Value) else float(x) for x in n.inputs]
+    out = n.data
+    if why == "output_put_in":
+        args = [numbers[0], numbers[0]]
+    elif why == "input_put_in":
+        args = [out, out]
+    elif why == "at_output":  # σ′ = σ(x)·(1 − σ(x)) with the output put in for x
+        args = [out, float(rule.forward(out))]
+    else:
+        args = [numbers[1], numbers[0], out]
+    return float(rule.partial(i, floats, *args))
 
 
 def _ref(naming: Naming, n: Value) -> str:
@@ -188,10 +194,11 @@ def _factor(naming: Naming, n: Value, p: Value, i: int) -> tuple[str, str]:
 
 
 def _computed_as(
-    naming: Naming, n: Value, p: Value, i: int, partial: str, why: str, alt: float, d: float,
+    naming: Naming, n: Value, p: Value, i: int, why: str, alt: float, d: float,
     w: Mapping[str, str],
 ) -> str:
     assert n.rule is not None
+    partial = partial_text(n, i)
     algebra = text_algebra("unicode")
     texts = _texts(naming, n)
     names = input_names(n)

@@ -44,7 +44,7 @@ import ast
 import functools
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from autograd import floats
@@ -157,6 +157,8 @@ class Formula:
     tree: ast.expr
     names: frozenset[str]  #: the variables it uses
     calls: frozenset[str]  #: the functions it calls
+    #: the variables in the order they first appear in the text
+    order: tuple[str, ...] = field(default=(), compare=False)
 
 
 # -- reading: characters to tokens ------------------------------------------------------------
@@ -317,7 +319,7 @@ class _Parser:
         self.constants = constants
         self.depth = 0
         self.nodes = 0
-        self.names: set[str] = set()
+        self.names: dict[str, None] = {}  # in the order of first use
         self.calls: set[str] = set()
 
     def fail(self, message: str, at: int) -> FormulaError:
@@ -515,7 +517,7 @@ class _Parser:
             if name in self.constants:
                 return self.count(_place(ast.Constant(self.constants[name]), t.at,
                                          t.at + len(t.text)))
-            self.names.add(name)
+            self.names.setdefault(name)
             return self.count(_place(ast.Name(name, ast.Load()), t.at, t.at + len(t.text)))
         if name not in self.functions:
             known = ", ".join(sorted(self.functions))
@@ -636,7 +638,8 @@ def _parse(text: str, functions: frozenset[str], max_length: int, max_depth: int
         tree = parser.formula()
     except RecursionError:  # only when called already deep in the stack
         raise FormulaError("the formula is nested too deeply for the interpreter") from None
-    return Formula(text, tree, frozenset(parser.names), frozenset(parser.calls))
+    return Formula(text, tree, frozenset(parser.names), frozenset(parser.calls),
+                   tuple(parser.names))
 
 # -- derivations: a sequence of named steps ---------------------------------------------------
 
@@ -686,15 +689,14 @@ class Steps:
             used |= s.formula.names
         return [s for s in self.steps[:-1] if s.name not in used]
 
-    def first_use(self) -> dict[str, int]:
-        """Each input's first column in the text, so they can be listed in the order of use."""
-        first: dict[str, int] = {}
+    def inputs(self) -> list[str]:
+        """The inputs in the order they are first used in the text."""
+        found: dict[str, None] = {}
         for s in self.steps:
-            for node in ast.walk(s.formula.tree):
-                if isinstance(node, ast.Name) and node.id in self.names:
-                    at = s.formula_at + node.col_offset
-                    first[node.id] = min(first.get(node.id, at), at)
-        return first
+            for name in s.formula.order:
+                if name in self.names:
+                    found.setdefault(name)
+        return list(found)
 
 
 def _statements(text: str) -> list[tuple[int, str]]:
@@ -811,15 +813,17 @@ def parse_steps(
                                f"{result.where(step)}; give the new value a name of its own",
                                text, step.at)
         defined[step.name] = step
+    position = {id(step): k for k, step in enumerate(steps)}
     for k, step in enumerate(steps):
-        for node in ast.walk(step.formula.tree):
-            if isinstance(node, ast.Name) and node.id in defined:
-                later = defined[node.id]
-                if steps.index(later) >= k:
-                    what = ("in its own definition" if later is step else
-                            f"in {result.where(step)} before {result.where(later)} defines it")
-                    raise FormulaError(f"{node.id} is used {what}", text,
-                                       step.formula_at + node.col_offset)
+        early = [n for n in step.formula.order if n in defined and position[id(defined[n])] >= k]
+        if early:  # the first such name, at its first place in the step
+            name = early[0]
+            later = defined[name]
+            at = min(node.col_offset for node in ast.walk(step.formula.tree)
+                     if isinstance(node, ast.Name) and node.id == name)
+            what = ("in its own definition" if later is step else
+                    f"in {result.where(step)} before {result.where(later)} defines it")
+            raise FormulaError(f"{name} is used {what}", text, step.formula_at + at)
     used = frozenset().union(*(s.formula.names for s in steps))
     calls = frozenset().union(*(s.formula.calls for s in steps))
     return Steps(text, tuple(steps), frozenset(used - set(defined)), calls)

@@ -232,9 +232,7 @@ def evaluate_at(formula: Steps, at: dict[str, float]) -> Evaluated:
         out = formula.output or "the output"
         raise InputError(f"{step.name} ({formula.where(step)}) is never used: {out} is not "
                          f"computed from it; use it in a later step or leave it out")
-    first = formula.first_use()
-    order = sorted(formula.names, key=lambda n: (first[n], n))
-    leaves = {name: Value(at[name], label=name) for name in order}
+    leaves = {name: Value(at[name], label=name) for name in formula.inputs()}
     results = evaluate_formula(formula, leaves, VALUE_ALGEBRA)
     steps = {step.name: value for step, value in zip(formula.steps, results, strict=True)
              if step.name is not None}
