@@ -273,10 +273,11 @@ class Command:
                                                                   which=which)
         elif r["ok_here"]:
             key = "agrees_digits" if r["digits"] else "agrees"
-            line = words[key].format(yours=yours, engine=engine, digits=r["digits"])
+            line = words[key].format(yours=yours, engine=engine, digits=_digits(r, words))
         elif r["digits"]:
             line = words["disagrees_digits"].format(yours=yours, engine=engine,
-                                                    digits=r["digits"], rounded=r["rounded"])
+                                                    digits=_digits(r, words),
+                                                    rounded=r["rounded"])
         else:
             line = words["disagrees"].format(yours=yours, engine=engine,
                                              difference=_number(r["difference"]))
@@ -656,6 +657,11 @@ def _is_literal(formula: Any) -> bool:
     if isinstance(tree, ast.UnaryOp):
         tree = tree.operand
     return isinstance(tree, ast.Constant)
+
+
+def _digits(r: dict[str, Any], words: dict[str, str]) -> str:
+    """"6 digits": how many significant digits a number was typed with."""
+    return words["digit" if r["digits"] == 1 else "digits"].format(n=r["digits"])
 
 
 def _engine_words(lang: str) -> dict[str, str]:

@@ -20,11 +20,13 @@ _EN = {
     "at": "at {point}",
     "yours": "Your {partial} = {formula}",
     "agrees": "= {yours}, which agrees with the engine's {engine}",
-    "agrees_digits": "= {yours}, which agrees with the engine's {engine} to the {digits} "
-                     "digits you gave",
+    "agrees_digits": "= {yours}, which agrees with the engine's {engine} to the {digits} you "
+                     "gave",
     "disagrees": "= {yours}, which DISAGREES with the engine's {engine} (off by {difference})",
     "disagrees_digits": "= {yours}, which DISAGREES with the engine's {engine} (rounded to "
-                        "the {digits} digits you gave it is {rounded})",
+                        "the {digits} you gave it is {rounded})",
+    "digit": "{n} digit",
+    "digits": "{n} digits",
     "agrees_nearby": "and agrees at {count} random point{s} near it too",
     "nearby_s": "s",
     "disagrees_nearby": "Checked here and at {count} random point{s} near it: {failed} of "
@@ -45,10 +47,12 @@ _ZH = {
     "at": "在 {point} 处",
     "yours": "你的 {partial} = {formula}",
     "agrees": "= {yours}，与引擎的 {engine} 一致",
-    "agrees_digits": "= {yours}，按你给出的 {digits} 位有效数字，与引擎的 {engine} 一致",
+    "agrees_digits": "= {yours}，按你给出的 {digits}，与引擎的 {engine} 一致",
     "disagrees": "= {yours}，与引擎的 {engine} 不一致（相差 {difference}）",
-    "disagrees_digits": "= {yours}，与引擎的 {engine} 不一致（按你给出的 {digits} 位有效数字，"
+    "disagrees_digits": "= {yours}，与引擎的 {engine} 不一致（按你给出的 {digits}，"
                         "应为 {rounded}）",
+    "digit": "{n} 位有效数字",
+    "digits": "{n} 位有效数字",
     "agrees_nearby": "在附近 {count} 个随机点上也一致",
     "nearby_s": "",
     "disagrees_nearby": "在这里和附近 {count} 个随机点上检查：{points} 个点中有 {failed} 个不一致；"
