@@ -48,6 +48,8 @@ EPILOG = """examples:
   kuibu explain "tanh(w*x + b)" --at w=0.5 x=1.5 b=-0.2 --wrt w --format markdown
   kuibu check "w*x**2" --at w=3 x=2 --partial "x=2*w*x" --partial "w=x**2"
   kuibu draw "sigmoid(w*x + b)" --at w=0.5 x=1.5 b=-0.2 -o graph.svg --highlight w
+  kuibu explain "net = w*x + b; out = sigmoid(net)" --at w=0.5 x=1.5 b=-0.2 --wrt w
+  kuibu check -f derivation.txt --at w=0.5 x=1.5 b=-0.2 --partial "w=0.348" --lang zh
 
 exit codes:
   0  success
