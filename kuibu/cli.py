@@ -271,8 +271,8 @@ class Command:
         yours, engine = _number(r["yours"]), _number(r["engine"])
         if r["ok_here"] and r["kink"] and r["kink"]["matches"]:
             which = _engine_words(r["lang"])[f"kink_{r['kink']['matches']}"]
-            line = f"= {yours}: " + words["kink_agrees"].format(note=r["kink"]["note"],
-                                                                  which=which)
+            line = words["kink_agrees"].format(yours=yours, note=r["kink"]["note"],
+                                               which=which)
         elif r["ok_here"]:
             key = "agrees_digits" if r["digits"] else "agrees"
             line = words[key].format(yours=yours, engine=engine, digits=_digits(r, words))

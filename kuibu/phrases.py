@@ -34,7 +34,7 @@ _EN = {
     "disagrees_here_too": "Checked here and at {count} random point{s} near it: {failed} of "
                           "{points} disagree",
     "worst": "yours {yours}, the engine's {engine} (off by {difference})",
-    "kink_agrees": "{note}; {which}, and agrees",
+    "kink_agrees": "= {yours}: {note}; {which}, and agrees",
     "unexplained": "No single wrong factor or dropped path explains it; compare your factors "
                    "with the ones this command writes out:\n    {command}",
     "program": "The program: forward and backward as straight-line Python (it needs only math):",
@@ -60,7 +60,7 @@ _ZH = {
     "disagrees_here_too": "在这里和附近 {count} 个随机点上检查：{points} 个点中有 {failed} "
                           "个不一致",
     "worst": "你的 {yours}，引擎的 {engine}（相差 {difference}）",
-    "kink_agrees": "{note}；{which}，因此一致",
+    "kink_agrees": "= {yours}：{note}；{which}，因此一致",
     "unexplained": "没有哪一个错误因子或漏掉的路径能单独解释它；请把你的各个因子与下面这条命令"
                    "写出的因子逐一对照：\n    {command}",
     "program": "程序：把前向和反向写成逐行的 Python（只需要 math）：",
