@@ -884,7 +884,6 @@ def parse(argv: Sequence[str], out: TextIO) -> argparse.Namespace | None:
     args.command = name
     if name != "grad" and name != "check":
         args.points = POINTS
-        args.atol = args.rtol = None
     if name != "demo":
         args.fixed_biases = False
     if name not in ("grad", "draw", "demo"):

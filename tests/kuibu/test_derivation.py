@@ -216,3 +216,22 @@ def test_a_derivation_read_from_standard_input_in_a_fresh_interpreter() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("∂E/∂W24 = ∂E/∂out4 · ∂out4/∂net4 · ∂net4/∂W24")
+
+
+def test_the_step_by_step_page_names_the_steps(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    code, _, err = run("grad", "net = w*x + b; out = tanh(net)", "w=0.5", "x=2", "b=0",
+                       "--html", str(page))
+    assert code == 0, err
+    html = page.read_text(encoding="utf-8")
+    assert 'data-name="net"' in html and 'data-name="out"' in html
+
+
+def test_views_get_the_language_only_where_they_take_it() -> None:
+    from kuibu.cli import _lang_option
+
+    def takes(root: object, *, lang: str = "en") -> None: ...
+
+    def does_not(root: object) -> None: ...
+
+    assert _lang_option(takes, "zh") == {"lang": "zh"} and _lang_option(does_not, "zh") == {}
