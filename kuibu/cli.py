@@ -222,7 +222,7 @@ class Command:
                 self.say(explanation.text(lang=lang))
             for r in results:
                 self.say()
-                self._say_check(r, top, words)
+                self._say_check(r, top, lang)
             if args.code:
                 self.say()
                 self.say(words["program"])
@@ -266,11 +266,12 @@ class Command:
             else:
                 self.say(f"{name} = {shown} = {_number(number)}")
 
-    def _say_check(self, r: dict[str, Any], top: str, words: dict[str, str]) -> None:
+    def _say_check(self, r: dict[str, Any], top: str, lang: str) -> None:
+        words, engine_words = phrases(lang), _engine_words(lang)
         self.say(words["yours"].format(partial=f"∂{top}/∂{r['name']}", formula=r["formula"]))
         yours, engine = _number(r["yours"]), _number(r["engine"])
         if r["ok_here"] and r["kink"] and r["kink"]["matches"]:
-            which = _engine_words(r["lang"])[f"kink_{r['kink']['matches']}"]
+            which = engine_words[f"kink_{r['kink']['matches']}"]
             line = words["kink_agrees"].format(yours=yours, note=r["kink"]["note"],
                                                which=which)
         elif r["ok_here"]:
@@ -303,10 +304,9 @@ class Command:
                 self.say("  " + words["worst"].format(
                     yours=_number(worst["yours"]), engine=_number(worst["engine"]),
                     difference=_number(worst["difference"])))
-        your_value = _engine_words(r["lang"])["your_value"]
+        your_value = engine_words["your_value"] + (" " if lang == "en" else "")
         for hint in r["diagnosis"]:
-            self.say(f"  {hint}" if r["unexplained"] else
-                     f"  {your_value}{' ' if r['lang'] == 'en' else ''}{hint}")
+            self.say(f"  {hint}" if r["unexplained"] else f"  {your_value}{hint}")
 
     @staticmethod
     def _read_check(item: str) -> tuple[str, str]:
@@ -361,7 +361,7 @@ class Command:
                                                          row.ok)},
             "digits": row.digits, "rounded": row.rounded,
             "kink": row.kink.to_dict() if row.kink else None,
-            "diagnosis": hints, "unexplained": unexplained, "lang": args.lang,
+            "diagnosis": hints, "unexplained": unexplained,
         }
 
     @staticmethod
