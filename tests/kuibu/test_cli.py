@@ -798,9 +798,10 @@ LONG_LINES = [("x*", "x=1"), ("x+", "x=1"), ("x*x-", "x=1"), ("sin(x)*", "x=cos(
 def test_a_50000_character_check_is_linear_in_time_and_memory(pattern: str,
                                                               partial: str) -> None:
     expression = (pattern * (49_990 // len(pattern)))[:-1]
-    script = ("import resource, sys, time; from kuibu.cli import main; t = time.perf_counter(); "
-              "code = main(sys.argv[1:]); print(code, time.perf_counter() - t, "
-              "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
+    # CPU time, not wall time: the machine running the tests may be busy with other work.
+    script = ("import resource, sys; from kuibu.cli import main; code = main(sys.argv[1:]); "
+              "usage = resource.getrusage(resource.RUSAGE_SELF); print(code, usage.ru_utime + "
+              "usage.ru_stime, usage.ru_maxrss, file=sys.stderr)")
     result = subprocess.run(
         [sys.executable, "-c", script, "check", expression, "x=0.5", "--partial", partial],
         capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -809,4 +810,4 @@ def test_a_50000_character_check_is_linear_in_time_and_memory(pattern: str,
     code, seconds, kilobytes = result.stderr.split()[-3:]
     assert code in ("0", "1"), result.stderr
     assert int(kilobytes) < 500_000, kilobytes  # was 2.6 GB
-    assert float(seconds) < 30, seconds  # < 5 s on a quiet machine; a loose bound under load
+    assert float(seconds) < 5, seconds  # was 15-50 s
