@@ -1,43 +1,42 @@
 """Checking derivatives: numerically (gradcheck) and against a person's own formulas.
 
 `numerical_gradient`, `gradcheck` and `gradgradcheck` compare the engine with central finite
-differences; `check_partials` compares hand-derived partials with the engine and, where one is
-wrong, says which change to the engine's chain rule reproduces it (a factor left out or
-evaluated at the wrong node, a dropped path, a factor of 2).
+differences; `check_partials` compares hand-derived partials with the engine (a number as
+precisely as it was typed, a formula at several points, both sides of a kink) and, where one is
+wrong, says which change to the engine's chain rule reproduces it (`autograd.diagnosis`: a
+factor left out or evaluated at the wrong node, a dropped path, a factor of 2).
 """
 
 from __future__ import annotations
 
+import ast
 import difflib
 import inspect
-import itertools
 import math
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, Protocol, TypeVar
 
 from autograd import floats
-from autograd.explain import (
-    _aligned,
-    _is_number,
-    _number,
-    edges,
-    explain,
-    fsum,
-    resolve_node,
-    unlabelled_note,
-)
-from autograd.export import Naming, input_names, partial_text, user_call_name
-from autograd.formula import FLOAT_ALGEBRA, Formula, FormulaError, evaluate, parse, text_algebra
+from autograd.diagnosis import diagnose
+from autograd.explain import _aligned, _number, resolve_node, unlabelled_note
+from autograd.export import Naming, rule_text, user_call_name
+from autograd.formula import FLOAT_ALGEBRA, Formula, FormulaError, evaluate, number_text, parse
 from autograd.graph import grad, topological_order
 from autograd.modes import enable_grad, no_grad
+from autograd.ops import Rule
 from autograd.value import Value
+from autograd.words import WORDS, words
 
 __all__ = [
+    "ATOL",
+    "RTOL",
     "GradcheckError",
     "GradcheckReport",
     "GradcheckRow",
+    "Kink",
     "PartialRow",
     "PartialsReport",
     "check_partials",
@@ -277,6 +276,25 @@ def gradgradcheck(
 
 
 @dataclass(frozen=True)
+class Kink:
+    """A partial compared where some operation on the way sits on its kink (relu or abs at 0,
+    a tie of max): the derivative is not defined there, and the engine gives the convention.
+    `left` and `right` are ∂output/∂node with the node moved a little down and up."""
+
+    ops: tuple[str, ...]  #: the operations at their kinks, each once, in the graph's order
+    left: float
+    right: float
+    engine: float
+    #: what the user's value matches: "left", "right", "both" (the sides agree), or ""
+    matches: str = ""
+    note: str = ""  #: the sentence saying all this, in the language asked for
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ops": list(self.ops), "left": self.left, "right": self.right,
+                "engine": self.engine, "matches": self.matches, "note": self.note}
+
+
+@dataclass(frozen=True)
 class PartialRow:
     """One hand-derived ∂output/∂node against the engine's value."""
 
@@ -297,6 +315,14 @@ class PartialRow:
     expected_here: float | None = None
     engine_here: float = math.nan
     ok_here: bool = False
+    #: a number typed with k significant digits (a str like "0.0834616") agrees when the
+    #: engine's value rounds to it: k here, None when the tolerances decided
+    digits: int | None = None
+    kink: Kink | None = None  #: the given point is at a kink on the way from the node
+    #: no single change explains the wrong value: the one hint says where to compare factors
+    unexplained: bool = False
+    #: the engine's value at the given point rounded to the digits typed ("0.0835"), or ""
+    rounded: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The row's fields by name (floats may be inf or nan)."""
@@ -304,7 +330,9 @@ class PartialRow:
                 "abs_error": self.abs_error, "ok": self.ok, "error": self.error,
                 "hints": list(self.hints), "at": dict(self.at), "points": self.points,
                 "failed_points": self.failed_points, "expected_here": self.expected_here,
-                "engine_here": self.engine_here, "ok_here": self.ok_here}
+                "engine_here": self.engine_here, "ok_here": self.ok_here,
+                "digits": self.digits, "kink": self.kink.to_dict() if self.kink else None,
+                "unexplained": self.unexplained, "rounded": self.rounded}
 
 
 @dataclass(frozen=True)
@@ -327,8 +355,10 @@ class PartialsReport(_Verdicts[PartialRow]):
     def __str__(self) -> str:
         n_bad = len(self.failed)
         verdict = "all agree" if not n_bad else f"{n_bad} of {len(self.rows)} disagree"
+        typed = (", or for a number typed with its digits when the engine's value rounds to it"
+                 if any(r.digits for r in self.rows) else "")
         head = (f"check_partials of {self.output}: {verdict} (ok when |yours − engine| <= "
-                f"{self.atol:g} + {self.rtol:g}·|engine|)")
+                f"{self.atol:g} + {self.rtol:g}·|engine|{typed})")
         table = [
             [f"∂{self.output}/∂{r.name}", "—" if r.expected is None else _number(r.expected),
              _number(r.engine), "—" if r.expected is None else f"{r.abs_error:.2g}",
@@ -430,14 +460,19 @@ def _user_value(
     return float(result), None
 
 
+#: The tolerances when none are given: yours agrees when |yours − engine| <= ATOL + RTOL·|engine|.
+ATOL, RTOL = 1e-8, 1e-6
+
+
 def check_partials(
     output: Value,
     expected: Mapping[Any, Any],
-    atol: float = 1e-8,
-    rtol: float = 1e-6,
+    atol: float | None = None,
+    rtol: float | None = None,
     points: int = 5,
     seed: int = 0,
     allow_unused: bool = False,
+    lang: str = "en",
 ) -> PartialsReport:
     """Compare hand-derived partials ∂output/∂node with the engine's, and say where one is wrong.
 
@@ -448,15 +483,25 @@ def check_partials(
     parameters is called with none, and ``**values`` receives every label). The report says
     which agree, by how much the others miss, and what a wrong value is consistent with: one
     local factor of the chain rule left out or evaluated at the wrong node (tanh′ at the
-    pre-activation), a dropped path, a factor of 2 or a flipped sign. Values copied from paper
-    with 4 digits need ``rtol=1e-4``.
+    pre-activation, σ′ at the output), a dropped path, a factor of 2 or a flipped sign, in the
+    words of `lang` ("en" or "zh").
 
-    A formula that names values is also compared at `points` more points near the given one
-    (each labelled leaf moved at random by up to half its size, at least ±0.5, drawn from
-    ``random.Random(seed)``; points where the engine's numbers are not finite are skipped), so
-    a formula that agrees at one point by coincidence is caught. The same non-finite number on
-    both sides (both nan, or both inf) counts as agreement. A Value the output was not computed
-    from is an error, unless `allow_unused` (as in `grad`): then its engine's partial is 0.
+    A number is checked as typed: given as a str with a decimal point ("0.0834616", copied with
+    the digits kuibu prints or from paper), it agrees when the engine's value rounds to it
+    (`PartialRow.digits` says to how many significant digits). Otherwise, and whenever `atol`
+    or `rtol` is given, yours agrees when |yours − engine| <= atol + rtol·|engine| (defaults
+    `ATOL` and `RTOL`).
+
+    A number (or a formula without names, or a callable without parameters) is compared at the
+    given point only. A formula that names values is also compared at `points` more points near
+    the given one (each labelled leaf moved at random by up to half its size, at least ±0.5,
+    drawn from ``random.Random(seed)``; points where the engine's numbers are not finite are
+    skipped), one point at a time, so a formula that agrees at one point by coincidence is
+    caught. The same non-finite number on both sides (both nan, or both inf) counts as
+    agreement. Where an operation on the way sits on its kink (relu or abs at 0, a tie of max),
+    the derivative is not defined: the row's `kink` gives both one-sided derivatives, and a
+    value that matches either agrees. A Value the output was not computed from is an error,
+    unless `allow_unused` (as in `grad`): then its engine's partial is 0.
 
     >>> from autograd import Value
     >>> x = Value(0.5, label="x")
@@ -468,6 +513,9 @@ def check_partials(
     >>> wrong = check_partials(y, {"x": lambda x: 1 - x**2})
     >>> print(wrong.rows[0].hints[0].split(": ")[0])
     equals the chain rule with ∂y/∂x computed as 1 − x² = 0.75 instead of 1 − y² = 0.786448
+    >>> typed = check_partials(y, {"x": "0.786448"}).rows[0]  # 6 digits, as printed above
+    >>> typed.ok, typed.digits
+    (True, 6)
     >>> x0 = Value(0.0, label="x")
     >>> s = x0.sin()
     >>> s.label = "s"
@@ -484,8 +532,12 @@ def check_partials(
                         f"values or formulas, not {type(expected).__name__}")
     if isinstance(points, bool) or not isinstance(points, int) or points < 0:
         raise ValueError(f"check_partials: points must be a whole number >= 0, not {points!r}")
+    table = words(lang)
+    as_typed = atol is None and rtol is None
+    atol_ = _tolerance("atol", ATOL if atol is None else atol)
+    rtol_ = _tolerance("rtol", RTOL if rtol is None else rtol)
     order = topological_order(output)
-    naming = Naming(order)
+    naming = _LazyNaming(order)
     by_label: dict[str, list[Value]] = {}
     for n in order:
         if n.label:
@@ -493,70 +545,265 @@ def check_partials(
     unique = {k: v[0] for k, v in by_label.items() if len(v) == 1}
     values = {k: v.data for k, v in unique.items()}
     labels = sorted(by_label)
-    unlabelled = len(naming.unlabelled_leaves())
+    unlabelled = sum(1 for n in order if n.is_leaf and not n.label)
     inside = {id(n) for n in order}
     nodes = [key if allow_unused and isinstance(key, Value) and id(key) not in inside
              else resolve_node(output, key, order, "check_partials") for key in expected]
     engine = [float(g) for g in grad(output, nodes, allow_unused=True)]
-    adjoint = _adjoints(order)
     moved = [n for n in order if n.is_leaf and n.label]
     given = {n.label: n.data for n in moved}
     users = [n for n in order if n.rule is not None and n.rule.user]
-    # A micrograd-style operation's value cannot be recomputed elsewhere: the given point only.
-    others = _nearby_points(order, moved, points, seed) if not users else []
-    rows: list[PartialRow] = []
+    checks: list[_Check] = []
     for node, want, e in zip(nodes, expected.values(), engine, strict=True):
-        user, error = _user_value(want, values, labels, unlabelled)
-        if user is None:
-            rows.append(PartialRow(naming.name(node) if id(node) in inside else
-                                   node.label or "the node", None, e, math.inf, False, error,
-                                   at=given, engine_here=e))
-            continue
-        ok = close(user, e, atol, rtol)
-        extra = others if _moves(want) else []
-        worst: tuple[float, dict[str, float], float, float] | None = None
-        failed = 0 if ok else 1
-        for point, data, adj in extra:
-            at_values = {k: data[id(v)] for k, v in unique.items()}
-            theirs, _ = _user_value(want, at_values, labels, unlabelled)
-            theirs = math.nan if theirs is None else theirs
-            mine = adj.get(id(node), 0.0)
-            if close(theirs, mine, atol, rtol):
-                continue
-            failed += 1
-            size = _error(theirs, mine) / (atol + rtol * abs(mine)) if math.isfinite(mine) \
-                else math.inf
-            if worst is None or size > worst[0]:
-                worst = (size, point, theirs, mine)
-        count = 1 + len(extra)
         name = naming.name(node) if id(node) in inside else node.label or "the node"
-        if not ok:  # wrong at the user's own point: the numbers and the diagnosis there
-            hints = (f"differs from 0: {naming.name(output)} was not computed from {name} at "
-                     "this point, so its derivative is 0",) if id(node) not in inside else \
-                tuple(_diagnose(output, node, user, e, order, naming, adjoint, atol, rtol))
-            rows.append(PartialRow(name, user, e, _error(user, e), False, None, hints, given,
-                                   count, failed, user, e, ok))
-        elif worst is not None:
-            _, point, theirs, mine = worst
-            rows.append(PartialRow(name, theirs, mine, _error(theirs, mine), False, None, (),
-                                   point, count, failed, user, e, ok))
-        else:
-            rows.append(PartialRow(name, user, e, _error(user, e), True, None, (), given,
-                                   count, 0, user, e, ok))
-    notes = tuple(unlabelled_note(naming.name(n), n.data, "label it") for n in nodes
+        user, error = _user_value(want, values, labels, unlabelled)
+        typed = _typed_number(want) if as_typed else None
+        check = _Check(node, want, name, e, user, error, _agreement(typed, atol_, rtol_), typed)
+        if user is not None:
+            check.ok_here = check.agree(user, e)
+            if id(node) in inside and not users:
+                check.kink = _kink(output, node, order, check, naming, table)
+                if check.kink is not None and check.kink.matches:
+                    check.ok_here = True
+        checks.append(check)
+    # The other points one at a time: the memory a check needs does not grow with them.
+    moving = [c for c in checks if c.user is not None and _moves(c.want)]
+    compared = 0
+    if moving and not users and points:
+        replay = _Replay(order)
+        places = {k: replay.index[id(v)] for k, v in unique.items()}
+        for point, data, adjoint in _nearby_points(replay, moved, points, seed):
+            compared += 1
+            at_values = {k: data[j] for k, j in places.items()}
+            for c in moving:
+                place = replay.index.get(id(c.node))  # a node outside the graph: 0
+                c.compare(point, at_values, 0.0 if place is None else adjoint[place], labels,
+                          unlabelled)
+    rows = [_row(c, output, order, naming, given, compared if c in moving else 0, table)
+            for c in checks]
+    notes = tuple(unlabelled_note(naming.name(n), n.data, "label it", lang) for n in nodes
                   if not n.label and id(n) in inside)
+    notes += tuple(c.kink.note for c in checks if c.kink is not None)
     if users and points and any(_moves(want) for want in expected.values()):
         ops = ", ".join(sorted({user_call_name(n) for n in users}))
         notes += (f"formulas were compared at the given point only: the graph has a "
                   f"user-defined operation ({ops}) whose value kuibu cannot recompute at other "
                   "points",)
-    return PartialsReport(naming.name(output), rows, atol, rtol, notes)
+    return PartialsReport(naming.name(output), rows, atol_, rtol_, notes)
+
+
+def _tolerance(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            math.isfinite(value) and value >= 0):
+        raise ValueError(f"check_partials: {name} must be a finite number >= 0, not {value!r}")
+    return float(value)
+
+
+class _LazyNaming:
+    """The graph's `Naming`, made on first use: it writes every node's formula (linear in the
+    graph, but not free), and a check that agrees needs only labels."""
+
+    def __init__(self, order: list[Value]) -> None:
+        self.order = order
+        self.naming: Naming | None = None
+
+    def __call__(self) -> Naming:
+        if self.naming is None:
+            self.naming = Naming(self.order)
+        return self.naming
+
+    def name(self, n: Value) -> str:
+        return n.label or self().name(n)
+
+
+def _typed_number(want: Any) -> Decimal | None:
+    """The number a str (or Formula) holds when it is one decimal literal, as typed: '0.0834616',
+    '−2.5e−3'. None for a whole number (exact as it stands), a zero, a constant or a formula."""
+    if isinstance(want, str):
+        try:
+            f = parse(want)
+        except FormulaError:
+            return None
+    elif isinstance(want, Formula):
+        f = want
+    else:
+        return None
+    node, negative = f.tree, False
+    if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+        negative = isinstance(node.op, ast.USub)
+        node = node.operand
+    if not isinstance(node, ast.Constant) or node.end_col_offset is None:
+        return None
+    literal = f.text[node.col_offset:node.end_col_offset].replace("−", "-")
+    if not any(c in literal for c in ".eE"):
+        return None
+    try:
+        number = Decimal(literal)
+    except InvalidOperation:  # a constant's name, like e
+        return None
+    if not number.is_finite() or number.is_zero():
+        return None
+    return -number if negative else number
+
+
+def _rounds_to(engine: float, typed: Decimal) -> bool:
+    """Whether `engine` rounded to the digits of `typed` is `typed` (half a unit of its last
+    digit either way; a tie counts, as either rounding is fair)."""
+    if not math.isfinite(engine):
+        return False
+    exponent = typed.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return abs(Decimal(engine) - typed) <= Decimal(5).scaleb(exponent - 1)
+
+
+def _agreement(typed: Decimal | None, atol: float, rtol: float) -> Callable[[float, float], bool]:
+    """How yours and a reference value agree: within the tolerances; for a number typed with
+    its digits, when the reference rounds to it (or, typed with more digits than a float
+    holds, when the two floats differ by rounding alone)."""
+    if typed is None:
+        return lambda yours, ref: close(yours, ref, atol, rtol)
+    return lambda yours, ref: _rounds_to(ref, typed) or close(yours, ref, 0.0, 1e-13)
+
+
+@dataclass(eq=False)
+class _Check:
+    """One hand-derived partial while it is being compared."""
+
+    node: Value
+    want: Any
+    name: str
+    engine: float
+    user: float | None
+    error: str | None
+    agree: Callable[[float, float], bool]
+    typed: Decimal | None
+    ok_here: bool = False
+    kink: Kink | None = None
+    failed: int = 0  #: at how many of the other points it disagrees
+    worst: tuple[float, dict[str, float], float, float] | None = None  #: size, point, yours, ...
+
+    def compare(self, point: dict[str, float], at_values: dict[str, float], mine: float,
+                labels: list[str], unlabelled: int) -> None:
+        """Yours against the engine's `mine` at another point."""
+        theirs, _ = _user_value(self.want, at_values, labels, unlabelled)
+        theirs = math.nan if theirs is None else theirs
+        if self.agree(theirs, mine):
+            return
+        self.failed += 1
+        size = _error(theirs, mine) / (ATOL + RTOL * abs(mine)) if math.isfinite(mine) \
+            else math.inf
+        if self.worst is None or size > self.worst[0]:
+            self.worst = (size, point, theirs, mine)
+
+
+def _row(c: _Check, output: Value, order: list[Value], naming: _LazyNaming,
+         given: dict[str, float], compared: int, table: Mapping[str, str]) -> PartialRow:
+    """The verdict on one partial: at the given point first, then the worst other point."""
+    e = c.engine
+    digits = len(c.typed.as_tuple().digits) if c.typed is not None else None
+    rounded = _rounded(e, c.typed)
+    if c.user is None:
+        return PartialRow(c.name, None, e, math.inf, False, c.error, at=given, engine_here=e)
+    user = c.user
+    count = 1 + compared
+    if not c.ok_here:  # wrong at the user's own point: the numbers and the diagnosis there
+        unexplained = False
+        if all(n is not c.node for n in order):
+            hints = [table["not_computed"].format(output=naming.name(output), name=c.name)]
+        else:
+            hints, unexplained = diagnose(
+                output, c.node, user, e, order, naming, lambda v: c.agree(user, v),
+                lambda v: close(v, e, ATOL, RTOL), lang=_lang_of(table))
+        return PartialRow(c.name, user, e, _error(user, e), False, None, tuple(hints), given,
+                          count, 1 + c.failed, user, e, False, digits, c.kink, unexplained,
+                          rounded)
+    if c.worst is not None:
+        _, point, theirs, mine = c.worst
+        return PartialRow(c.name, theirs, mine, _error(theirs, mine), False, None, (), point,
+                          count, c.failed, user, e, True, digits, c.kink, False, rounded)
+    return PartialRow(c.name, user, e, _error(user, e), True, None, (), given, count, 0, user,
+                      e, True, digits, c.kink, False, rounded)
+
+
+def _rounded(engine: float, typed: Decimal | None) -> str:
+    """The engine's value written to the digits of the number typed: 0.0835 for 0.0834."""
+    if typed is None or not math.isfinite(engine):
+        return ""
+    exponent = typed.as_tuple().exponent
+    assert isinstance(exponent, int)
+    rounded = Decimal(engine).quantize(Decimal(1).scaleb(exponent))
+    return f"{rounded:f}" if -12 < exponent <= 0 else str(rounded)
+
+
+def _lang_of(table: Mapping[str, str]) -> str:
+    return next(code for code, words_ in WORDS.items() if words_ is table)
+
+
+def _kink(output: Value, node: Value, order: list[Value], check: _Check,
+          naming: _LazyNaming, table: Mapping[str, str]) -> Kink | None:
+    """Both one-sided derivatives where an operation computed from `node` sits on its kink;
+    None when none does, or when both sides and the engine agree (no kink in the output)."""
+    at_kinks = {id(n) for n in order
+                if n.rule is not None and n.rule.kink is not None and n.rule.kink(*_inputs(n))}
+    if not at_kinks:  # most graphs: no need to find what is computed from the node
+        return None
+    below = {id(node)}
+    kinked: list[Value] = []
+    for n in order:
+        if any(id(p) in below for p in n.parents):
+            below.add(id(n))
+            if id(n) in at_kinks:
+                kinked.append(n)
+    if not kinked:
+        return None
+    left, right = _one_sided(order, node, -1.0), _one_sided(order, node, 1.0)
+    e, user = check.engine, check.user
+    assert user is not None
+
+    def near(a: float, b: float) -> bool:
+        return close(a, b, 1e-10, 1e-7)
+
+    if near(left, right) and near(e, left):
+        return None
+    on_left = check.agree(user, left) or near(user, left)
+    on_right = check.agree(user, right) or near(user, right)
+    matches = ("both" if on_left and on_right else "left" if on_left else
+               "right" if on_right else "")
+    names = naming()
+    texts = names.texts("unicode")
+    ops = tuple(dict.fromkeys(
+        rule_text(n, [texts[id(x)][0] if isinstance(x, Value) else number_text(x)
+                      for x in n.inputs]) for n in kinked))
+    note = table["kink"].format(ops=", ".join(ops), output=names.name(output), name=check.name,
+                                left=_number(left), right=_number(right), engine=_number(e))
+    return Kink(ops, left, right, e, matches, note)
+
+
+def _inputs(n: Value) -> list[float]:
+    return [x.data if isinstance(x, Value) else float(x) for x in n.inputs]
+
+
+def _one_sided(order: list[Value], node: Value, side: float) -> float:
+    """∂root/∂node from one side of the node's value: the engine's chain rule just beside it,
+    at h and 2h, extrapolated to 0 (2·d(h) − d(2h)), which is exact for piecewise-linear
+    graphs and off by O(h²) elsewhere."""
+    x = node.data
+    h = side * 2.0 ** -20 * max(1.0, abs(x))
+    replay = _Replay(order)
+    place = replay.index[id(node)]
+    near = [replay.run({id(node): x + k * h})[1][place] for k in (1.0, 2.0)]
+    return 2.0 * near[0] - near[1]
 
 
 def _moves(want: Any) -> bool:
     """Whether a user's value can be recomputed at another point: a formula that names values."""
-    if isinstance(want, (str, Formula)):
-        return True
+    if isinstance(want, Formula):
+        return bool(want.names)
+    if isinstance(want, str):
+        try:
+            return bool(parse(want).names)
+        except FormulaError:
+            return False
     if isinstance(want, Value) or not callable(want):
         return False
     try:
@@ -567,173 +814,67 @@ def _moves(want: Any) -> bool:
 
 
 def _nearby_points(
-    order: list[Value], moved: list[Value], count: int, seed: int
-) -> list[tuple[dict[str, float], dict[int, float], dict[int, float]]]:
-    """`count` points near the graph's own, each as (the moved leaves' values by label, every
-    node's value by id, ∂root/∂node by id), computed by replaying the recorded graph with the
-    rule table's forward functions and partials; points with a non-finite number are skipped."""
+    replay: _Replay, moved: list[Value], count: int, seed: int
+) -> Iterator[tuple[dict[str, float], list[float], list[float]]]:
+    """Up to `count` points near the graph's own, one at a time, each as (the moved leaves'
+    values by label, every node's value and ∂root/∂node, by the node's place in the order),
+    computed by replaying the recorded graph with the rule table's forward functions and
+    partials; points with a non-finite number are skipped."""
     rng = random.Random(seed)
-    found: list[tuple[dict[str, float], dict[int, float], dict[int, float]]] = []
     for _ in range(count):
         start = {id(n): n.data + rng.uniform(-0.5, 0.5) * max(1.0, abs(n.data)) for n in moved}
-        data, adjoint = _replay(order, start)
-        if all(math.isfinite(v) for v in (*data.values(), *adjoint.values())):
-            found.append(({n.label: start[id(n)] for n in moved}, data, adjoint))
-    return found
+        data, adjoint = replay.run(start)
+        if all(map(math.isfinite, data)) and all(map(math.isfinite, adjoint)):
+            yield {n.label: start[id(n)] for n in moved}, data, adjoint
 
 
-def _replay(
-    order: list[Value], leaves: Mapping[int, float]
-) -> tuple[dict[int, float], dict[int, float]]:
-    """Every node's value and ∂root/∂node with some leaves set to other values (the graph itself
-    is left as it is)."""
-    data: dict[int, float] = {}
-    inputs: dict[int, list[float]] = {}
-    for n in order:
-        rule = n.rule
-        if rule is None:
-            data[id(n)] = leaves.get(id(n), n.data)
-            continue
-        numbers = [data[id(x)] if isinstance(x, Value) else float(x) for x in n.inputs]
-        inputs[id(n)] = numbers
-        data[id(n)] = float(rule.forward(*numbers))
-    adjoint: dict[int, float] = {id(order[-1]): 1.0}
-    for n in reversed(order):
-        rule = n.rule
-        g = adjoint.get(id(n), 0.0)
-        if rule is None:
-            continue
-        for i, x in enumerate(n.inputs):
-            if isinstance(x, Value):
-                d = float(rule.partial(i, floats, *inputs[id(n)], data[id(n)]))
-                adjoint[id(x)] = adjoint.get(id(x), 0.0) + g * d
-    return data, adjoint
+class _Replay:
+    """The recorded graph computed again with some nodes set to other values (the graph
+    itself is left as it is): every node's value and ∂root/∂node, by place in `order`.
 
+    The plan (each node's rule and where its inputs are) is read once, so each replay is a
+    pass over two lists of floats, a few microseconds a node."""
 
-def _adjoints(order: list[Value]) -> dict[int, float]:
-    """∂root/∂n for every node n, root last in `order` (the reverse sweep, kept by id)."""
-    adj: dict[int, float] = {id(order[-1]): 1.0}
-    for n in reversed(order):
-        g = adj.get(id(n), 0.0)
-        for _, p, d in edges(n):
-            adj[id(p)] = adj.get(id(p), 0.0) + g * d
-    return adj
+    def __init__(self, order: list[Value]) -> None:
+        self.order = order
+        self.index = {id(n): k for k, n in enumerate(order)}
+        index = self.index
+        #: per node: its rule (None for a leaf), its inputs (a place, or -1 and a constant)
+        self.plan: list[tuple[Rule | None, list[tuple[int, float]]]] = [
+            (n.rule, [(index[id(x)], 0.0) if isinstance(x, Value) else (-1, float(x))
+                      for x in n.inputs] if n.rule is not None else [])
+            for n in order
+        ]
+        self.leaf_data = [n.data for n in order]
 
-
-def _tangents(order: list[Value], node: Value) -> dict[int, float]:
-    """∂n/∂node for every node n computed from `node` (a forward sweep)."""
-    tan: dict[int, float] = {id(node): 1.0}
-    for n in order:
-        t = fsum(d * tan[id(p)] for _, p, d in edges(n) if id(p) in tan)
-        if id(n) not in tan and any(id(p) in tan for p in n.parents):
-            tan[id(n)] = t
-    return tan
-
-
-def _ref(naming: Naming, n: Value) -> str:
-    """A node as it reads inside ∂…/∂…: its label, or its formula in parentheses."""
-    text = naming.text(n)
-    return text if n.label or text == naming.name(n) else f"({text})"
-
-
-def _diagnose(
-    output: Value, node: Value, user: float, engine: float, order: list[Value], naming: Naming,
-    adjoint: Mapping[int, float], atol: float, rtol: float,
-) -> list[str]:
-    """What a wrong value equals: the chain rule with one thing changed, when one change fits."""
-    hints: list[str] = []
-    if not math.isfinite(engine):
-        return [f"differs from the engine's {_number(engine)}: the engine's chain rule meets an "
-                "overflow, 0/0 or ∞ − ∞ at this point; compare at another point"]
-    if not math.isfinite(user):
-        return [f"is {_number(user)}: a division by zero or an overflow in the formula gives this"]
-
-    def fits(candidate: float) -> bool:
-        return close(user, candidate, atol, rtol) and not close(candidate, engine, atol, rtol)
-
-    texts = naming.texts("unicode")
-    algebra = text_algebra("unicode")
-    tangent = _tangents(order, node)
-    for n in order:
-        rule = n.rule
-        if rule is None:
-            continue
-        for i, p, d in edges(n):
-            through = adjoint.get(id(n), 0.0) * tangent.get(id(p), 0.0)
-            if through == 0.0 or not math.isfinite(through):
+    def run(self, given: Mapping[int, float]) -> tuple[list[float], list[float]]:
+        """Values and ∂root/∂node with the nodes in `given` (by id) set to its values; a node
+        given a value is computed from nothing, so the sweep stops there."""
+        size = len(self.order)
+        data = list(self.leaf_data)
+        cut = [False] * size
+        for node_id, value in given.items():
+            k = self.index[node_id]
+            data[k] = value
+            cut[k] = True
+        numbers: list[list[float] | None] = [None] * size
+        for k, (rule, inputs) in enumerate(self.plan):
+            if rule is None or cut[k]:
                 continue
-            # The gradient is linear in each edge's partial d: engine = rest + through·d.
-            top, bottom = _ref(naming, n), _ref(naming, p)
-            word = f"∂{top}/∂{bottom}"
-            text_vars: dict[str, Any] = {"out": texts[id(n)]}
-            num_vars: dict[str, Any] = {"out": n.data}
-            names = input_names(n)
-            partial = partial_text(n, i)
-            for j, x in enumerate(n.inputs):
-                v = names[j]
-                text_vars[v] = texts[id(x)] if isinstance(x, Value) else algebra["const"](x)
-                num_vars[v] = x.data if isinstance(x, Value) else x
-            formula = evaluate(partial, text_vars, algebra)[0]
-            shown = "" if _is_number(formula) else f" = {formula}"
-            if d != 1.0 and fits(engine + through * (1.0 - d)):
-                hints.append(f"equals the chain rule with the factor {word}{shown} = "
-                             f"{_number(d)} left out")
-            for swap, why in _swaps(rule.arity, partial, top, bottom, rule.name):
-                alt_num = float(evaluate(partial,
-                                         {k: num_vars[swap.get(k, k)] for k in num_vars},
-                                         FLOAT_ALGEBRA))
-                if alt_num != d and fits(engine + through * (alt_num - d)):
-                    alt = evaluate(partial,
-                                   {k: text_vars[swap.get(k, k)] for k in text_vars}, algebra)[0]
-                    hints.append(f"equals the chain rule with {word} computed as {alt} = "
-                                 f"{_number(alt_num)} instead of {formula} = {_number(d)}: {why}")
-    hints += _dropped_paths(output, node, user, fits)
-    if engine != 0.0 and math.isfinite(user):
-        for ratio, why in ((2.0, "a squared error differentiated without its ½ gives this"),
-                           (0.5, "a missing factor 2 (the power rule, d(u²)/du = 2u) or an "
-                            "extra ½ gives this"),
-                           (-1.0, "a dropped minus sign (d(t − o)/do = −1) gives this")):
-            if fits(ratio * engine):
-                hints.append(f"is {_number(ratio)} × the engine's value: {why}")
-    if not hints:
-        hints.append(f"no single wrong factor or dropped path explains it; compare your factors "
-                     f"with explain({naming.name(output)}, {naming.name(node)})")
-    return hints
-
-
-def _swaps(
-    arity: int, text: str, top: str, bottom: str, op: str
-) -> list[tuple[dict[str, str], str]]:
-    """Wrong arguments a person may put into a partial's formula, and what each means."""
-    names = parse(text).names
-    if arity == 1:
-        result = []
-        if "out" in names:
-            result.append(({"out": "x"}, f"the derivative of {op} is written in terms of its "
-                           f"output {top}, but its input {bottom} was put in"))
-        if "x" in names:
-            result.append(({"x": "out"}, f"the derivative of {op} is written in terms of its "
-                           f"input {bottom}, but its output {top} was put in"))
-        return result
-    if names & {"x", "y"}:
-        return [({"x": "y", "y": "x"}, f"the two inputs of {op} were exchanged")]
-    return []
-
-
-def _dropped_paths(
-    output: Value, node: Value, user: float, fits: Callable[[float], bool], limit: int = 12
-) -> list[str]:
-    """A hint when the user's value is the sum over a proper subset of the paths."""
-    e = explain(output, node, max_paths=limit)
-    paths = e.paths
-    if not e.listed or len(paths) < 2:
-        return []
-    for size in range(1, len(paths)):
-        for subset in itertools.combinations(range(len(paths)), size):
-            if fits(fsum(paths[k].product for k in subset)):
-                missing = [" → ".join(paths[k].nodes) for k in range(len(paths))
-                           if k not in subset]
-                kept = ", ".join(str(k + 1) for k in subset)
-                return [f"equals the sum over path(s) {kept} of the {len(paths)} paths from "
-                        f"{e.output} to {e.leaf}; missing: " + "; ".join(missing)]
-    return []
+            args = [data[j] if j >= 0 else c for j, c in inputs]
+            numbers[k] = args
+            data[k] = float(rule.forward(*args))
+        adjoint = [0.0] * size
+        adjoint[size - 1] = 1.0
+        for k in range(size - 1, -1, -1):
+            recorded = numbers[k]
+            if recorded is None:
+                continue
+            rule, inputs = self.plan[k]
+            assert rule is not None
+            g = adjoint[k]
+            out = data[k]
+            for i, (j, _) in enumerate(inputs):
+                if j >= 0:
+                    adjoint[j] += g * float(rule.partial(i, floats, *recorded, out))
+        return data, adjoint

@@ -351,6 +351,7 @@ _NUMPY_HELPERS = {
     "sqrt": "def sqrt(x):\n    return np.sqrt(x)",
     "sin": "def sin(x):\n    return np.sin(x)",
     "cos": "def cos(x):\n    return np.cos(x)",
+    "tan": "def tan(x):\n    return np.tan(x)",
     "tanh": "def tanh(x):\n    return np.tanh(x)",
     "sigmoid": (
         "def sigmoid(x):\n"

@@ -33,6 +33,7 @@ __all__ = [
     "softplus",
     "sqrt",
     "step",
+    "tan",
     "tanh",
     "val",
     "varies",
@@ -167,6 +168,11 @@ def sin(x: float) -> float:
 def cos(x: float) -> float:
     """Cosine: nan at ±inf."""
     return math.cos(x) if math.isfinite(x) else NAN
+
+
+def tan(x: float) -> float:
+    """Tangent: nan at ±inf."""
+    return math.tan(x) if math.isfinite(x) else NAN
 
 
 def tanh(x: float) -> float:

@@ -4,13 +4,19 @@ The rule table writes its values and partials in it ("x * y", "1 - out ** 2"), e
 exports render those texts in the user's own names, and the command line reads the user's
 expressions with it. Whatever kuibu prints as a formula reads back to the same value:
 
-- numbers (``0.5``, ``1e-3``, ``1e−3``), names (``w``, ``out_h1``, ``layer0.neuron1.w0``), and
-  the constants ``pi`` (or ``π``), ``e``, ``inf`` (or ``∞``) and ``nan`` (or ``NaN``);
+- numbers (``0.5``, ``1e-3``, ``1e−3``, ``½``), names (``w``, ``out_h1``,
+  ``layer0.neuron1.w0``), and the constants ``pi`` (or ``π``), ``e``, ``inf`` (or ``∞``) and
+  ``nan`` (or ``NaN``);
 - ``+``, ``-`` or ``−`` (U+2212), ``*`` or ``·`` or ``×``, ``/`` or ``÷``, powers as ``**``,
   ``^`` or superscripts (``x²``, ``x⁻¹``), and ``√x``;
-- calls of the rule table's functions (``σ(x)`` is ``sigmoid(x)``; ``|x|`` is ``abs(x)``;
+- calls of the rule table's functions (``σ(x)`` is ``sigmoid(x)``, ``ln`` is ``log``, ``ReLU``
+  is ``relu``, and so are ``max(0, x)`` and ``max(x, 0)``; ``|x|`` is ``abs(x)``;
   ``leaky_relu(x)`` takes the library's slope 0.01), and, for partials with a kink,
   ``a if x > 0 else b``.
+
+A derivation is a sequence of named steps, ``net = w·x + b; out = σ(net)``, separated by ``;`` or
+new lines, with ``#`` comments (`parse_steps`); evaluated with Values (`evaluate_steps`), each
+step's node carries the step's name, so every view of the graph uses it.
 
 Text is read by a small tokenizer and a precedence parser written for this language (nothing is
 ever passed to `eval`); it builds an `ast` tree whose positions are columns of the text as typed.
@@ -38,7 +44,7 @@ import ast
 import functools
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from autograd import floats
@@ -53,10 +59,14 @@ __all__ = [
     "Formula",
     "FormulaError",
     "RuleAlgebra",
+    "Step",
+    "Steps",
     "evaluate",
+    "evaluate_steps",
     "functions",
     "number_text",
     "parse",
+    "parse_steps",
     "render",
     "text_algebra",
 ]
@@ -147,6 +157,8 @@ class Formula:
     tree: ast.expr
     names: frozenset[str]  #: the variables it uses
     calls: frozenset[str]  #: the functions it calls
+    #: the variables in the order they first appear in the text
+    order: tuple[str, ...] = field(default=(), compare=False)
 
 
 # -- reading: characters to tokens ------------------------------------------------------------
@@ -159,7 +171,12 @@ _SYMBOLS = {
     "×": "*", "/": "/", "÷": "/", "(": "(", ")": ")", ",": ",", "|": "|", "√": "√",
     ">=": ">=", "<=": "<=", "≥": ">=", "≤": "<=", ">": ">", "<": "<",
 }
-_FUNCTION_SPELLINGS = {"σ": "sigmoid"}
+#: Other ways people write the table's functions, each read as the table's name.
+_FUNCTION_SPELLINGS = {"σ": "sigmoid", "ln": "log", "ReLU": "relu"}
+#: Vulgar fractions, read as the numbers they are (½·(t − out)²).
+_FRACTIONS = {"½": 0.5, "⅓": 1 / 3, "⅔": 2 / 3, "¼": 0.25, "¾": 0.75, "⅕": 0.2, "⅖": 0.4,
+              "⅗": 0.6, "⅘": 0.8, "⅙": 1 / 6, "⅚": 5 / 6, "⅛": 0.125, "⅜": 0.375, "⅝": 0.625,
+              "⅞": 0.875}
 
 
 @dataclass
@@ -175,7 +192,7 @@ def _is_name_start(ch: str) -> bool:
 
 
 def _is_name_part(ch: str) -> bool:
-    return (ch.isalnum() or ch == "_") and ch not in _SUPERSCRIPTS
+    return (ch.isalnum() or ch == "_") and ch not in _SUPERSCRIPTS and ch not in _FRACTIONS
 
 
 def _number_end(text: str, i: int) -> int:
@@ -235,6 +252,9 @@ def _tokens(text: str) -> list[_Token]:
             i = j
         elif ch == "∞":
             tokens.append(_Token("name", ch, i, ch))
+            i += 1
+        elif ch in _FRACTIONS:
+            tokens.append(_Token("num", ch, i, _FRACTIONS[ch]))
             i += 1
         else:
             two = text[i:i + 2]
@@ -299,7 +319,7 @@ class _Parser:
         self.constants = constants
         self.depth = 0
         self.nodes = 0
-        self.names: set[str] = set()
+        self.names: dict[str, None] = {}  # in the order of first use
         self.calls: set[str] = set()
 
     def fail(self, message: str, at: int) -> FormulaError:
@@ -497,7 +517,7 @@ class _Parser:
             if name in self.constants:
                 return self.count(_place(ast.Constant(self.constants[name]), t.at,
                                          t.at + len(t.text)))
-            self.names.add(name)
+            self.names.setdefault(name)
             return self.count(_place(ast.Name(name, ast.Load()), t.at, t.at + len(t.text)))
         if name not in self.functions:
             known = ", ".join(sorted(self.functions))
@@ -526,6 +546,8 @@ class _Parser:
         self.pos += 1
         self.depth -= 1
         self.check_arity(t, name, args, close.at)
+        if name == "max" and "relu" in self.functions:
+            name, args = _relu_spelling(args)
         self.calls.add(name)
         func = _place(ast.Name(name, ast.Load()), t.at, t.at + len(t.text))
         return self.count(_place(ast.Call(func, args, []), t.at, close.at + 1))
@@ -546,6 +568,18 @@ class _Parser:
             if name == "leaky_relu":
                 want = "1 or 2 arguments (x, and the slope, 0.01 when left out)"
             raise self.fail(f"{t.text}() takes {want}, not {n}", t.at)
+
+
+def _is_zero(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value == 0.0
+
+
+def _relu_spelling(args: list[ast.expr]) -> tuple[str, list[ast.expr]]:
+    """max(0, x) and max(x, 0) are relu(x), with relu's convention relu'(0) = 0 (not the tie's
+    ½ of max); any other max stays max."""
+    if len(args) == 2 and _is_zero(args[0]) != _is_zero(args[1]):
+        return "relu", [args[1] if _is_zero(args[0]) else args[0]]
+    return "max", args
 
 
 def parse(
@@ -604,7 +638,253 @@ def _parse(text: str, functions: frozenset[str], max_length: int, max_depth: int
         tree = parser.formula()
     except RecursionError:  # only when called already deep in the stack
         raise FormulaError("the formula is nested too deeply for the interpreter") from None
-    return Formula(text, tree, frozenset(parser.names), frozenset(parser.calls))
+    return Formula(text, tree, frozenset(parser.names), frozenset(parser.calls),
+                   tuple(parser.names))
+
+# -- derivations: a sequence of named steps ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a derivation, ``name = formula``; `name` is None for a last step written as a
+    bare formula. `at` is the column of the step's first character in the derivation's text
+    and `formula_at` that of its formula (the formula's own columns count from there)."""
+
+    name: str | None
+    formula: Formula
+    at: int
+    formula_at: int
+
+
+@dataclass(frozen=True)
+class Steps:
+    """A derivation read by `parse_steps`: its steps in order, the last one the output."""
+
+    text: str
+    steps: tuple[Step, ...]
+    names: frozenset[str]  #: the inputs: names the steps use that no step defines
+    calls: frozenset[str]  #: the functions the steps call
+
+    @property
+    def output(self) -> str | None:
+        """The last step's name; None when it is a bare formula."""
+        return self.steps[-1].name
+
+    @property
+    def defined(self) -> dict[str, Step]:
+        """The named steps, by name."""
+        return {s.name: s for s in self.steps if s.name is not None}
+
+    def where(self, step: Step) -> str:
+        """How a message names a step: "line 3" in a text of several lines, else "step 2"."""
+        if "\n" in self.text.strip():
+            return f"line {self.text.count(chr(10), 0, step.at) + 1}"
+        return f"step {self.steps.index(step) + 1}"
+
+    def unused(self) -> list[Step]:
+        """Named steps before the last that no later step uses: the output is not computed
+        from them."""
+        used: set[str] = set()
+        for s in self.steps:
+            used |= s.formula.names
+        return [s for s in self.steps[:-1] if s.name not in used]
+
+    def inputs(self) -> list[str]:
+        """The inputs in the order they are first used in the text."""
+        found: dict[str, None] = {}
+        for s in self.steps:
+            for name in s.formula.order:
+                if name in self.names:
+                    found.setdefault(name)
+        return list(found)
+
+
+def _statements(text: str) -> list[tuple[int, str]]:
+    """Each statement with its column: split at ';' and at new lines outside parentheses (so a
+    long formula may go on over lines inside them); '#' comments are blanked out in place."""
+    chars = list(text)
+    found: list[tuple[int, str]] = []
+    start = depth = 0
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "#":
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+            chars[i:end] = " " * (end - i)
+            i = end
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif ch == ";" or (ch == "\n" and depth == 0):
+            found.append((start, "".join(chars[start:i])))
+            start = i + 1
+        i += 1
+    found.append((start, "".join(chars[start:])))
+    return [(at, t) for at, t in found if t.strip()]
+
+
+def _head(statement: str) -> tuple[str, int] | None:
+    """The name of a ``name = formula`` statement and the column after its '=', or None."""
+    i, n = 0, len(statement)
+    while i < n and statement[i].isspace():
+        i += 1
+    if i >= n or not _is_name_start(statement[i]):
+        return None
+    j = i + 1
+    while j < n and (_is_name_part(statement[j]) or (
+            statement[j] == "." and j + 1 < n and _is_name_start(statement[j + 1]))):
+        j += 1
+    k = j
+    while k < n and statement[k].isspace() and statement[k] != "\n":
+        k += 1
+    if k < n and statement[k] == "=" and statement[k + 1:k + 2] != "=":
+        return statement[i:j], k + 1
+    return None
+
+
+def parse_steps(
+    text: str,
+    functions: frozenset[str] | set[str] | None = None,
+    max_length: int = 50_000,
+    max_depth: int = 100,
+    conditionals: bool = True,
+    constants: Mapping[str, float] | None = None,
+) -> Steps:
+    """Read a derivation: steps ``name = formula`` separated by ';' or new lines (a new line
+    inside parentheses goes on with the formula), '#' starting a comment. A step may use the
+    names of the steps before it; the last step is the output, and may be a bare formula. A
+    single formula is a derivation of one unnamed step.
+
+    A FormulaError says what is wrong and where: a name defined twice, used before its step, or
+    taken by a constant or a function. Names no step defines are the inputs (`Steps.names`).
+
+    >>> steps = parse_steps("net = w·x + b; out = σ(net)  # one neuron")
+    >>> [s.name for s in steps.steps], sorted(steps.names), steps.output
+    (['net', 'out'], ['b', 'w', 'x'], 'out')
+    >>> parse_steps("out = σ(net); net = w·x")
+    Traceback (most recent call last):
+      ...
+    autograd.formula.FormulaError: net is used in step 1 before step 2 defines it (at position 9)
+      out = σ(net); net = w·x
+              ^
+    """
+    if not isinstance(text, str):
+        raise FormulaError(f"a derivation must be a str, not {type(text).__name__}")
+    if len(text) > max_length:
+        raise FormulaError(f"the text is {len(text)} characters long; at most {max_length}")
+    statements = _statements(text)
+    if not statements:
+        raise FormulaError("the formula is empty", text, 0)
+    table = constants if constants is not None else CONSTANTS
+    callable_names = _TABLE.current().functions if functions is None else frozenset(functions)
+    steps: list[Step] = []
+    for k, (at, statement) in enumerate(statements):
+        head = _head(statement)
+        last = k == len(statements) - 1
+        if head is None and not last:
+            raise FormulaError("every step but the last needs a name: write name = formula",
+                               text, at + len(statement) - len(statement.lstrip()))
+        name, body_at = head if head is not None else (None, 0)
+        if name is not None:
+            _check_step_name(name, text, at + len(statement) - len(statement.lstrip()), table,
+                             callable_names)
+        body = statement[body_at:]
+        try:
+            formula = parse(body, functions, max_length, max_depth, conditionals,
+                            constants=constants)
+        except FormulaError as e:
+            offset = None if e.offset is None else at + body_at + e.offset
+            message = e.message if len(statements) == 1 else f"{name or 'the last step'}: " \
+                f"{e.message}"
+            raise FormulaError(message, text, offset) from None
+        lead = len(statement) - len(statement.lstrip())
+        steps.append(Step(name, formula, at + lead, at + body_at))
+    result = Steps(text, tuple(steps), frozenset(), frozenset())
+    defined: dict[str, Step] = {}
+    for step in steps:
+        if step.name is None:
+            continue
+        if step.name in defined:
+            first = defined[step.name]
+            raise FormulaError(f"{step.name} is defined twice, by {result.where(first)} and by "
+                               f"{result.where(step)}; give the new value a name of its own",
+                               text, step.at)
+        defined[step.name] = step
+    position = {id(step): k for k, step in enumerate(steps)}
+    for k, step in enumerate(steps):
+        early = [n for n in step.formula.order if n in defined and position[id(defined[n])] >= k]
+        if early:  # the first such name, at its first place in the step
+            name = early[0]
+            later = defined[name]
+            at = min(node.col_offset for node in ast.walk(step.formula.tree)
+                     if isinstance(node, ast.Name) and node.id == name)
+            what = ("in its own definition" if later is step else
+                    f"in {result.where(step)} before {result.where(later)} defines it")
+            raise FormulaError(f"{name} is used {what}", text, step.formula_at + at)
+    used = frozenset().union(*(s.formula.names for s in steps))
+    calls = frozenset().union(*(s.formula.calls for s in steps))
+    return Steps(text, tuple(steps), frozenset(used - set(defined)), calls)
+
+
+def _check_step_name(name: str, text: str, at: int, constants: Mapping[str, float],
+                     callable_names: frozenset[str]) -> None:
+    if name in constants:
+        raise FormulaError(f"{name} is the constant {constants[name]!r} in formulas; name the "
+                           f"step differently (like {name}1 or {name}_)", text, at)
+    if name in callable_names or name in _FUNCTION_SPELLINGS or name in ("if", "else"):
+        raise FormulaError(f"{name} is a function of formulas; name the step differently "
+                           f"(like {name}1 or {name}_)", text, at)
+
+
+def evaluate_steps(
+    steps: Steps | str,
+    variables: Mapping[str, Any],
+    algebra: Mapping[str, Callable[..., Any]],
+) -> list[Any]:
+    """Each step's value in order (the last is the output), the inputs bound to `variables`.
+
+    With `VALUE_ALGEBRA` the node a step makes is labelled with the step's name, so
+    explanations, drawings and exports use the derivation's own names; a step that only
+    repeats a name (``y = x``) makes no node, and the Values given are never relabelled. An
+    input may not also be a step's name.
+
+    >>> from autograd import Value
+    >>> w, x = Value(0.5, label="w"), Value(2.0, label="x")
+    >>> net, out = evaluate_steps("net = w·x; out = tanh(net)", {"w": w, "x": x}, VALUE_ALGEBRA)
+    >>> out.label, out.parents[0].label, round(out.data, 6)
+    ('out', 'net', 0.761594)
+    """
+    s = parse_steps(steps) if isinstance(steps, str) else steps
+    defined = s.defined
+    for name in variables:
+        if name in defined:
+            raise FormulaError(f"{name} is given a value and also defined by "
+                               f"{s.where(defined[name])}; one name, one value", s.text,
+                               defined[name].at)
+    missing = sorted(s.names - set(variables))
+    if missing:
+        known = ", ".join(sorted(variables)) or "none"
+        raise FormulaError(f"no value for {', '.join(missing)} (values given: {known})", s.text)
+    known_values: dict[str, Any] = dict(variables)
+    seen = {id(v) for v in variables.values() if isinstance(v, Value)}
+    results: list[Any] = []
+    for step in s.steps:
+        try:
+            result = evaluate(step.formula, known_values, algebra)
+        except FormulaError as e:
+            offset = None if e.offset is None else step.formula_at + e.offset
+            raise FormulaError(e.message, s.text, offset) from None
+        if isinstance(result, Value) and id(result) not in seen and step.name is not None:
+            result.label = step.name
+        if isinstance(result, Value):
+            seen.add(id(result))
+        if step.name is not None:
+            known_values[step.name] = result
+        results.append(result)
+    return results
 
 
 def _children(node: ast.expr) -> list[ast.expr]:

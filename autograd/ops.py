@@ -71,6 +71,10 @@ class Rule:
     #: pow adds a constant exponent, as micrograd's f'**{exponent}' does ('**2').
     micrograd: str = ""
     user: bool = False  #: made by the user (`Value(data, children, op)`), not by this table
+    #: given the inputs (floats), whether they sit on a kink: a point where the derivative is
+    #: not defined and the partials give the convention in `note` (relu and abs at 0, max at a
+    #: tie). Checks of hand-derived partials compare there with both one-sided derivatives.
+    kink: Callable[..., bool] | None = None
 
     def __post_init__(self) -> None:
         count = self.arity or 1
@@ -137,6 +141,36 @@ def _linear_formulas(n: int) -> Expansion:
     return (*names, "b"), text, (*partials, "1")
 
 
+def _max(x: float, y: float) -> float:
+    # torch.maximum: the larger input, and nan when either is nan (Python's max() would depend
+    # on the order of the arguments). Written with comparisons only, so code generation can
+    # follow its branches.
+    if x > y:
+        return x
+    if y > x:
+        return y
+    return x if x >= y else x + y  # a tie gives x; unordered means a nan, and so is the sum
+
+
+def _max_dx(M: Any, x: Any, y: Any, out: Any) -> float:
+    # torch.maximum's gradient: all of it to the larger input, half to each at a tie, and all of
+    # it to both when one is nan (neither comparison holds). The smaller input's zero is a
+    # masked one, as PyTorch's masked_fill writes it: an inf or nan gradient stops there.
+    if M.val(x) < M.val(y):
+        return floats.STRONG_ZERO
+    return 0.5 if M.val(x) <= M.val(y) else 1.0
+
+
+def _max_dy(M: Any, x: Any, y: Any, out: Any) -> float:
+    if M.val(x) > M.val(y):
+        return floats.STRONG_ZERO
+    return 0.5 if M.val(x) >= M.val(y) else 1.0
+
+
+def _at_zero(x: float, *rest: float) -> bool:
+    return x == 0.0
+
+
 def _pow_dx(M: Any, x: Any, y: Any, out: Any) -> Any:
     # ∂(x^y)/∂x = y·x^(y-1). x^0 is 1 for every x, so at y = 0 the slope is 0 for every x (0, nan
     # and subnormals included, where the formula gives 0·inf or 0·nan); PyTorch masks it, so an
@@ -193,7 +227,15 @@ _TABLE = [
     Rule("neg", 1, operator.neg, (-1.0,), "−", "-x", ("-1",), (WIDE,), micrograd="-"),
     Rule(
         "abs", 1, abs, (lambda M, x, out: M.sign(x),), "|·|", "abs(x)", ("sign(x)",),
-        (AWAY_FROM_ZERO,), note="abs'(0) = 0 and abs'(nan) = 0, as in PyTorch.",
+        (AWAY_FROM_ZERO,), note="abs'(0) = 0 and abs'(nan) = 0, as in PyTorch.", kink=_at_zero,
+    ),
+    Rule(
+        "max", 2, _max, (_max_dx, _max_dy), "max", "max(x, y)",
+        ("0 if x < y else 0.5 if x <= y else 1", "0 if x > y else 0.5 if x >= y else 1"),
+        (WIDE, WIDE), kink=lambda x, y: x == y,
+        note="The larger input; nan when either is nan. At a tie each input gets half of the "
+        "gradient, as torch.maximum gives it; with a nan, both get all of it. max(0, x) and "
+        "max(x, 0) in a formula are relu(x).",
     ),
     # Elementary functions.
     Rule("exp", 1, floats.exp, (lambda M, x, out: out,), "exp", "exp(x)", ("out",), (WIDE,)),
@@ -213,6 +255,12 @@ _TABLE = [
         "cos", 1, floats.cos, (lambda M, x, out: -M.sin(x),), "cos", "cos(x)", ("-sin(x)",),
         (WIDE,),
     ),
+    Rule(
+        "tan", 1, floats.tan, (lambda M, x, out: 1.0 + out * out,), "tan", "tan(x)",
+        ("1 + out ** 2",), (((-1.3, 1.3),),),
+        note="tan′ = 1 + tan² (= 1/cos²). Near odd multiples of π/2 the value is very large "
+        "(π/2 itself is not a float, so tan never reaches ∞); tan(±∞) is nan.",
+    ),
     # Activations.
     Rule(
         "tanh", 1, floats.tanh, (lambda M, x, out: 1.0 - out * out,), "tanh", "tanh(x)",
@@ -229,7 +277,7 @@ _TABLE = [
     ),
     Rule(
         "relu", 1, lambda x: 0.0 if x <= 0.0 else x, (lambda M, x, out: M.step(x),), "ReLU",
-        "relu(x)", ("step(x)",), (AWAY_FROM_ZERO,), micrograd="ReLU",
+        "relu(x)", ("step(x)",), (AWAY_FROM_ZERO,), micrograd="ReLU", kink=_at_zero,
         note="relu'(0) = 0, as in PyTorch; where relu(x) <= 0 the zero stops an inf or nan "
         "gradient from above, and at x = nan the gradient passes (PyTorch's threshold_backward).",
     ),
@@ -242,6 +290,7 @@ _TABLE = [
         "LeakyReLU", "leaky_relu(x, y)", ("1 if x > 0 else y", "0 if x > 0 else x"),
         (AWAY_FROM_ZERO, ((0.001, 0.5),)),
         note="y is the slope for x <= 0; the derivative at 0 is the slope, as in PyTorch.",
+        kink=lambda x, y: x == 0.0 and y != 1.0,
     ),
     # A neuron's net input as one node: inputs w0, x0, w1, x1, ..., b.
     Rule(

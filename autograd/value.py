@@ -514,11 +514,13 @@ class Value:
     sqrt = _unary(RULES["sqrt"])
     sin = _unary(RULES["sin"])
     cos = _unary(RULES["cos"])
+    tan = _unary(RULES["tan"])
     tanh = _unary(RULES["tanh"])
     sigmoid = _unary(RULES["sigmoid"])
     softplus = _unary(RULES["softplus"])
     relu = _unary(RULES["relu"])
     _leaky_relu = _binary(RULES["leaky_relu"])
+    max = _binary(RULES["max"])  # the larger of self and the other (torch.maximum)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x if x > 0 else slope * x; the slope may be a number or a Value."""

@@ -35,7 +35,7 @@ a neuron's net input as one node, which is how `nn` builds its neurons.
 
 SPELLING = {
     "add": "`x + y`", "sub": "`x - y`", "mul": "`x * y`", "div": "`x / y`", "pow": "`x ** y`",
-    "neg": "`-x`", "abs": "`abs(x)`", "leaky_relu": "`x.leaky_relu(slope)`",
+    "neg": "`-x`", "abs": "`abs(x)`", "leaky_relu": "`x.leaky_relu(slope)`", "max": "`x.max(y)`",
     "linear": "`autograd.linear(ws, xs, b)`",
 }
 

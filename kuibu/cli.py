@@ -22,13 +22,18 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
+from autograd import Value
 from kuibu.expressions import (
     Evaluated,
     InputError,
     evaluate_at,
     read_assignments,
     read_expression,
+    read_file,
+    read_formula,
+    shorten,
 )
+from kuibu.phrases import LANGUAGES, default_language, phrases
 
 #: A disagreeing ``--check``; bad input or usage; a bug in kuibu.
 DISAGREES, USAGE, BUG = 1, 2, 3
@@ -44,6 +49,8 @@ EPILOG = """examples:
   kuibu explain "tanh(w*x + b)" --at w=0.5 x=1.5 b=-0.2 --wrt w --format markdown
   kuibu check "w*x**2" --at w=3 x=2 --partial "x=2*w*x" --partial "w=x**2"
   kuibu draw "sigmoid(w*x + b)" --at w=0.5 x=1.5 b=-0.2 -o graph.svg --highlight w
+  kuibu explain "net = w*x + b; out = sigmoid(net)" --at w=0.5 x=1.5 b=-0.2 --wrt w
+  kuibu check -f derivation.txt --at w=0.5 x=1.5 b=-0.2 --partial "w=0.348" --lang zh
   kuibu audit my_engine.py
 
 exit codes:
@@ -57,8 +64,13 @@ COMMANDS = ("demo", "grad", "explain", "check", "draw", "audit")
 DRAWABLE = ("svg", "png", "pdf", "dot")
 #: Random points near the given one that --check also compares at, by default.
 POINTS = 5
+#: The most points --points takes; and the most node evaluations a check may spend on the
+#: points near the given one (each point replays the whole graph), so a long expression
+#: with many points is refused with the number that fits rather than run for minutes.
+MAX_POINTS, CHECK_BUDGET = 1000, 250_000
 CHECK_SEED = 0
-#: How close a hand-derived partial must come to the engine's.
+#: How close a hand-derived formula must come to the engine's (a number is checked to the
+#: digits it was typed with); --atol and --rtol replace both.
 ATOL, RTOL = 1e-12, 1e-9
 #: Training steps of Mazur's network in `kuibu demo` (the article's makes one update).
 DEMO_STEPS = 1000
@@ -164,14 +176,18 @@ class Command:
         checks = [self._read_check(c) for c in args.check or []]
         names = list(args.explain or []) + [name for name, _ in checks]
         target = _drawing_target(args.draw) if args.draw else None
-        if args.points < 1 or args.points > 1000:
-            raise InputError(f"--points must be from 1 to 1000, not {args.points}")
+        if args.points < 1 or args.points > MAX_POINTS:
+            raise InputError(f"--points must be from 1 to {MAX_POINTS}, not {args.points}")
         evaluated = self._evaluate(args, names)
         formula, output, leaves = evaluated.formula, evaluated.output, evaluated.leaves
+        lang = args.lang
+        if checks:
+            _check_budget(output, args.points)
         at = {name: leaf.data for name, leaf in leaves.items()}
         gradient = {name: leaf.grad for name, leaf in leaves.items()}
-        results = [self._check_one(evaluated, name, text, args.points) for name, text in checks]
-        explanations = {n: self._explanation(output, leaves[n]) for n in args.explain or []}
+        results = [self._check_one(evaluated, name, text, args) for name, text in checks]
+        explanations = {n: self._explanation(evaluated, n) for n in args.explain or []}
+        top = output.label
 
         if args.json:
             # One JSON document: the drawing is attempted first, and any failure of it is
@@ -179,10 +195,14 @@ class Command:
             drawn = self._draw(output, target, None, args) if target else None
             document: dict[str, Any] = {
                 "expression": formula.text,
+                "output": top,
                 "at": at,
                 "value": output.data,
                 "gradient": gradient,
             }
+            if evaluated.steps:
+                document["steps"] = {n: v.data if isinstance(v, Value) else v
+                                     for n, v in evaluated.steps.items()}
             if results:
                 document["checks"] = results
             if explanations:
@@ -191,37 +211,34 @@ class Command:
                 document["drawing"] = _drawing_dict(drawn)
             if args.code:
                 document["code"] = _program(output, list(leaves.values()))
-            page = self._page(output, args.html, None) if args.html else None
+            page = self._page(output, args.html, None, lang) if args.html else None
             if page:
                 document["page"] = {"path": str(page.path) if page.path else None,
                                     **({"error": page.error} if page.error else {})}
             self.say(_json(document))
         else:
-            point = ", ".join(f"{n} = {_number(v)}" for n, v in at.items())
-            shown = " ".join(formula.text.split())  # on one line, as typed otherwise
-            self.say(f"f = {shown}" + (f"   at {point}" if point else ""))
-            self.say(f"f = {_number(output.data)}")
+            words = phrases(lang)
+            self._say_values(evaluated, words)
             for name, g in gradient.items():
-                self.say(f"∂f/∂{name} = {_number(g)}")
+                self.say(f"∂{top}/∂{name} = {_number(g)}")
             for explanation in explanations.values():
                 self.say()
-                self.say(explanation.text())
+                self.say(explanation.text(lang=lang))
             for r in results:
                 self.say()
-                self._say_check(r)
+                self._say_check(r, top, lang)
             if args.code:
                 self.say()
-                self.say("The program: forward and backward as straight-line Python (it needs "
-                         "only math):")
+                self.say(words["program"])
                 self.say()
                 self.say(_program(output, list(leaves.values())))
             drawn = self._draw(output, target, None, args) if target else None
             if drawn:
-                self._say_drawing(drawn, "The graph is drawn in {}")
-            page = self._page(output, args.html, None) if args.html else None
+                self._say_drawing(drawn, words["drawn"].replace("{path}", "{}"))
+            page = self._page(output, args.html, None, lang) if args.html else None
             if page and page.path:
                 self.say()
-                self.say(f"The step-by-step page is {page.path}: open it in a browser")
+                self.say(words["page"].format(path=page.path))
         if drawn and drawn.error:
             self.failed_drawing = drawn.error
             return USAGE
@@ -230,28 +247,70 @@ class Command:
             return USAGE
         return 0 if all(r["ok"] for r in results) else DISAGREES
 
-    def _say_check(self, r: dict[str, Any]) -> None:
-        self.say(f"Your ∂f/∂{r['name']} = {r['formula']}")
-        here = "agrees with" if r["ok_here"] else "DISAGREES with"
-        line = f"  = {_number(r['yours'])}, which {here} the engine's {_number(r['engine'])}"
-        if not r["ok_here"]:
-            line += f" (off by {_number(r['difference'])})"
-        self.say(line)
+    def _say_values(self, evaluated: Evaluated, words: dict[str, str]) -> None:
+        """The expression and its value at the point; a derivation step by step."""
+        output = evaluated.output
+        point = ", ".join(f"{n} = {_number(leaf.data)}" for n, leaf in evaluated.leaves.items())
+        steps = evaluated.formula.steps
+        if len(steps) == 1:
+            shown = " ".join(steps[0].formula.text.split())  # on one line, as typed otherwise
+            at = f"   {words['at'].format(point=point)}" if point else ""
+            self.say(f"{output.label} = {shown}{at}")
+            self.say(f"{output.label} = {_number(output.data)}")
+            return
+        if point:
+            self.say(words["at"].format(point=point))
+        for step in steps:
+            name = step.name or output.label
+            value = evaluated.steps.get(name, output)
+            number = value.data if isinstance(value, Value) else value
+            shown = " ".join(step.formula.text.split())
+            if _is_literal(step.formula):
+                self.say(f"{name} = {shown}")
+            else:
+                self.say(f"{name} = {shown} = {_number(number)}")
+
+    def _say_check(self, r: dict[str, Any], top: str, lang: str) -> None:
+        words, engine_words = phrases(lang), _engine_words(lang)
+        self.say(words["yours"].format(partial=f"∂{top}/∂{r['name']}", formula=r["formula"]))
+        yours, engine = _number(r["yours"]), _number(r["engine"])
+        if r["ok_here"] and r["kink"] and r["kink"]["matches"]:
+            which = engine_words[f"kink_{r['kink']['matches']}"]
+            line = words["kink_agrees"].format(yours=yours, note=r["kink"]["note"],
+                                               which=which)
+        elif r["ok_here"]:
+            key = "agrees_digits" if r["digits"] else "agrees"
+            line = words[key].format(yours=yours, engine=engine, digits=_digits(r, words))
+        elif r["digits"]:
+            line = words["disagrees_digits"].format(yours=yours, engine=engine,
+                                                    digits=_digits(r, words),
+                                                    rounded=r["rounded"])
+        else:
+            line = words["disagrees"].format(yours=yours, engine=engine,
+                                             difference=_number(r["difference"]))
+        self.say(f"  {line}")
+        if r["kink"] and not r["ok_here"]:
+            self.say(f"  {_capital(r['kink']['note'])}")
         others = r["points"] - 1
         if others:
-            near = f"{others} random point{'s' if others > 1 else ''} near it"
+            s = words["nearby_s"] if others > 1 else ""
             worst = r["worst"]
             if r["ok"]:
-                self.say(f"  and agrees at {near} too")
+                self.say("  " + words["agrees_nearby"].format(count=others, s=s))
+            elif not r["ok_here"]:  # the worst is the given point, shown above
+                self.say("  " + words["disagrees_here_too"].format(
+                    count=others, s=s, failed=r["disagreements"], points=r["points"]))
             else:
                 where = ", ".join(f"{n} = {_number(v)}" for n, v in worst["at"].items())
-                self.say(f"  Checked here and at {near}: {r['disagreements']} of {r['points']} "
-                         f"disagree; the worst, at {where}:")
-                self.say(f"  yours {_number(worst['yours'])}, the engine's "
-                         f"{_number(worst['engine'])} (off by {_number(worst['difference'])})")
+                self.say("  " + words["disagrees_nearby"].format(
+                    count=others, s=s, failed=r["disagreements"], points=r["points"],
+                    where=where))
+                self.say("  " + words["worst"].format(
+                    yours=_number(worst["yours"]), engine=_number(worst["engine"]),
+                    difference=_number(worst["difference"])))
+        your_value = engine_words["your_value"] + (" " if lang == "en" else "")
         for hint in r["diagnosis"]:
-            self.say(f"  Your value {hint}" if hint.startswith(("equals", "is ")) else
-                     f"  {hint[:1].upper()}{hint[1:]}")
+            self.say(f"  {hint}" if r["unexplained"] else f"  {your_value}{hint}")
 
     @staticmethod
     def _read_check(item: str) -> tuple[str, str]:
@@ -261,27 +320,32 @@ class Command:
         return name.strip(), text.strip()
 
     @staticmethod
-    def _check_one(evaluated: Evaluated, name: str, text: str, points: int) -> dict[str, Any]:
-        """Compare the user's ∂f/∂name with the engine's by the library's `check_partials`: at
-        the given point and at `points` − 1 seeded random points near it (the command counts
-        every point; the library counts the extra ones). The verdict is the worst of them."""
+    def _check_one(evaluated: Evaluated, name: str, text: str,
+                   args: argparse.Namespace) -> dict[str, Any]:
+        """Compare the user's ∂output/∂name with the engine's by the library's `check_partials`:
+        at the given point and at `points` − 1 seeded random points near it (the command counts
+        every point; the library counts the extra ones). The verdict is the worst of them. A
+        number (a formula without names) is compared at the given point, to its typed digits."""
         from autograd import check_partials
 
-        formula = read_expression(text)
+        formula = read_formula(text, f"--check {name}")
         output = evaluated.output
-        known = set(evaluated.leaves) | ({output.label} if output.label else set())
+        known = set(evaluated.leaves) | set(evaluated.steps) | {output.label}
         unknown = sorted(formula.names - known)
         if unknown:
             raise InputError(f"--check {name}: {', '.join(unknown)} has no value (use --at)")
-        report = check_partials(output, {evaluated.leaves[name]: formula}, atol=ATOL,
-                                rtol=RTOL, points=points - 1, seed=CHECK_SEED,
-                                allow_unused=True)
+        node = _node(evaluated, name)
+        atol, rtol = _tolerances(args, formula)
+        report = check_partials(output, {node: formula}, atol=atol, rtol=rtol,
+                                points=args.points - 1, seed=CHECK_SEED, allow_unused=True,
+                                lang=args.lang)
         row = report.rows[0]
         if row.error is not None or row.expected_here is None:
             raise InputError(f"--check {name}: {row.error}")
         given = {n: leaf.data for n, leaf in evaluated.leaves.items()}
         yours, engine = row.expected_here, row.engine_here
         hints = list(row.hints)
+        unexplained = row.unexplained
         worst: dict[str, Any]
         if not row.ok_here and not row.ok:
             worst = {"at": given, "yours": yours, "engine": engine}
@@ -289,27 +353,34 @@ class Command:
             worst = {"at": {n: row.at.get(n, v) for n, v in given.items()}, "yours": row.expected,
                      "engine": row.engine}
             if not row.ok:  # right here, wrong elsewhere: what the worst point's value fits
-                hints = _hints_at(evaluated, name, formula, worst["at"])
+                hints, unexplained = _hints_at(evaluated, name, formula, worst["at"], args)
+        if unexplained:
+            hints = [phrases(args.lang)["unexplained"].format(
+                command=_explain_command(args, evaluated, name, worst["at"]))]
         return {
             "name": name, "formula": text, "at": given, "yours": yours, "engine": engine,
             "difference": _difference(yours, engine, row.ok_here), "ok_here": row.ok_here,
             "ok": row.ok, "points": row.points, "disagreements": row.failed_points,
             "worst": {**worst, "difference": _difference(worst["yours"], worst["engine"],
                                                          row.ok)},
-            "diagnosis": hints,
+            "digits": row.digits, "rounded": row.rounded,
+            "kink": row.kink.to_dict() if row.kink else None,
+            "diagnosis": hints, "unexplained": unexplained,
         }
 
     @staticmethod
-    def _explanation(output: Any, leaf: Any) -> Any:
-        """The chain rule step by step: a typed expression names no inner node, so grouping
-        factors between named nodes would fold everything into one."""
+    def _explanation(evaluated: Evaluated, name: str) -> Any:
+        """The chain rule for ∂output/∂name: between the derivation's named steps, or, for a
+        single typed formula (which names no inner node, so grouping would fold everything
+        into one factor), step by step."""
         from autograd import explain, topological_order
         from autograd.explain import Explanation
 
-        if all(node is not leaf for node in topological_order(output)):
+        output, node = evaluated.output, _node(evaluated, name)
+        if all(n is not node for n in topological_order(output)):
             # step(x), or the branch of a conditional not taken: f is not computed from x
-            return Explanation(output.label or "f", leaf.label, leaf.grad, 0.0, 0, 100)
-        return explain(output, leaf, steps=True)
+            return Explanation(output.label, name, node.grad, 0.0, 0, 100)
+        return explain(output, node, steps=len(evaluated.formula.steps) == 1)
 
     def _draw(self, output: Any, target: tuple[Path, str], highlight: Any,
               args: argparse.Namespace) -> Drawing:
@@ -322,7 +393,8 @@ class Command:
 
         options = {"rankdir": args.rankdir} if args.rankdir else {}
         try:
-            graph = draw_dot(output, highlight=highlight, **options)
+            graph = draw_dot(output, highlight=highlight, **options,
+                             **_lang_option(draw_dot, getattr(args, "lang", "en")))
         except ValueError as e:  # a graph too large to draw, say: the numbers stand
             return Drawing(path, fmt, error=f"cannot draw {path}: {_first_line(e)}")
         if args.dpi is not None:
@@ -337,7 +409,7 @@ class Command:
             return Drawing(path, fmt, error=f"cannot draw {path}: {_first_line(e)}")
 
     @staticmethod
-    def _page(output: Any, path: str, title: str | None) -> Drawing:
+    def _page(output: Any, path: str, title: str | None, lang: str = "en") -> Drawing:
         """Write the step-by-step explorer page; what went wrong is returned, not raised."""
         target = Path(path)
         missing = _missing_graphviz(target)
@@ -346,7 +418,8 @@ class Command:
         from viz import explore
 
         try:
-            page = explore(output, title=title) if title else explore(output)
+            options: dict[str, Any] = {"title": title} if title else {}
+            page = explore(output, **options, **_lang_option(explore, lang))
             return Drawing(target, "html", path=page.save(target))
         except OSError as e:
             return Drawing(target, "html", error=f"cannot write {target}: "
@@ -364,11 +437,13 @@ class Command:
 
     def explain(self, args: argparse.Namespace) -> int:
         evaluated = self._evaluate(args, [args.wrt])
-        text = self._explanation(evaluated.output, evaluated.leaves[args.wrt])
-        rendered = {"text": text.text, "markdown": text.markdown, "latex": text.latex}
+        text = self._explanation(evaluated, args.wrt)
+        lang = args.lang
+        rendered = {"text": lambda: text.text(lang=lang), "markdown": lambda: text.markdown(lang),
+                    "latex": lambda: text.latex(lang)}
         if args.json:
             self.say(_json({"expression": evaluated.formula.text, "wrt": args.wrt,
-                            "gradient": evaluated.leaves[args.wrt].grad,
+                            "gradient": _node(evaluated, args.wrt).grad,
                             "explanation": explanation_dict(text),
                             args.format: rendered[args.format]()}))
         else:
@@ -386,13 +461,15 @@ class Command:
         target = _drawing_target(args.output)
         names = [args.highlight] if args.highlight else []
         evaluated = self._evaluate(args, names)
-        leaf = evaluated.leaves[args.highlight] if args.highlight else None
-        drawn = self._draw(evaluated.output, target, leaf, args)
+        node = _node(evaluated, args.highlight) if args.highlight else None
+        drawn = self._draw(evaluated.output, target, node, args)
         if args.json:
             self.say(_json({"expression": evaluated.formula.text,
                             "drawing": _drawing_dict(drawn)}))
         elif drawn.path or drawn.missing_dot:
-            self._say_drawing(drawn, f"The graph of {evaluated.formula.text} is drawn in {{}}")
+            shown = shorten(evaluated.formula.text)
+            self._say_drawing(drawn, phrases(args.lang)["drawn_of"].format(
+                expression=shown, path="{}"))
         if drawn.error:
             self.failed_drawing = drawn.error
             return USAGE
@@ -400,12 +477,14 @@ class Command:
 
     @staticmethod
     def _evaluate(args: argparse.Namespace, names: list[str]) -> Evaluated:
-        """Read the expression and the point, build the graph and run backward."""
-        formula = read_expression(args.expression)
-        evaluated = evaluate_at(formula, read_assignments([*(args.at or []), *args.assignments]))
+        """Read the expression (or the file) and the point, build the graph, run backward."""
+        text, assignments = _expression_and_point(args)
+        formula = read_expression(text)
+        evaluated = evaluate_at(formula, read_assignments([*(args.at or []), *assignments]))
         for name in names:
-            if name not in evaluated.leaves:
-                raise InputError(f"{name} is not a variable of {formula.text!r}")
+            if name not in evaluated.leaves and name not in evaluated.steps:
+                raise InputError(f"{name} is not a variable or a step of "
+                                 f"{shorten(formula.text)!r}")
         evaluated.output.backward()
         return evaluated
 
@@ -532,19 +611,144 @@ def _drawing_dict(drawn: Drawing) -> dict[str, Any]:
     return {"path": None, "error": drawn.error}
 
 
-def _hints_at(evaluated: Evaluated, name: str, formula: Any, at: dict[str, float]) -> list[str]:
+def _hints_at(evaluated: Evaluated, name: str, formula: Any, at: dict[str, float],
+              args: argparse.Namespace) -> tuple[list[str], bool]:
     """What the user's value at the point `at` is consistent with (a factor left out, a
-    sign...): the library's diagnosis on the graph rebuilt there; none when it cannot tell."""
+    sign...): the library's diagnosis on the graph rebuilt there; none when it cannot tell.
+    The second item says whether nothing was found (the hint is then where to compare)."""
     from autograd import check_partials
 
     graph = evaluate_at(evaluated.formula, at)
     graph.output.backward()
+    atol, rtol = _tolerances(args, formula)
     try:
-        report = check_partials(graph.output, {graph.leaves[name]: formula}, atol=ATOL,
-                                rtol=RTOL, points=0, allow_unused=True)
+        report = check_partials(graph.output, {_node(graph, name): formula}, atol=atol,
+                                rtol=rtol, points=0, allow_unused=True, lang=args.lang)
     except (OverflowError, ValueError):  # a graph with inf or nan inside: the verdict stands
-        return []
-    return list(report.rows[0].hints)
+        return [], False
+    row = report.rows[0]
+    return list(row.hints), row.unexplained
+
+
+def _node(evaluated: Evaluated, name: str) -> Value:
+    """The Value a name stands for: a variable, or a step's node."""
+    node = evaluated.node(name)
+    if node is not None:
+        return node
+    if name in evaluated.steps:
+        raise InputError(f"{name} is a step of numbers alone, computed from no variable: there "
+                         f"is nothing to differentiate by; give it with --at {name}=... instead")
+    raise InputError(f"{name} is not a variable or a step of "
+                     f"{shorten(evaluated.formula.text)!r}")
+
+
+def _tolerances(args: argparse.Namespace, formula: Any) -> tuple[float | None, float | None]:
+    """The tolerances a check passes: none for a number (checked to its typed digits) unless
+    --atol or --rtol is given; the command's defaults for a formula."""
+    if args.atol is None and args.rtol is None:
+        return (None, None) if not formula.names else (ATOL, RTOL)
+    return (ATOL if args.atol is None else args.atol, RTOL if args.rtol is None else args.rtol)
+
+
+def _check_budget(output: Value, points: int) -> None:
+    """Refuse --points that would replay a large graph too often, naming the number that fits."""
+    from autograd import topological_order
+
+    nodes = len(topological_order(output))
+    if (points - 1) * nodes > CHECK_BUDGET:
+        most = CHECK_BUDGET // nodes + 1
+        raise InputError(f"--points {points}: the graph has {nodes:,} nodes, and each point "
+                         f"near the given one replays all of them; at most {most} points fit "
+                         f"in a check of this graph (use --points {most} or fewer)")
+
+
+def _explain_command(args: argparse.Namespace, evaluated: Evaluated, name: str,
+                     at: dict[str, float]) -> str:
+    """The kuibu command that writes out ∂output/∂name at the point `at`, ready to paste."""
+    import shlex
+
+    from autograd.formula import number_text
+
+    words = ["kuibu", "explain"]
+    words += ["-f", args.file] if args.file else [evaluated.formula.text]
+    if at:
+        words += ["--at", *(f"{n}={number_text(v, 'python')}" for n, v in at.items())]
+    words += ["--wrt", name]
+    if args.lang != default_language():
+        words += ["--lang", args.lang]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def _expression_and_point(args: argparse.Namespace) -> tuple[str, list[str]]:
+    """The expression's text (typed, or read from -f FILE) and the assignments after it."""
+    assignments = list(args.assignments)
+    if args.file:
+        if args.expression is not None:
+            if "=" not in args.expression:
+                raise InputError("an expression and -f FILE are both given; give one of them")
+            assignments.insert(0, args.expression)  # with a file, every word is a value
+        return read_file(args.file), assignments
+    if args.expression is None:
+        raise InputError(f'no expression; write one, as in kuibu {args.command} "w*x" --at '
+                         "w=1 x=2, or read one from a file with -f FILE")
+    return args.expression, assignments
+
+
+def _is_literal(formula: Any) -> bool:
+    """Whether a step is a number as it stands (t4 = 0.01): its value is not repeated."""
+    import ast
+
+    tree = formula.tree
+    if isinstance(tree, ast.UnaryOp):
+        tree = tree.operand
+    return isinstance(tree, ast.Constant)
+
+
+def _digits(r: dict[str, Any], words: dict[str, str]) -> str:
+    """"6 digits": how many significant digits a number was typed with."""
+    return words["digit" if r["digits"] == 1 else "digits"].format(n=r["digits"])
+
+
+def _engine_words(lang: str) -> dict[str, str]:
+    from autograd.words import words
+
+    return words(lang)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _lang_option(fn: Any, lang: str) -> dict[str, Any]:
+    """``{"lang": lang}`` for a view that takes the language, else nothing."""
+    import inspect
+
+    try:
+        takes = "lang" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        takes = False
+    return {"lang": lang} if takes else {}
+
+
+def _language(value: str) -> str:
+    """--lang's value; "auto" (the default) is the locale's language (see kuibu.phrases)."""
+    return default_language() if value == "auto" else value
+
+
+def language_option(p: argparse.ArgumentParser) -> None:
+    """--lang en|zh, the default read from the locale when the command runs."""
+    p.add_argument("--lang", type=_language, choices=LANGUAGES, default="auto",
+                   metavar="{en,zh}",
+                   help="the language of sentences and headings: en (English) or zh (中文); "
+                   "numbers and formulas are the same (default: zh when the locale, LC_ALL, "
+                   "LC_MESSAGES or LANG, is zh_*, else en)")
+
+
+def _tolerance(text: str) -> float:
+    value = float(text)
+    if not (math.isfinite(value) and value >= 0.0):
+        raise ValueError(text)
+    return value
 
 
 # -- the parser ---------------------------------------------------------------------------------
@@ -607,26 +811,35 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
                       help="also print the program: forward and backward as straight-line Python")
     demo.add_argument("--html", metavar="PATH",
                       help="also write the step-by-step page of the worked example (.html)")
-    demo.add_argument("--lang", choices=["en", "zh"], default="en",
-                      help="the language of headings and sentences: en (English), zh (中文); "
-                      "numbers and formulas are the same")
+    language_option(demo)
     drawing_options(demo)
 
     def expression_command(name: str, help_text: str) -> argparse.ArgumentParser:
         p = command(name, help_text)
-        p.add_argument("expression", help='an expression, e.g. "sigmoid(w*x + b)"')
+        p.add_argument("expression", nargs="?",
+                       help='an expression, e.g. "sigmoid(w*x + b)", or named steps, e.g. '
+                       '"net = w*x + b; out = sigmoid(net)" (the last step is the output)')
         p.add_argument("assignments", nargs="*", metavar="NAME=NUMBER",
                        help="the point may also follow the expression: w=0.5 x=1.5")
+        p.add_argument("-f", "--file", metavar="FILE",
+                       help="read the expression from FILE (- for standard input): steps on "
+                       "lines or separated by ;, # starting a comment")
         p.add_argument("--at", nargs="+", action="extend", metavar="NAME=NUMBER",
                        help="the point, e.g. --at w=0.5 x=1.5 or --at w=0.5,x=1.5 "
-                       "(repeatable)")
+                       "(repeatable); a value may be a formula of numbers, like 1/2")
         p.add_argument("--json", action="store_true", help="machine-readable output")
+        language_option(p)
         return p
 
     def check_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--points", type=int, default=POINTS, metavar="N",
                        help="check at the given point and N-1 seeded random points near it "
-                       f"(default {POINTS})")
+                       f"(default {POINTS}, at most {MAX_POINTS})")
+        p.add_argument("--rtol", type=_tolerance, metavar="R",
+                       help=f"agree when |yours - engine| <= atol + R*|engine| (default {RTOL}; "
+                       "a number you type is otherwise checked to the digits it has)")
+        p.add_argument("--atol", type=_tolerance, metavar="A",
+                       help=f"the absolute part of the tolerance (default {ATOL})")
 
     grad = expression_command("grad", "the value and every partial derivative")
     grad.add_argument("--explain", action="append", metavar="NAME",

@@ -24,6 +24,12 @@ settings.register_profile(
 )
 settings.load_profile("kuibu")
 
+# The command speaks the locale's language (zh_* gives Chinese); the tests and the docs' examples
+# show English, so they run in an English locale whatever the machine's is.
+for _key in ("LC_ALL", "LC_MESSAGES", "LANG"):
+    if os.environ.get(_key, "").lower().startswith("zh"):
+        os.environ[_key] = "C.UTF-8"
+
 
 def _missing_modules(*names: str) -> list[str]:
     missing = []

@@ -18,8 +18,9 @@ def torch_apply(op: str, a: Any, b: Any = None, *more: Any) -> Any:
 
     unary = {
         "neg": torch.neg, "abs": torch.abs, "exp": torch.exp, "log": torch.log,
-        "sqrt": torch.sqrt, "sin": torch.sin, "cos": torch.cos, "tanh": torch.tanh,
-        "sigmoid": torch.sigmoid, "softplus": functional.softplus, "relu": torch.relu,
+        "sqrt": torch.sqrt, "sin": torch.sin, "cos": torch.cos, "tan": torch.tan,
+        "tanh": torch.tanh, "sigmoid": torch.sigmoid, "softplus": functional.softplus,
+        "relu": torch.relu,
     }
     if op in unary:
         return unary[op](a)
@@ -35,4 +36,5 @@ def torch_apply(op: str, a: Any, b: Any = None, *more: Any) -> Any:
         b = torch.tensor(float(b), dtype=torch.float64)
     return {
         "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow,
+        "max": torch.maximum,
     }[op](a, b)

@@ -251,6 +251,153 @@ def test_an_unexplained_mistake_says_so() -> None:
     assert report.rows[0].hints == (
         "no single wrong factor or dropped path explains it; compare your factors with "
         "explain(E, w5)",)
+    assert report.rows[0].unexplained
+    assert not check_partials(net.E, {"w5": 2 * report.rows[0].engine}).rows[0].unexplained
+
+
+# -- the article's network, as the command line builds it ------------------------------------
+
+ARTICLE = """net2 = W12*out1 + b2; out2 = σ(net2); net3 = W13*out1 + b3; out3 = σ(net3)
+net4 = W24*out2 + W34*out3 + b4; out4 = σ(net4); net5 = W25*out2 + W35*out3 + b5
+out5 = σ(net5); E = ½·(t4 − out4)² + ½·(t5 − out5)²"""
+POINT = {"out1": 0.5, "W12": 0.15, "W13": 0.25, "W24": 0.40, "W25": 0.50, "W34": 0.45,
+         "W35": 0.55, "b2": 0.35, "b3": 0.35, "b4": 0.60, "b5": 0.60, "t4": 0.01, "t5": 0.99}
+
+
+def article() -> tuple[Value, dict[str, Value]]:
+    from autograd.formula import VALUE_ALGEBRA, evaluate_steps
+
+    leaves = {k: Value(v, label=k) for k, v in POINT.items()}
+    E = evaluate_steps(ARTICLE, leaves, VALUE_ALGEBRA)[-1]
+    E.backward()
+    return E, leaves
+
+
+@pytest.mark.parametrize(("typed", "ok", "digits"), [
+    ("0.0834616", True, 6), ("0.08346", True, 4), ("0.0835", True, 3), ("8.34616e-2", True, 6),
+    ("0.0834", False, 3), ("0.0834617", False, 6), ("0.0834616112746", True, 12),
+    ("−0.0834616", False, 6),
+])
+def test_a_typed_number_agrees_to_the_digits_it_has(typed: str, ok: bool, digits: int) -> None:
+    E, leaves = article()
+    assert round(leaves["W24"].grad, 12) == 0.083461611275  # what the digits are cut from
+    row = check_partials(E, {"W24": typed}).rows[0]
+    assert (row.ok, row.digits, row.points) == (ok, digits, 1)
+
+
+def test_tolerances_given_override_the_typed_digits_and_apply_to_formulas() -> None:
+    E, _ = article()
+    assert not check_partials(E, {"W24": "0.0834616"}, rtol=1e-9).ok
+    assert check_partials(E, {"W24": "0.0834616"}, rtol=1e-6).rows[0].digits is None
+    assert check_partials(E, {"W24": 0.0834616}).rows[0].digits is None  # a float has none
+    assert not check_partials(E, {"W24": 0.0834616}, rtol=1e-9).ok
+    right = "(out4 - t4)*out4*(1 - out4)*out2"
+    assert check_partials(E, {"W24": right}, atol=0.0, rtol=1e-12).ok
+    with pytest.raises(ValueError, match="rtol must be a finite number >= 0"):
+        check_partials(E, {"W24": right}, rtol=-1.0)
+
+
+def test_whole_numbers_and_constant_formulas_are_exact_and_checked_here_only() -> None:
+    x, y = Value(1.0, label="x"), Value(2.0, label="y")
+    f = x * y
+    f.label = "f"
+    for number in ("2", "4/2", "2.0", "1 + 1"):
+        row = check_partials(f, {"x": number}).rows[0]
+        assert row.ok and row.points == 1, number
+    assert not check_partials(f, {"x": "3"}).ok
+    wrong = check_partials(f, {"x": "2.4"}).rows[0]  # 2 significant digits: 2.4 is not 2.0
+    assert not wrong.ok and (wrong.digits, wrong.rounded) == (2, "2.0")
+    assert check_partials(f, {"x": "2.0000000001"}).rows[0].digits == 11
+
+
+def test_sigmoid_derivative_evaluated_at_the_output_is_named() -> None:
+    E, _ = article()
+    report = check_partials(E, {"W24": "(out4 - t4)*σ(out4)*(1 - σ(out4))*out2"})
+    hint = next(h for h in report.rows[0].hints if "σ(out4)" in h)
+    assert hint.startswith("equals the chain rule with ∂out4/∂net4 computed as "
+                           "σ(out4)·(1 − σ(out4)) = ")
+    assert "evaluated at its output out4 instead of its input net4" in hint
+    net_put_in = check_partials(E, {"W24": "(out4 - t4)*net4*(1 - net4)*out2"})
+    assert any("computed as net4·(1 − net4)" in h for h in net_put_in.rows[0].hints)
+
+
+def test_the_path_through_neuron_5_left_out_of_w12() -> None:
+    E, _ = article()
+    one_path = "(out4 - t4)*out4*(1 - out4)*W24*out2*(1 - out2)*out1"
+    (hint,) = check_partials(E, {"W12": one_path}).rows[0].hints
+    assert hint == ("equals the sum over path(s) 1 of the 2 paths from E to W12; missing: "
+                    "E → out5 → net5 → out2 → net2 → W12")
+
+
+def test_a_dropped_path_is_found_in_a_graph_without_labels_too() -> None:
+    x = Value(0.7, label="x")
+    f = (x * 3.0).sin() + (x * x).exp()  # two branches, no names between them
+    f.label = "f"
+    (hint,) = check_partials(f, {"x": "3*cos(3*x)"}).rows[0].hints
+    assert "the sum over path(s) 1 of the 2 paths from f to x; missing: f → n4 → n3 → x" in hint
+    assert hint.endswith("(where n3 = x·x; n4 = exp(x·x))")  # the inner nodes, defined
+
+
+def test_hints_in_chinese() -> None:
+    E, _ = article()
+    report = check_partials(E, {"W24": "(out4 - t4)*net4*(1 - net4)*out2", "W25": 0.5},
+                            lang="zh")
+    hints = report.rows[0].hints
+    assert any(h.startswith("等于把 ∂out4/∂net4 算成 net4·(1 − net4)") for h in hints)
+    assert report.rows[1].hints[0].startswith("没有哪一个错误因子") and report.rows[1].unexplained
+    with pytest.raises(ValueError, match="lang must be one of en, zh"):
+        check_partials(E, {"W25": 0.5}, lang="fr")
+
+
+@pytest.mark.parametrize(("formula", "at", "yours", "left", "right", "engine", "matches"), [
+    ("relu(x)", 0.0, "1", 0.0, 1.0, 0.0, "right"),
+    ("relu(x)", 0.0, "0", 0.0, 1.0, 0.0, "left"),
+    ("abs(x)", 0.0, "-1", -1.0, 1.0, 0.0, "left"),
+    ("max(x, 2)", 2.0, "1", 0.0, 1.0, 0.5, "right"),
+    ("3*relu(x) + x", 0.0, "4", 1.0, 4.0, 1.0, "right"),
+])
+def test_at_a_kink_both_one_sided_derivatives_count(formula: str, at: float, yours: str,
+                                                    left: float, right: float, engine: float,
+                                                    matches: str) -> None:
+    from autograd.formula import VALUE_ALGEBRA, evaluate
+
+    x = Value(at, label="x")
+    f = evaluate(formula, {"x": x}, VALUE_ALGEBRA)
+    f.label = "f"
+    row = check_partials(f, {"x": yours}).rows[0]
+    assert row.ok and row.kink is not None
+    assert (row.kink.left, row.kink.right, row.kink.engine) == pytest.approx((left, right, engine))
+    assert row.kink.matches == matches
+    assert "is at its kink, where ∂f/∂x is not defined" in row.kink.note
+    wrong = check_partials(f, {"x": "7"}).rows[0]
+    assert not wrong.ok and wrong.kink is not None and wrong.kink.matches == ""
+
+
+def test_no_kink_note_where_the_output_is_smooth() -> None:
+    x = Value(0.0, label="x")
+    f = x.relu() * x.relu() + x.sin()  # relu(x)² has the same slope on both sides
+    f.label = "f"
+    row = check_partials(f, {"x": "2*max(0, x) + cos(x)"}).rows[0]
+    assert row.ok and row.kink is None
+
+
+def test_memory_does_not_grow_with_the_points_compared() -> None:
+    import tracemalloc
+
+    x = Value(0.3, label="x")
+    f = x
+    for k in range(150):
+        f = (f * 0.999 + x * 0.001).tanh() if k % 2 else f + x * 0.0001
+    f.label = "f"
+    peaks = []
+    for points in (2, 30):
+        tracemalloc.start()
+        report = check_partials(f, {"x": "1"}, points=points)
+        check_partials(f, {"x": "cos(x)"}, points=points)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert report.rows[0].points == 1
+    assert peaks[1] < 1.5 * peaks[0], peaks
 
 
 # -- check_partials: errors in the user's words ------------------------------------------------
@@ -375,7 +522,8 @@ def test_the_report_as_structure() -> None:
     assert d["rows"][0]["points"] == 6 and d["rows"][1]["points"] == 1
     assert set(d["rows"][0]) == {"name", "expected", "engine", "abs_error", "ok", "error",
                                  "hints", "at", "points", "failed_points", "expected_here",
-                                 "engine_here", "ok_here"}
+                                 "engine_here", "ok_here", "digits", "kink", "unexplained",
+                                 "rounded"}
 
 
 def test_allow_unused_compares_a_node_the_output_does_not_use_with_zero() -> None:

@@ -17,9 +17,11 @@ from autograd.formula import (
     VALUE_ALGEBRA,
     FormulaError,
     evaluate,
+    evaluate_steps,
     functions,
     number_text,
     parse,
+    parse_steps,
     render,
 )
 from tests.strategies import Program, apply_value, programs, well_conditioned
@@ -284,3 +286,121 @@ def test_registered_rules_are_functions_of_the_language() -> None:
         parse("swish(x)")
     with pytest.raises(KeyError):
         FLOAT_ALGEBRA["swish"]
+
+
+# -- spellings people write -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "written"), [
+    ("ln(x)", "log(x)"), ("ReLU(x)", "relu(x)"), ("max(0, x)", "relu(x)"),
+    ("max(x, 0)", "relu(x)"), ("max(x, y)", "max(x, y)"), ("max(x, 1)", "max(x, 1)"),
+    ("½·(y − x)²", "0.5 * (y - x) ** 2"), ("¾·x", "0.75 * x"), ("tan(x)", "tan(x)"),
+])
+def test_common_spellings_read_as_the_tables_functions(text: str, written: str) -> None:
+    assert render(text, "python") == written
+    assert same(value(text, x=2.0, y=3.0), value(written, x=2.0, y=3.0))
+
+
+def test_max_of_zero_is_relu_with_relus_convention_at_the_kink() -> None:
+    x = Value(0.0, label="x")
+    out = evaluate(parse("max(0, x)"), {"x": x}, VALUE_ALGEBRA)
+    out.backward()
+    assert out.op == "relu" and x.grad == 0.0  # relu'(0) = 0, not the tie's ½
+    y = Value(0.0, label="y")
+    tie = evaluate(parse("max(x, y)"), {"x": x, "y": y}, VALUE_ALGEBRA)
+    tie.backward()
+    assert tie.op == "max" and (x.grad, y.grad) == (0.5, 0.5)
+
+
+# -- derivations: named steps -----------------------------------------------------------------
+
+ARTICLE = """# the article's network: neuron 1 the input, 2 and 3 hidden, 4 and 5 the outputs
+net2 = W12*out1 + b2; out2 = sigmoid(net2)
+net3 = W13*out1 + b3; out3 = sigmoid(net3)
+net4 = W24*out2 + W34*out3 + b4; out4 = sigmoid(net4)
+net5 = W25*out2 + W35*out3 + b5; out5 = sigmoid(net5)
+E = ½·(t4 − out4)² + ½·(t5 − out5)²
+"""
+ARTICLE_POINT = {"out1": 0.5, "W12": 0.15, "W13": 0.25, "W24": 0.40, "W25": 0.50, "W34": 0.45,
+                 "W35": 0.55, "b2": 0.35, "b3": 0.35, "b4": 0.60, "b5": 0.60, "t4": 0.01,
+                 "t5": 0.99}
+
+
+def test_a_derivation_is_steps_whose_names_label_the_graph() -> None:
+    steps = parse_steps(ARTICLE)
+    assert [s.name for s in steps.steps] == ["net2", "out2", "net3", "out3", "net4", "out4",
+                                           "net5", "out5", "E"]
+    assert steps.output == "E" and steps.names == set(ARTICLE_POINT)
+    leaves = {k: Value(v, label=k) for k, v in ARTICLE_POINT.items()}
+    values = evaluate_steps(steps, leaves, VALUE_ALGEBRA)
+    E = values[-1]
+    assert E.label == "E" and round(E.data, 9) == 0.299603946
+    assert [v.label for v in values] == [s.name for s in steps.steps]
+    e = explain(E, leaves["W24"])
+    assert [f.symbol() for f in e.paths[0].factors] == ["∂E/∂out4", "∂out4/∂net4", "∂net4/∂W24"]
+    assert all(leaf.label == name for name, leaf in leaves.items())  # the inputs keep theirs
+
+
+def test_steps_are_separated_by_semicolons_or_lines_and_go_on_inside_parentheses() -> None:
+    steps = parse_steps("a = x*y  # a comment; not a step\nb = (a +\n  x)·2;; c = b²\n")
+    assert [s.name for s in steps.steps] == ["a", "b", "c"]
+    assert [float(v) for v in evaluate_steps(steps, {"x": 2.0, "y": 3.0}, FLOAT_ALGEBRA)] == [
+        6.0, 16.0, 256.0]
+    bare = parse_steps("a = x*y; a + 1")
+    assert bare.output is None and [s.name for s in bare.steps] == ["a", None]
+    single = parse_steps("sigmoid(w*x + b)")
+    assert single.output is None and single.names == {"w", "x", "b"}
+    assert single.steps[0].formula == parse("sigmoid(w*x + b)")
+
+
+@pytest.mark.parametrize(("text", "position", "words"), [
+    ("a = x; a = y", 7, "a is defined twice, by step 1 and by step 2"),
+    ("b = a; a = x", 4, "a is used in step 1 before step 2 defines it"),
+    ("a = a + 1", 4, "a is used in its own definition"),
+    ("e = x*2", 0, "e is the constant"),
+    ("exp = x*2", 0, "exp is a function"),
+    ("x*y; z = 2", 0, "every step but the last needs a name"),
+    ("a = x\nb = (a +\n 1)\nc = foo(b)", 23, "c: unknown function 'foo'"),
+    ("a = x\n\nb = a +", 14, "b: the formula ends after '+'"),
+    ("a = ", 3, "the formula is empty"),
+])
+def test_derivation_mistakes_name_the_steps_and_the_place(text: str, position: int,
+                                                          words: str) -> None:
+    with pytest.raises(FormulaError) as caught:
+        parse_steps(text)
+    assert caught.value.offset == position and caught.value.text == text
+    assert words in caught.value.message
+
+
+def test_lines_name_the_steps_of_a_text_of_several_lines() -> None:
+    with pytest.raises(FormulaError, match="defined twice, by line 1 and by line 3"):
+        parse_steps("a = x\nb = a\na = b")
+
+
+def test_an_input_may_not_also_be_a_step() -> None:
+    with pytest.raises(FormulaError, match="a is given a value and also defined by step 1"):
+        evaluate_steps("a = x*2; b = a", {"a": 1.0, "x": 2.0}, FLOAT_ALGEBRA)
+    with pytest.raises(FormulaError, match="no value for y"):
+        evaluate_steps("a = x*y", {"x": 2.0}, FLOAT_ALGEBRA)
+
+
+def test_a_step_that_repeats_a_name_relabels_nothing() -> None:
+    x = Value(2.0, label="x")
+    a, b = evaluate_steps("a = x; b = a*a", {"x": x}, VALUE_ALGEBRA)
+    assert a is x and x.label == "x" and b.label == "b"
+    assert parse_steps("a = x; b = a*a").unused() == []
+    assert [s.name for s in parse_steps("a = x; c = x; b = a*a").unused()] == ["c"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(max_steps=8), st.sampled_from(["unicode", "python"]))
+def test_exported_equations_read_back_as_a_derivation(program: Program, style: str) -> None:
+    leaves = program.values()
+    out = program.run(leaves, apply_value)[-1]
+    if not isinstance(out, Value):
+        return
+    steps = parse_steps(to_text(out, style))
+    inputs = {leaf.label: Value(leaf.data, label=leaf.label) for leaf in leaves
+              if leaf.label in steps.names}
+    again = evaluate_steps(steps, inputs, VALUE_ALGEBRA)[-1]
+    assert same(float(again.data if isinstance(again, Value) else again), out.data)

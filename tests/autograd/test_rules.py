@@ -165,14 +165,15 @@ def test_the_operations_a_hand_derivation_writes_are_rules_not_compositions() ->
         (a.tanh(), "tanh"), (a.sigmoid(), "sigmoid"), (a**2, "pow"), (a.relu(), "relu"),
         (abs(a), "abs"), (a.sqrt(), "sqrt"), (a.softplus(), "softplus"), (a.sin(), "sin"),
         (a.cos(), "cos"), (a.leaky_relu(0.1), "leaky_relu"), (2**a, "pow"), (a**b, "pow"),
+        (a.tan(), "tan"), (a.max(b), "max"),
     ]:
         assert expr.op == op
         assert all(p.is_leaf for p in expr.parents), f"{op} made intermediate nodes"
 
 
 def test_every_value_method_is_a_table_entry_and_back() -> None:
-    methods = {"exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "relu",
-               "leaky_relu"}
+    methods = {"exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "softplus", "relu",
+               "leaky_relu", "max"}
     assert methods <= set(RULES)
     for name in methods:
         assert callable(getattr(Value, name))
@@ -186,6 +187,37 @@ def test_each_rules_name_is_a_value_method_that_makes_its_node(rule: Rule) -> No
     out = getattr(inputs[0], rule.name)(*inputs[1:])
     assert out.op == rule.name and out.rule is rule
     assert out.data == rule.forward(*point)
+
+
+def test_max_follows_torch_maximum_at_ties_and_nan() -> None:
+    for x, y, dx, dy in [(2.0, 1.0, 1.0, 0.0), (1.0, 2.0, 0.0, 1.0), (1.5, 1.5, 0.5, 0.5),
+                         (math.nan, 1.0, 1.0, 1.0), (1.0, math.nan, 1.0, 1.0)]:
+        a, b = Value(x), Value(y)
+        out = a.max(b)
+        out.backward()
+        assert (a.grad, b.grad) == (dx, dy), (x, y)
+        assert math.isnan(out.data) if math.isnan(x + y) else out.data == max(x, y)
+    assert "torch.maximum" in RULES["max"].note
+
+
+def test_tan_derivative_is_one_plus_tan_squared_where_it_is_finite() -> None:
+    x = Value(math.pi / 4)
+    y = x.tan()
+    y.backward()
+    assert y.data == pytest.approx(1.0, rel=1e-15) and x.grad == pytest.approx(2.0, rel=1e-15)
+    assert math.isnan(Value(math.inf).tan().data)
+
+
+@pytest.mark.parametrize(("name", "at", "elsewhere"), [
+    ("relu", (0.0,), (0.5,)), ("abs", (0.0,), (-0.5,)), ("leaky_relu", (0.0, 0.1), (1.0, 0.1)),
+    ("max", (1.5, 1.5), (1.5, 1.0)),
+])
+def test_rules_with_a_kink_say_where_it_is(name: str, at: tuple[float, ...],
+                                           elsewhere: tuple[float, ...]) -> None:
+    kink = RULES[name].kink
+    assert kink is not None and kink(*at) and not kink(*elsewhere)
+    smooth = [r.name for r in RULE_LIST if r.kink is None]
+    assert {"exp", "tanh", "sigmoid", "tan", "mul"} <= set(smooth)
 
 
 def test_abs_is_a_method_as_the_table_says() -> None:

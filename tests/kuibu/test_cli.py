@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -619,3 +620,202 @@ def test_check_of_a_variable_cut_off_from_the_output_compares_with_zero() -> Non
 def test_a_check_formula_may_name_f_the_expressions_value() -> None:
     code, out, _ = run("grad", "tanh(x)", "--at", "x=0.5", "--check", "x=1-f**2")
     assert code == 0 and "agrees at 4 random points near it too" in out
+
+
+# -- numbers checked as typed ------------------------------------------------------------------
+
+ARTICLE = ("net2 = W12*out1 + b2; out2 = σ(net2); net3 = W13*out1 + b3; out3 = σ(net3); "
+           "net4 = W24*out2 + W34*out3 + b4; out4 = σ(net4); net5 = W25*out2 + W35*out3 + b5; "
+           "out5 = σ(net5); E = ½·(t4 − out4)² + ½·(t5 − out5)²")
+ARTICLE_AT = ["--at", "out1=0.5", "W12=0.15", "W13=0.25", "W24=0.40", "W25=0.50", "W34=0.45",
+              "W35=0.55", "b2=0.35", "b3=0.35", "b4=0.60", "b5=0.60", "t4=0.01", "t5=0.99"]
+
+
+def test_a_plain_number_is_compared_at_the_given_point_only() -> None:
+    code, out, _ = run("check", "x*y", "x=1", "y=2", "--partial", "x=2")
+    assert code == 0
+    assert "= 2, which agrees with the engine's 2" in out and "random point" not in out
+
+
+def test_a_number_copied_with_the_digits_kuibu_prints_agrees_to_those_digits() -> None:
+    code, out, _ = run("grad", ARTICLE, *ARTICLE_AT)
+    printed = next(line for line in out.splitlines() if line.startswith("∂E/∂W24 = "))
+    code, out, _ = run("explain", ARTICLE, *ARTICLE_AT, "--wrt", "W24")
+    six = out.splitlines()[-1].split(" = ")[1].split(" ")[0]  # explain's 6 digits: 0.0834616
+    assert six == "0.0834616" and printed == "∂E/∂W24 = 0.0834616112746"
+    code, out, _ = run("check", ARTICLE, *ARTICLE_AT, "--partial", f"W24={six}")
+    assert code == 0
+    assert ("= 0.0834616, which agrees with the engine's 0.0834616112746 to the 6 digits you "
+            "gave") in out
+    code, out, _ = run("check", ARTICLE, *ARTICLE_AT, "--partial", "W24=0.0834")
+    assert code == 1
+    assert "DISAGREES with the engine's 0.0834616112746 (rounded to the 3 digits you gave it " \
+           "is 0.0835)" in out
+
+
+def test_rtol_and_atol_override_for_numbers_and_formulas() -> None:
+    base = ["check", ARTICLE, *ARTICLE_AT]
+    assert run(*base, "--partial", "W24=0.0834616", "--rtol", "1e-9")[0] == 1
+    assert run(*base, "--partial", "W24=0.08346", "--rtol", "1e-4")[0] == 0
+    assert run(*base, "--partial", "W24=0.0834", "--atol", "1e-4")[0] == 0
+    near = "W24=(out4 - t4)*out4*(1 - out4)*out2*1.00001"
+    assert run(*base, "--partial", near)[0] == 1
+    assert run(*base, "--partial", near, "--rtol", "1e-4")[0] == 0
+    code, _, err = run(*base, "--partial", near, "--rtol", "-1")
+    assert code == 2 and "--rtol" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("value", "number"), [
+    ("−1", -1.0), ("1/2", 0.5), ("-1/4", -0.25), ("pi/4", math.pi / 4), ("exp(-1)", math.exp(-1)),
+    ("2e−3", 0.002),
+])
+def test_at_reads_the_unicode_minus_and_formulas_of_numbers(value: str, number: float) -> None:
+    code, out, _ = run("grad", "x*y", "--at", f"x={value}", "y=1", "--json")
+    assert code == 0 and json.loads(out)["at"]["x"] == pytest.approx(number, rel=1e-15)
+
+
+def test_at_refuses_a_value_with_names_saying_why() -> None:
+    code, _, err = run("grad", "x*y", "--at", "x=y/2", "y=1")
+    assert code == 2 and "'y/2' is not a number" in err and "y has no value there" in err
+    code, _, err = run("grad", "x*y", "--at", "x=1/0", "y=1")
+    assert code == 2 and "not a finite number" in err
+
+
+# -- kinks and spellings -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("expression", "at", "partial", "side"), [
+    ("relu(x)", "x=0", "x=1", "from the right"),
+    ("ReLU(x)", "x=0", "x=0", "from the left"),
+    ("abs(x)", "x=0", "x=-1", "from the left"),
+    ("max(0, x)", "x=0", "x=1", "from the right"),
+    ("max(x, 0)", "x=0", "x=step(x)", "from the left"),
+    ("max(x, y)", "x=1,y=1", "x=1", "from the right"),
+])
+def test_at_a_kink_the_check_says_so_and_takes_either_side(expression: str, at: str,
+                                                            partial: str, side: str) -> None:
+    code, out, _ = run("check", expression, "--at", at, "--partial", partial)
+    assert code == 0, out
+    assert "is at its kink, where ∂f/∂x is not defined" in out
+    assert f"yours is the derivative {side}" in out or "from either side" in out
+
+
+def test_common_spellings_read_as_the_tables_rules() -> None:
+    code, out, _ = run("grad", "ln(x) + tan(x) + ReLU(x) + max(x, y)", "x=0.5", "y=2",
+                       "--check", "x=1/x + 1 + tan(x)**2 + 1", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["checks"][0]["ok"]
+    assert doc["value"] == pytest.approx(math.log(0.5) + math.tan(0.5) + 0.5 + 2.0, rel=1e-15)
+    assert doc["gradient"]["y"] == 1.0
+
+
+def test_the_tan_rule_is_explained_by_its_formula() -> None:
+    code, out, _ = run("explain", "tan(w*x)", "w=0.5", "x=2", "--wrt", "w")
+    assert code == 0 and f"∂f/∂n1 = 1 + f² = {1 + math.tan(1.0) ** 2:.6g}" in out
+
+
+# -- every command speaks the reader's language ------------------------------------------------
+
+
+@pytest.mark.parametrize("argv", [
+    ["grad", "sigmoid(w*x)", "w=0.5", "x=2", "--check", "w=x", "--explain", "w"],
+    ["explain", "sigmoid(w*x)", "w=0.5", "x=2", "--wrt", "w"],
+    ["check", "sigmoid(w*x)", "w=0.5", "x=2", "--partial", "w=0.3"],
+    ["explain", "x*y", "x=1", "y=2", "--wrt", "x", "--format", "markdown"],
+])
+def test_lang_zh_on_every_command(argv: list[str]) -> None:
+    code, english, _ = run(*argv, "--lang", "en")
+    code_zh, chinese, err = run(*argv, "--lang", "zh")
+    assert code == code_zh and err == ""
+    assert chinese != english
+    assert not any(word in chinese for word in ("agrees", "DISAGREES", "path 1", "Your value",
+                                                "the engine"))
+    assert any(word in chinese for word in ("一致", "路径", "你的值", "引擎"))
+
+
+def test_lang_is_an_option_of_explain_not_a_point() -> None:
+    code, out, err = run("explain", "x*y", "x=1", "y=2", "--wrt", "x", "--lang", "zh")
+    assert code == 0 and "路径 1（共 1 条）" in out and err == ""
+    code, _, err = run("explain", "x*y", "x=1", "y=2", "--wrt", "x", "--lang", "fr")
+    assert code == 2 and "invalid choice: 'fr'" in err
+
+
+def test_draw_and_demo_take_lang_too(tmp_path: Path) -> None:
+    code, out, err = run("draw", "x*y", "x=1", "y=2", "-o", str(tmp_path / "g.dot"),
+                         "--lang", "zh")
+    assert code == 0 and "计算图已画在" in out, err
+    from kuibu.cli import build_parser
+
+    assert build_parser()["demo"].parse_args(["--lang", "zh"]).lang == "zh"
+
+
+@pytest.mark.parametrize(("environ", "lang"), [
+    ({"LANG": "zh_CN.UTF-8"}, "zh"), ({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"}, "zh"),
+    ({"LC_ALL": "en_US.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"),
+    ({"LC_MESSAGES": "zh_CN", "LANG": "C"}, "zh"), ({}, "en"), ({"LANG": "C.UTF-8"}, "en"),
+])
+def test_the_default_language_is_the_locales(monkeypatch, environ: dict[str, str],
+                                              lang: str) -> None:
+    for key in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in environ.items():
+        monkeypatch.setenv(key, value)
+    code, out, _ = run("check", "x*y", "x=1", "y=2", "--partial", "x=2")
+    assert code == 0 and (("一致" in out) == (lang == "zh"))
+
+
+def test_a_chinese_locale_speaks_chinese_in_a_fresh_interpreter() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LC_ALL": "", "LANG": "zh_CN.UTF-8",
+           "PYTHONIOENCODING": "utf-8"}
+    result = subprocess.run(
+        [sys.executable, "-m", "kuibu", "check", "x*y", "x=1", "y=2", "--partial", "x=3"],
+        capture_output=True, text=True, encoding="utf-8", cwd=ROOT, env=env,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "不一致" in result.stdout and "kuibu explain 'x*y' --at x=1 y=2 --wrt x" in \
+        result.stdout and "--lang" not in result.stdout
+
+
+# -- costs bounded -----------------------------------------------------------------------------
+
+
+def test_points_are_bounded_by_the_size_of_the_graph() -> None:
+    long = "*".join(["x"] * 5000)
+    code, _, err = run("check", long, "x=1", "--partial", "x=5000", "--points", "1000")
+    assert code == 2 and "at most 51 points fit" in err and "--points 51" in err
+    code, _, _ = run("check", "x*y", "x=1", "y=2", "--partial", "x=y", "--points", "1000")
+    assert code == 0
+    code, _, err = run("check", "x*y", "x=1", "y=2", "--partial", "x=y", "--points", "1001")
+    assert code == 2 and "from 1 to 1000" in err
+
+
+#: The command run in a fresh interpreter, then its CPU time (not wall time: the machine
+#: running the tests may be busy) and its peak memory in kB (VmHWM starts afresh at exec, where
+#: ru_maxrss would count the test runner's memory, which the child was forked from).
+MEASURED = """
+import re, resource, sys
+from kuibu.cli import main
+code = main(sys.argv[1:])
+usage = resource.getrusage(resource.RUSAGE_SELF)
+peak = re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())
+print(code, usage.ru_utime + usage.ru_stime, peak.group(1), file=sys.stderr)
+"""
+LONG_LINES = [("x*", "x=1"), ("x+", "x=1"), ("x*x-", "x=1"), ("sin(x)*", "x=cos(x)"),
+              ("sigmoid(x)*x+", "x=0.5")]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize(("pattern", "partial"), LONG_LINES)
+def test_a_50000_character_check_is_linear_in_time_and_memory(pattern: str,
+                                                              partial: str) -> None:
+    expression = (pattern * (49_990 // len(pattern)))[:-1]
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURED, "check", expression, "x=0.5", "--partial", partial],
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    code, seconds, kilobytes = result.stderr.split()[-3:]
+    assert code in ("0", "1"), result.stderr
+    assert int(kilobytes) < 500_000, kilobytes  # was 2.6 GB
+    assert float(seconds) < 5, seconds  # was 15-50 s
