@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kuibu.expressions import InputError
+from kuibu.phrases import language_option
 
 HELP = ("check operations written micrograd's way (a node with children, out._backward set) "
         "against finite differences, and name their mistakes")
@@ -54,8 +55,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="check each operation at N seeded points (default 5)")
     p.add_argument("--seed", dest="audit_seed", type=int, default=0, metavar="N",
                    help="the seed of the points (default 0)")
-    p.add_argument("--lang", choices=["en", "zh"], default="en",
-                   help="the language of the verdicts: en (English), zh (中文)")
+    language_option(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 

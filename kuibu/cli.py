@@ -33,7 +33,7 @@ from kuibu.expressions import (
     read_formula,
     shorten,
 )
-from kuibu.phrases import LANGUAGES, default_language, phrases
+from kuibu.phrases import default_language, language_option, phrases
 
 #: A disagreeing ``--check``; bad input or usage; a bug in kuibu.
 DISAGREES, USAGE, BUG = 1, 2, 3
@@ -728,20 +728,6 @@ def _lang_option(fn: Any, lang: str) -> dict[str, Any]:
     except (TypeError, ValueError):
         takes = False
     return {"lang": lang} if takes else {}
-
-
-def _language(value: str) -> str:
-    """--lang's value; "auto" (the default) is the locale's language (see kuibu.phrases)."""
-    return default_language() if value == "auto" else value
-
-
-def language_option(p: argparse.ArgumentParser) -> None:
-    """--lang en|zh, the default read from the locale when the command runs."""
-    p.add_argument("--lang", type=_language, choices=LANGUAGES, default="auto",
-                   metavar="{en,zh}",
-                   help="the language of sentences and headings: en (English) or zh (中文); "
-                   "numbers and formulas are the same (default: zh when the locale, LC_ALL, "
-                   "LC_MESSAGES or LANG, is zh_*, else en)")
 
 
 def _tolerance(text: str) -> float:

@@ -11,6 +11,7 @@ the first one set): zh_* speaks Chinese, anything else English.
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Mapping
 
@@ -89,3 +90,17 @@ def default_language(environ: Mapping[str, str] | None = None) -> str:
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
     return "en"
+
+
+def _language(value: str) -> str:
+    """--lang's value; "auto" (the default) is the locale's language (see kuibu.phrases)."""
+    return default_language() if value == "auto" else value
+
+
+def language_option(p: argparse.ArgumentParser) -> None:
+    """--lang en|zh, the default read from the locale when the command runs."""
+    p.add_argument("--lang", type=_language, choices=LANGUAGES, default="auto",
+                   metavar="{en,zh}",
+                   help="the language of sentences and headings: en (English) or zh (中文); "
+                   "numbers and formulas are the same (default: zh when the locale, LC_ALL, "
+                   "LC_MESSAGES or LANG, is zh_*, else en)")
