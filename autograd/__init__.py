@@ -13,7 +13,7 @@ rule through the recorded graph in reverse topological order.
 True
 """
 
-from autograd import formula
+from autograd import formula, writing
 from autograd.check import (
     GradcheckError,
     check_partials,
@@ -74,4 +74,5 @@ __all__ = [
     "to_sympy",
     "to_text",
     "topological_order",
+    "writing",
 ]
