@@ -15,10 +15,19 @@ from typing import Literal
 import graphviz  # type: ignore[import-untyped]
 
 from autograd import Naming, Value, topological_order
+from viz.captions import caption_words
 from viz.collapse import draw_collapsed
-from viz.full import caption, full_body, on_paths
-from viz.labels import looks_like_nn, nn_layout
-from viz.parts import check_layout, choose_rankdir, digraph, format_number
+from viz.full import Style, caption_text, full_body, on_paths
+from viz.labels import looks_like_nn, nn_layout, roles
+from viz.parts import (
+    FONT,
+    Fonts,
+    caption_label,
+    check_layout,
+    choose_rankdir,
+    digraph,
+    format_number,
+)
 
 # format_number lives in viz.parts; it stays importable from here as before.
 __all__ = ["MAX_NODES", "GraphTooLargeError", "draw_dot", "format_number"]
@@ -45,6 +54,7 @@ def draw_dot(
     max_nodes: int | None = MAX_NODES,
     too_large: Literal["collapse", "error"] = "collapse",
     dpi: int | None = None,
+    lang: str = "en",
 ) -> graphviz.Digraph:
     """The graph behind `root` as a `graphviz.Digraph` (Jupyter shows it inline).
 
@@ -68,6 +78,8 @@ def draw_dot(
       labels allow) or raise `GraphTooLargeError` (always, with ``too_large="error"``).
       None draws any size; Graphviz may then take minutes.
     - `dpi`: pixels per inch of a PNG (Graphviz's default, 96, when None); also scales SVG.
+    - `lang`: the language of every caption, legend and note the drawing writes, "en" or "zh"
+      (names, formulas and numbers are the same in both).
     - Labels longer than `viz.parts.LABEL_LIMIT` (300) characters are shortened with an
       ellipsis; the whole label is the node's tooltip (shown on hover in SVG).
 
@@ -102,6 +114,7 @@ def draw_dot(
     if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)
                                   or max_nodes < 1):
         raise ValueError(f"draw_dot: max_nodes must be a positive int or None, not {max_nodes!r}")
+    words = caption_words(lang)  # a ValueError naming the languages, before any work
     if highlight is not None and not isinstance(highlight, Value):
         raise TypeError(
             f"draw_dot: highlight must be a Value, not {type(highlight).__name__}: {highlight!r}"
@@ -120,15 +133,13 @@ def draw_dot(
     layout = nn_layout(order) if grouped else None
 
     if max_nodes is not None and len(order) > max_nodes:
-        how = (
-            f"pass max_nodes={len(order)} (or None) to draw every node; Graphviz may take "
-            f"{'minutes' if len(order) > 20_000 else 'a while'}"
-        )
+        how = words["how"].format(
+            nodes=len(order), time=words["minutes" if len(order) > 20_000 else "a_while"])
         if too_large == "collapse" and layout is not None and any(layout.groups):
-            return draw_collapsed(root, order, layout, rankdir=rankdir, dpi=dpi, note=(
-                f"Collapsed view: the graph has {len(order):,} nodes, more than "
-                f"max_nodes={max_nodes:,}; {how}."
-            ))
+            note = words["collapsed"].format(nodes=f"{len(order):,}", limit=f"{max_nodes:,}",
+                                             how=how)
+            return draw_collapsed(root, order, layout, rankdir=rankdir, dpi=dpi, note=note,
+                                  lang=lang)
         reason = "" if too_large == "error" else (
             "; no collapsed view either, since no labels name neurons or layers "
             "(nn's layer1.neuron2.w0)"
@@ -140,11 +151,22 @@ def draw_dot(
 
     naming = Naming(order)
     on_path = on_paths(order, index, target) if target >= 0 else None
-    body, sizes = full_body(
-        order, index, naming, layout, on_path, target, show_grad, show_partials, digits
-    )
-    chosen = rankdir or choose_rankdir(sizes.ranks, sizes.widths, sizes.heights)
+    fonts = Fonts()
+    style = Style(show_grad, show_partials, digits, rankdir or "LR", fonts)
+    shown_roles = layout.roles if layout is not None else roles(order)
+    body = full_body(order, index, naming, layout, shown_roles, on_path, target, style)
+    chosen = rankdir or choose_rankdir(body.sizes.ranks, body.sizes.widths, body.sizes.heights)
+    if chosen != style.flow and body.ported:  # the inputs' cells face the chosen direction
+        style = Style(show_grad, show_partials, digits, chosen, fonts)
+        body = full_body(order, index, naming, layout, shown_roles, on_path, target, style)
     graph_attr = {"rankdir": chosen}
+    lines = []
+    marked = None
     if highlight is not None and on_path is not None:
-        graph_attr.update(caption(root, highlight, order, index, naming, digits))
-    return digraph(body, graph_attr, dpi=dpi)
+        lines.append(caption_text(root, highlight, order, index, naming, digits, lang))
+        marked = (naming.name(root), naming.name(highlight))
+    legend = sorted(body.roles) if shown_roles is not None else []
+    label = caption_label(lines, legend, marked, lang)
+    if label:
+        graph_attr.update({"label": label, "labelloc": "t", "fontname": FONT})
+    return digraph(body.lines, graph_attr, dpi=dpi, fonts=fonts)
