@@ -24,7 +24,7 @@ view, which direction), `viz.render` (running Graphviz), `viz.explore` (the step
 `viz.plot` stands apart.
 """
 
-from viz.dot import MAX_NODES, GraphTooLargeError, draw_dot
+from viz.dot import MAX_NODES, GraphTooLargeError, SlideFitWarning, draw_dot
 from viz.explore import Explorer, explore
 from viz.parts import format_number
 from viz.plot import plot_decision_boundary, plot_loss
@@ -37,6 +37,7 @@ __all__ = [
     "Explorer",
     "GraphTooLargeError",
     "RenderError",
+    "SlideFitWarning",
     "draw_dot",
     "explore",
     "format_number",

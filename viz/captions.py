@@ -39,7 +39,8 @@ _EN = {
     "all_to_all": "all {tails} → all {heads}, {each}",
     "each": "×{count} each",
     "edges": "{count} edges",
-    "neuron_view": "One box per neuron (its output's data and grad); one arrow per weight.",
+    "neuron_view": "One box per neuron: its weights, bias, net input and output (data and grad); "
+                   "each weight's arrow comes from its input.",
     "slide_neurons": "The full graph does not fit a 16:9 slide with text of at least {px} px "
                      "(it would be {shown:.0f} px), so each neuron is drawn as one box.",
     "slide_small": "This drawing does not fit a 16:9 slide with text of at least {px} px: its "
@@ -70,7 +71,8 @@ _ZH = {
     "all_to_all": "全部 {tails} 个 → 全部 {heads} 个，{each}",
     "each": "各 ×{count}",
     "edges": "{count} 条边",
-    "neuron_view": "每个神经元一个方框（其输出的 data 与 grad）；每个权重一条箭头。",
+    "neuron_view": "每个神经元一个方框：它的权重、偏置、净输入和输出（data 与 grad）；"
+                   "每个权重的箭头来自它所乘的输入。",
     "slide_neurons": "完整的计算图放进 16:9 幻灯片时文字不足 {px} 像素（只有 {shown:.0f} 像素），"
                      "因此每个神经元画成一个方框。",
     "slide_small": "这幅图放不进 16:9 幻灯片而保持文字至少 {px} 像素：放进去后文字只有 "

@@ -37,6 +37,7 @@ __all__ = [
     "digraph",
     "escape",
     "format_number",
+    "frame",
     "natural_key",
     "nest",
     "op_line",
@@ -179,7 +180,7 @@ def text_width(text: str, fontsize: float = 12.0) -> float:
     return 0.6 * fontsize * len(text)
 
 
-def _frame(role: Role, marked: bool, extra: int = 0) -> str:
+def frame(role: Role, marked: bool, extra: int = 0) -> str:
     """A box's one border: the role's width and style, in the highlight's colour when marked."""
     width, style = BORDER[role]
     width = max(width, 2) + extra if marked else width
@@ -219,7 +220,7 @@ def value_line(
     if show_grad:
         cells.append(f"<TD>grad {format_number(grad, digits)}</TD>")
     table = (
-        f'<TABLE {_frame(role, marked)} CELLBORDER="0" COLUMNS="*" CELLSPACING="0" '
+        f'<TABLE {frame(role, marked)} CELLBORDER="0" COLUMNS="*" CELLSPACING="0" '
         f'CELLPADDING="3" BGCOLOR="{FILL[role]}"><TR>{"".join(cells)}</TR></TABLE>'
     )
     classes = "value" if role == "value" else f"value {role}"
@@ -238,7 +239,7 @@ def constant_line(node_id: str, text: str, role: Role, size: float = 10.0) -> st
         return (f'{node_id} [label=<{escape(text)}> {SHAPES["constant"]} fontsize={size:g} '
                 'class="constant"]')
     table = (
-        f'<TABLE {_frame(role, False)} CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" '
+        f'<TABLE {frame(role, False)} CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" '
         f'BGCOLOR="{FILL[role]}"><TR><TD>{escape(text)}</TD></TR></TABLE>'
     )
     return f'{node_id} [label=<{table}> fontsize={size:g} class="constant {role}"]'
@@ -303,17 +304,21 @@ def caption_label(
     for role in ROLES:
         if role in legend and role != "value":
             samples.append(
-                f'<TD><TABLE {_frame(role, False)} CELLBORDER="0" CELLSPACING="0" '
+                f'<TD CELLPADDING="4"><TABLE {frame(role, False)} CELLBORDER="0" CELLSPACING="0" '
                 f'CELLPADDING="2" BGCOLOR="{FILL[role]}"><TR><TD>{escape(words[role])}</TD>'
                 "</TR></TABLE></TD>"
             )
     if marked is not None:
         text = words["marked"].format(top=marked[0], bottom=marked[1])
-        samples.append(f'<TD><FONT COLOR="{MARK}"><B>━━</B></FONT> {escape(text)}</TD>')
+        samples.append(f'<TD CELLPADDING="4"><FONT COLOR="{MARK}"><B>━━</B></FONT> '
+                       f"{escape(text)}</TD>")
     if samples:
+        # Graphviz shares a cell's spare width out among the columns of the table inside it,
+        # which would stretch the samples under a long caption: a last cell spanning many
+        # columns takes nearly all of it.
         rows.append(
-            '<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="6" CELLPADDING="0"><TR>'
-            + "".join(samples) + "</TR></TABLE></TD></TR>"
+            '<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
+            + "".join(samples) + '<TD COLSPAN="60"></TD></TR></TABLE></TD></TR>'
         )
     if not rows:
         return ""
