@@ -146,3 +146,12 @@ def test_the_command_line_passes_size_and_notes_what_does_not_fit(tmp_path: Path
     code = main(["demo", "--steps", "1", "--no-progress", "--out", str(demo), "--size", "16:9",
                  "--lang", "zh"], io.StringIO(), io.StringIO())
     assert code == 0 and "每个神经元画成一个方框" in demo.read_text(encoding="utf-8")
+
+
+def test_render_takes_the_preset_too(tmp_path: Path) -> None:
+    f, _ = neuron()
+    assert 'size="20,11.25!"' in render(f, tmp_path / "a.dot", size="16:9").read_text()
+    drawn = render(draw_dot(f), tmp_path / "b.dot", size="4:3").read_text()
+    assert 'size="15,11.25!"' in drawn and "dpi=96" in drawn
+    with pytest.raises(ValueError, match="render: size must be one of"):
+        render(draw_dot(f), tmp_path / "c.dot", size="2:1")
