@@ -79,3 +79,17 @@ def test_chinese_labels_are_drawn_with_a_cjk_font(tmp_path: Path) -> None:
     assert _png(chinese) != _png(chinese, hidden), (
         "Chinese labels rendered the same with and without CJK fonts: they are not drawn as glyphs"
     )
+
+
+def test_chinese_captions_are_drawn_with_a_cjk_font(tmp_path: Path) -> None:
+    conf = _without_cjk_config(tmp_path, _cjk_font_files())
+    hidden = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    w, x = Value(0.5, label="w"), Value(2.0, label="x")
+    y = w * x
+    y.label = "y"
+    y.backward()
+    english = draw_dot(y, highlight=w).source
+    assert _png(english) == _png(english, hidden), "the control: an English caption"
+    chinese = draw_dot(y, highlight=w, lang="zh").source  # Chinese only in caption and legend
+    assert "参数" in chinese and "标出的路径" in chinese
+    assert _png(chinese) != _png(chinese, hidden), "the caption's Chinese is not drawn as glyphs"
