@@ -88,8 +88,9 @@ def test_chinese_captions_are_drawn_with_a_cjk_font(tmp_path: Path) -> None:
     y = w * x
     y.label = "y"
     y.backward()
-    english = draw_dot(y, highlight=w).source
-    assert _png(english) == _png(english, hidden), "the control: an English caption"
-    chinese = draw_dot(y, highlight=w, lang="zh").source  # Chinese only in caption and legend
-    assert "参数" in chinese and "标出的路径" in chinese
-    assert _png(chinese) != _png(chinese, hidden), "the caption's Chinese is not drawn as glyphs"
+    english = draw_dot(y).source  # a weight: a model's roles, and their legend
+    assert ">parameter<" in english and ">input<" in english
+    assert _png(english) == _png(english, hidden), "the control: an English legend"
+    chinese = draw_dot(y, lang="zh").source  # Chinese only in the legend
+    assert ">参数<" in chinese and ">输入<" in chinese
+    assert _png(chinese) != _png(chinese, hidden), "the legend's Chinese is not drawn as glyphs"
