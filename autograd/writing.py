@@ -33,6 +33,7 @@ from autograd.formula import (
     name_text,
     number_text,
     opaque_call,
+    parse,
     text_algebra,
 )
 from autograd.value import Value
@@ -184,13 +185,20 @@ class PartialWriter:
         self.rename = rename
         self._texts: dict[int, Text] = {} if rename is not None else naming.texts(style)
         self._base = text_algebra(style)
+        self._names: dict[int, str] = {}
+        # Each rule's input names -> their positions (a neuron's Σ has dozens of inputs, and a
+        # partial uses one or two of them: only those are written).
+        self._positions: dict[tuple[str, ...], dict[str, int]] = {}
 
     # -- names -------------------------------------------------------------------------------
 
     def name(self, node: Value) -> str:
         """The node's name in this writer: its (renamed) label, or its n-name."""
         if node.label and self.rename is not None:
-            return self.rename(node)
+            known = self._names.get(id(node))
+            if known is None:
+                known = self._names[id(node)] = self.rename(node)
+            return known
         return self.naming.name(node)
 
     def text(self, node: Value) -> Text:
@@ -224,10 +232,19 @@ class PartialWriter:
         """∂node/∂input_i as a `Term`: the rule's partial text over the inputs' formulas."""
         if node.rule is None:
             raise ValueError(f"PartialWriter: {node!r} is a leaf; it has no inputs")
-        variables: dict[str, Term] = {"out": self.terms.opaque(self.text(node))}
-        for name, x in zip(input_names(node), node.inputs, strict=True):
+        names = input_names(node)
+        positions = self._positions.get(names)
+        if positions is None:
+            positions = self._positions[names] = {name: k for k, name in enumerate(names)}
+        written = parse(partial_text(node, i))
+        variables: dict[str, Term] = {}
+        for name in written.names:
+            if name == "out":
+                variables[name] = self.terms.opaque(self.text(node))
+                continue
+            x = node.inputs[positions[name]]
             variables[name] = self.terms.opaque(self.text(x)) if isinstance(x, Value) else Term(x)
-        result: Term = evaluate(partial_text(node, i), variables, self.algebra)
+        result: Term = evaluate(written, variables, self.algebra)
         return result
 
     def written(self, term: Term) -> str:
