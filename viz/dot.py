@@ -157,6 +157,9 @@ def draw_dot(
     grouped = looks_like_nn(order) if group is None else bool(group)
     layout = nn_layout(order) if grouped else None
 
+    if view == "full" and max_nodes is not None and len(order) > max_nodes and (
+            screen is not None and too_large == "collapse" and find_neurons(order)):
+        view = "neurons"  # a slide of a large network: its neurons, one box each
     if view == "full" and max_nodes is not None and len(order) > max_nodes:
         how = words["how"].format(
             nodes=len(order), time=words["minutes" if len(order) > 20_000 else "a_while"])

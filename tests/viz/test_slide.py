@@ -8,6 +8,7 @@ import io
 import random
 import re
 import shutil
+import warnings
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,16 @@ def test_render_takes_the_preset_too(tmp_path: Path) -> None:
     assert 'size="15,11.25!"' in drawn and "dpi=96" in drawn
     with pytest.raises(ValueError, match="render: size must be one of"):
         render(draw_dot(f), tmp_path / "c.dot", size="2:1")
+
+
+def test_a_network_too_large_to_draw_in_full_goes_on_a_slide_as_its_neurons() -> None:
+    from tests.viz.graphs import batch_loss, mlp
+
+    rng = random.Random(3)
+    loss = batch_loss(mlp([2, 3, 1], rng), 4, rng)
+    loss.backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SlideFitWarning)
+        source = draw_dot(loss, size="16:9", max_nodes=20).source
+    assert 'class="neuron' in source and "4 samples" in source
+    assert 'class="box"' in draw_dot(loss, max_nodes=20).source  # on a screen: collapsed
