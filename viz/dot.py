@@ -73,21 +73,25 @@ def draw_dot(
     """The graph behind `root` as a `graphviz.Digraph` (Jupyter shows it inline).
 
     Each Value is a box (name, data, grad); each operation an oval with its symbol from the rule
-    table, with edges input → operation → output in operand order; a number used as an operand
-    (the 2 of ``x * 2``) is a small grey node. A box's name is the one `autograd.Naming` gives,
-    as explanations do: the label in bold, else kuibu's name (``n3``) in italics.
+    table, with edges input → operation → output in operand order; where the order of the inputs
+    matters (−, ÷, ^, a neuron's Σ) each input's edge ends in a cell of its own (①, ②; × and +
+    for Σ). A number used as an operand (the 2 of ``x * 2``) is a small grey node. A box's name
+    is the one `autograd.Naming` gives, as explanations do: the label in bold, else kuibu's name
+    (``n3``) in italics. In a model (nn's labels, or a leaf named like a weight) each box shows
+    its role (parameter, input, target, loss) by fill and border, with a legend.
 
     - `rankdir`: "LR" (left to right), "TB" (top to bottom), "RL" or "BT". None chooses between
       LR and TB: the one whose picture, fitted to a 1,920-pixel-wide screen, shows its text
       larger (a long chain such as the worked 2-2-2 network goes top to bottom, a wide network
       left to right).
 
-    - `highlight`: a Value behind root (say, one weight). Every path from root to it is drawn in
-      red, each of its edges labelled with the local derivative (formula and value), and the
-      caption gives ∂root/∂highlight: the sum over the paths of the products of those factors.
+    - `highlight`: a Value behind root (say, one weight). Every path from root to it is marked
+      (thick, in vermillion), each of its edges labelled with the local derivative (formula and
+      value, as `autograd.writing` writes it for `explain` too), and the caption gives
+      ∂root/∂highlight: the sum over the paths of the products of those factors.
     - `show_partials`: label every edge with its local derivative.
-    - `group`: style parameters, inputs and the loss and draw each neuron (and layer) in a box,
-      reading nn's labels (``layer1.neuron2.w0``). None: when the labels look like nn's.
+    - `group`: draw each neuron (and layer) in a box, reading nn's labels
+      (``layer1.neuron2.w0``), the layers as columns. None: when the labels look like nn's.
     - `max_nodes`: above this many Values, draw one box per neuron with counts instead (when nn
       labels allow) or raise `GraphTooLargeError` (always, with ``too_large="error"``).
       None draws any size; Graphviz may then take minutes.
