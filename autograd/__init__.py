@@ -13,7 +13,7 @@ rule through the recorded graph in reverse topological order.
 True
 """
 
-from autograd import formula
+from autograd import formula, writing
 from autograd.audit import audit
 from autograd.check import (
     GradcheckError,
@@ -76,4 +76,5 @@ __all__ = [
     "to_sympy",
     "to_text",
     "topological_order",
+    "writing",
 ]

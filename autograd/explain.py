@@ -37,18 +37,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.export import Naming, input_names, partial_text, user_notes
-from autograd.formula import (
-    FLOAT_ALGEBRA,
-    evaluate,
-    functions,
-    name_text,
-    number_text,
-    text_algebra,
-)
+from autograd.export import Naming, user_notes
+from autograd.formula import name_text, number_text
 from autograd.graph import grad, topological_order
 from autograd.value import Value
 from autograd.words import LANGUAGES, words
+from autograd.writing import PartialWriter as _Writer  # every partial's text, written once
 
 __all__ = [
     "BackwardStep",
@@ -106,133 +100,6 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-# -- formulas of partials, with numbers folded: 0.5 · 2·(t − o) · (−1) is −(t − o) ------------
-
-
-@dataclass(frozen=True)
-class _Mono:
-    """A product: a number times formula texts (an opaque formula is one factor)."""
-
-    coef: float
-    factors: tuple[Text, ...] = ()
-
-
-class _MonoAlgebra:
-    """An algebra over `_Mono`: numbers fold, products gather; the rest is written as text."""
-
-    def __init__(self, style: str) -> None:
-        self.base = text_algebra(style)
-
-    def text(self, m: _Mono) -> Text:
-        b = self.base
-        if not m.factors:
-            number: Text = b["const"](float(f"{m.coef:.12g}"))
-            return number
-        body = m.factors[0]
-        for f in m.factors[1:]:
-            body = b["mul"](body, f)
-        c = abs(m.coef)
-        if c != 1.0:
-            body = b["mul"](b["const"](float(f"{c:.12g}")), body)
-        return b["neg"](body) if m.coef < 0 else body
-
-    def opaque(self, t: Text) -> _Mono:
-        return _Mono(1.0, (t,))
-
-    def algebra(self) -> dict[str, Callable[..., Any]]:
-        b = self.base
-
-        def const(v: float) -> _Mono:
-            return _Mono(v)
-
-        def mul(x: _Mono, y: _Mono) -> _Mono:
-            return _Mono(x.coef * y.coef, x.factors + y.factors if x.coef * y.coef else ())
-
-        def neg(x: _Mono) -> _Mono:
-            return _Mono(-x.coef, x.factors)
-
-        def numeric(name: str) -> Callable[..., _Mono]:
-            def fn(*args: _Mono) -> _Mono:
-                if all(not a.factors for a in args):
-                    return _Mono(FLOAT_ALGEBRA[name](*[a.coef for a in args]))
-                if name == "add" and not args[0].factors and args[0].coef == 0.0:
-                    return args[1]
-                if name in ("add", "sub") and not args[1].factors and args[1].coef == 0.0:
-                    return args[0]
-                if name == "sub" and not args[0].factors and args[0].coef == 0.0:
-                    return neg(args[1])
-                if name == "div" and not args[1].factors and args[1].coef != 0.0:
-                    return _Mono(args[0].coef / args[1].coef, args[0].factors)
-                if name == "div" and args[0].coef != 1.0:
-                    inner = b["div"](self.text(_Mono(1.0, args[0].factors)), self.text(args[1]))
-                    return _Mono(args[0].coef, (inner,))
-                if name == "pow" and not args[1].factors:
-                    if args[1].coef == 1.0:
-                        return args[0]
-                    if args[1].coef == 0.0:
-                        return _Mono(1.0)
-                return self.opaque(b[name](*[self.text(a) for a in args]))
-            return fn
-
-        algebra: dict[str, Callable[..., Any]] = {"const": const, "mul": mul, "neg": neg}
-        for name in ("add", "sub", "div", "pow", *functions()):
-            algebra[name] = numeric(name)
-        for name in ("gt", "lt", "ge", "le"):
-            algebra[name] = numeric(name)
-
-        def if_(cond: _Mono, x: _Mono, y: _Mono) -> _Mono:
-            if not cond.factors:
-                return x if cond.coef else y
-            return self.opaque(b["if"](self.text(cond), self.text(x), self.text(y)))
-
-        algebra["if"] = if_
-        return algebra
-
-
-class _Writer:
-    """Writes partials of a graph's edges as formulas, in one style, in the user's names."""
-
-    def __init__(self, naming: Naming, style: str) -> None:
-        self.naming = naming
-        self.style = style
-        self.mono = _MonoAlgebra(style)
-        self.algebra = self.mono.algebra()
-        self.texts = naming.texts(style)
-
-    def partial(self, edge: Edge) -> _Mono:
-        node, i = edge
-        rule = node.rule
-        assert rule is not None
-        variables: dict[str, _Mono] = {"out": self.mono.opaque(self.texts[id(node)])}
-        names = input_names(node)
-        for j, x in enumerate(node.inputs):
-            variables[names[j]] = (
-                self.mono.opaque(self.texts[id(x)]) if isinstance(x, Value) else _Mono(x)
-            )
-        result: _Mono = evaluate(partial_text(node, i), variables, self.algebra)
-        return result
-
-    def sum_of_products(self, subpaths: list[list[Edge]]) -> str:
-        """Σ over sub-paths of the product of their partials, like terms gathered."""
-        terms: dict[tuple[Text, ...], float] = {}
-        for sub in subpaths:
-            m = _Mono(1.0)
-            for edge in sub:
-                p = self.partial(edge)
-                m = _Mono(m.coef * p.coef, m.factors + p.factors)
-            key = m.factors if m.coef else ()
-            terms[key] = terms.get(key, 0.0) + m.coef
-        parts = [(c, f) for f, c in terms.items() if c != 0.0]
-        if not parts:
-            return "0"
-        out = self.mono.text(_Mono(parts[0][0], parts[0][1]))[0]
-        minus = "−" if self.style == "unicode" else "-"
-        for c, f in parts[1:]:
-            t = self.mono.text(_Mono(abs(c), f))[0]
-            out += f" {minus} {t}" if c < 0 else f" + {t}"
-        return out
 
 
 # -- explain -----------------------------------------------------------------------------------

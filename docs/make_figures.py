@@ -40,6 +40,18 @@ def expression() -> Value:
     return z
 
 
+def small_mlp() -> tuple[Value, Value]:
+    """MLP(3, [4, 4, 1]) on one sample with a squared-error loss, and the weight
+    layer1.neuron2.w0 (seeded, as a micrograd notebook would be)."""
+    from nn import MLP, mse
+
+    random.seed(0)
+    model = MLP(3, [4, 4, 1])
+    loss = mse(model([1.0, -0.5, 2.0]), 1.0)
+    loss.backward()
+    return loss, model.layers[1].neurons[2].w[0]
+
+
 def graphs(out: Path, fmt: str = "svg") -> list[Path]:
     """The computation-graph figures (SVG; PNG to look at them with an image viewer)."""
     from nn import MLP, hinge
@@ -51,10 +63,9 @@ def graphs(out: Path, fmt: str = "svg") -> list[Path]:
         render(draw_dot(o, highlight=leaves["w1"]), out / f"viz-highlight.{fmt}"),
         render(draw_dot(expression(), show_partials=True), out / f"viz-names.{fmt}"),
     ]
-    model = MLP(2, [3, 1], activation=["tanh", "linear"], rng=0)
-    loss = hinge([model([1.0, -0.5])], [1.0])
-    loss.backward()
-    written.append(render(draw_dot(loss), out / f"viz-mlp.{fmt}"))
+    loss, weight = small_mlp()
+    written.append(render(draw_dot(loss, highlight=weight), out / f"viz-mlp.{fmt}"))
+    written.append(render(draw_dot(loss, view="neurons"), out / f"viz-mlp-neurons.{fmt}"))
     rng = random.Random(0)
     big = MLP(2, [16, 16, 1], rng=0)
     points = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(100)]
@@ -62,7 +73,8 @@ def graphs(out: Path, fmt: str = "svg") -> list[Path]:
     batch = hinge([big(p) for p in points], labels)
     batch.backward()
     written.append(render(draw_dot(batch), out / f"viz-collapsed.{fmt}"))
-    # The worked 2-2-2 network (docs/worked-example.md), one drawing per weight it explains.
+    # The worked 2-2-2 network (docs/worked-example.md): one drawing per weight it explains,
+    # its neuron view, and the slide preset (which draws the neuron view with larger text).
     from nn.examples import build, forward
 
     params = build()
@@ -71,6 +83,10 @@ def graphs(out: Path, fmt: str = "svg") -> list[Path]:
     for name in ("w5", "w1"):
         dot = draw_dot(nodes["E"], highlight=params[name])
         written.append(render(dot, out / f"worked-{name}.{fmt}"))
+    written.append(render(draw_dot(nodes["E"], view="neurons", highlight=params["w5"]),
+                          out / f"worked-neurons.{fmt}"))
+    written.append(render(draw_dot(nodes["E"], highlight=params["w5"], size="16:9", lang="zh"),
+                          out / f"worked-slide-zh.{fmt}"))
     return written
 
 

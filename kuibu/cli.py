@@ -16,6 +16,7 @@ import math
 import os
 import re
 import sys
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -389,14 +390,18 @@ class Command:
         missing = _missing_graphviz(path)
         if missing:
             return Drawing(path, fmt, error=missing)
-        from viz import DotNotFoundError, RenderError, draw_dot, render
+        from viz import DotNotFoundError, RenderError, SlideFitWarning, draw_dot, render
 
         options = {"rankdir": args.rankdir} if args.rankdir else {}
         try:
-            graph = draw_dot(output, highlight=highlight, **options,
-                             **_lang_option(draw_dot, getattr(args, "lang", "en")))
+            with warnings.catch_warnings(record=True) as notes:
+                warnings.simplefilter("always", SlideFitWarning)
+                graph = draw_dot(output, highlight=highlight, size=args.size,
+                                 lang=getattr(args, "lang", "en"), **options)
         except ValueError as e:  # a graph too large to draw, say: the numbers stand
             return Drawing(path, fmt, error=f"cannot draw {path}: {_first_line(e)}")
+        for note in notes:  # --size: the drawing does not fit the slide; it says so itself too
+            print(f"kuibu {args.command}: note: {str(note.message).splitlines()[0]}", file=self.err)
         if args.dpi is not None:
             graph.graph_attr["dpi"] = str(args.dpi)
         try:
@@ -778,6 +783,9 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
                        help="layout direction: LR left to right, TB top to bottom")
         p.add_argument("--dpi", type=int, metavar="N",
                        help="resolution of a PNG in dots per inch (else Graphviz's default)")
+        p.add_argument("--size", choices=["16:9", "4:3"],
+                       help="a slide: scaled to fill 1920x1080 (16:9) or 1440x1080 (4:3) pixels "
+                       "with text of at least 14 px, else the neuron view, else a note")
 
     demo = command("demo", "a network end to end: Mazur's 2-2-2 logistic network of the worked "
                    "example (the default) or the article's own network (--network article)")
@@ -928,7 +936,7 @@ def parse(argv: Sequence[str], out: TextIO) -> argparse.Namespace | None:
     if name != "demo":
         args.fixed_biases = False
     if name not in ("grad", "draw", "demo"):
-        args.rankdir = args.dpi = None
+        args.rankdir = args.dpi = args.size = None
     if name in ("grad", "draw", "demo") and args.dpi is not None and not 1 <= args.dpi <= 2400:
         raise UsageError(f"kuibu {name}: error: --dpi must be from 1 to 2400, not {args.dpi}")
     return args

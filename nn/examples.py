@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Literal, TextIO
 
 from autograd import Value, explain
-from nn.losses import squared_error
 from nn.optim import SGD
 from nn.train import progress_bar
 from nn.worked_text import text
@@ -112,8 +111,12 @@ def build(
 
 
 def forward(p: dict[str, Value]) -> dict[str, Value]:
-    """The network's nodes, labelled as the post names them: net_h1, out_h1, ..., E."""
-    i1, i2 = INPUTS
+    """The network's nodes, labelled as the post names them: net_h1, out_h1, ..., E; the
+    inputs i1, i2 and the targets target_o1, target_o2 are labelled leaves too, so drawings and
+    explanations name them."""
+    i1, i2 = (Value(v, label=name) for v, name in zip(INPUTS, ("i1", "i2"), strict=True))
+    t1, t2 = (Value(v, label=name) for v, name in zip(TARGETS, ("target_o1", "target_o2"),
+                                                      strict=True))
     nodes: dict[str, Value] = {}
     nodes["net_h1"] = p["w1"] * i1 + p["w2"] * i2 + p["b1"]
     nodes["out_h1"] = nodes["net_h1"].sigmoid()
@@ -123,7 +126,8 @@ def forward(p: dict[str, Value]) -> dict[str, Value]:
     nodes["out_o1"] = nodes["net_o1"].sigmoid()
     nodes["net_o2"] = p["w7"] * nodes["out_h1"] + p["w8"] * nodes["out_h2"] + p["b2"]
     nodes["out_o2"] = nodes["net_o2"].sigmoid()
-    nodes["E"] = squared_error([nodes["out_o1"], nodes["out_o2"]], list(TARGETS))
+    # E = ½ Σ (target − out)², as nn.squared_error builds it (which takes numbers as targets).
+    nodes["E"] = ((t1 - nodes["out_o1"]) ** 2 + (t2 - nodes["out_o2"]) ** 2) * 0.5
     for name, node in nodes.items():
         node.label = name
     return nodes

@@ -18,13 +18,15 @@ source). `plot_loss` and `plot_decision_boundary` need matplotlib (``pip install
 >>> f"∂{product}/∂w = x = 1.5" in dot.source  # the factor on the edge from w, as explain says
 True
 
-Modules, each above the ones it uses: `viz.labels` (reading nn's labels) and `viz.parts` (escaped
-text, numbers, boxes, clusters), the two views `viz.full` and `viz.collapse`, `viz.dot` (which
-view, which direction), `viz.render` (running Graphviz), `viz.explore` (the step-by-step page);
-`viz.plot` stands apart.
+Modules, each above the ones it uses: `viz.labels` (reading roles and neurons' names from labels),
+`viz.captions` (the words of captions, legends and notes, in English and Chinese) and `viz.parts`
+(escaped text, numbers, boxes, operations, clusters, the caption with its legend); the views
+`viz.full`, `viz.neurons` and `viz.collapse`, and `viz.slide` (the text's size on a slide);
+`viz.dot` (which view, which direction, which size), `viz.render` (running Graphviz),
+`viz.explore` (the step-by-step page); `viz.plot` stands apart.
 """
 
-from viz.dot import MAX_NODES, GraphTooLargeError, draw_dot
+from viz.dot import MAX_NODES, GraphTooLargeError, SlideFitWarning, draw_dot
 from viz.explore import Explorer, explore
 from viz.parts import format_number
 from viz.plot import plot_decision_boundary, plot_loss
@@ -37,6 +39,7 @@ __all__ = [
     "Explorer",
     "GraphTooLargeError",
     "RenderError",
+    "SlideFitWarning",
     "draw_dot",
     "explore",
     "format_number",

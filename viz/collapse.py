@@ -16,7 +16,8 @@ from collections.abc import Sequence
 import graphviz  # type: ignore[import-untyped]
 
 from autograd import Naming, Value
-from viz.labels import NNLayout
+from viz.captions import caption_words
+from viz.labels import NNLayout, parameter_key
 from viz.parts import (
     FILL,
     FONT,
@@ -62,12 +63,14 @@ def draw_collapsed(
     rankdir: str | None = None,
     note: str,
     dpi: int | None = None,
+    lang: str = "en",
 ) -> graphviz.Digraph:
     """The collapsed drawing of the graph behind `root` (`order` its topological order).
 
     `rankdir` None: left to right, since a layer's neurons stand in a column and a network is
-    shallower than it is wide.
+    shallower than it is wide. `lang` chooses the words of the boxes and arrows.
     """
+    words = caption_words(lang)
     last = len(order) - 1
     index = {id(node): i for i, node in enumerate(order)}
     keys = [_key(i, node, layout, last) for i, node in enumerate(order)]
@@ -99,7 +102,7 @@ def draw_collapsed(
         inside = key[1:-1] if key[0] == "group" else ()
         where[b] = inside
         cluster_lines.setdefault(inside, []).append(
-            _box_line(b, key, members[key], order, layout)
+            _box_line(b, key, members[key], order, layout, words)
         )
     # Boxes of one layer share a rank, so each layer is one column even where one arrow
     # stands for all of its edges.
@@ -108,14 +111,15 @@ def draw_collapsed(
         if len(boxes) > 1:
             lines.append(f"{{rank=same; {'; '.join(boxes)}}}")
     return digraph(
-        nest(cluster_lines) + _edges(links, where),
+        nest(cluster_lines) + _edges(links, where, words),
         {"rankdir": rankdir or "LR", "compound": "true", "label": f"<{escape(note)}>",
          "labelloc": "t", "fontname": FONT},
         dpi=dpi,
     )
 
 
-def _edges(links: dict[tuple[int, int], int], where: dict[int, tuple[str, ...]]) -> list[str]:
+def _edges(links: dict[tuple[int, int], int], where: dict[int, tuple[str, ...]],
+           words: dict[str, str]) -> list[str]:
     """One arrow per pair of sides (a layer, or a box outside every layer) whose boxes are all
     joined each to each; one arrow per pair of boxes otherwise."""
     sides: dict[tuple[str, ...] | int, list[int]] = {}
@@ -134,8 +138,9 @@ def _edges(links: dict[tuple[int, int], int], where: dict[int, tuple[str, ...]])
         counts = [links[p] for p in pairs]
         if len(pairs) > 1 and len(pairs) == len(tails) * len(heads):
             a, b = tails[len(tails) // 2], heads[len(heads) // 2]
-            each = f"×{counts[0]:,} each" if len(set(counts)) == 1 else f"{sum(counts):,} edges"
-            text = f"all {len(tails)} → all {len(heads)}, {each}"
+            each = (words["each"].format(count=f"{counts[0]:,}") if len(set(counts)) == 1
+                    else words["edges"].format(count=f"{sum(counts):,}"))
+            text = words["all_to_all"].format(tails=len(tails), heads=len(heads), each=each)
             ends = ""
             if isinstance(sa, tuple):
                 ends += f" ltail={cluster_id(sa)}"
@@ -148,41 +153,37 @@ def _edges(links: dict[tuple[int, int], int], where: dict[int, tuple[str, ...]])
     return out
 
 
-def _natural(label: str) -> tuple[bool, tuple[tuple[int, int, str], ...]]:
-    """A sort key putting w2 before w10 and the bias b last."""
-    last = label.rsplit(".", 1)[-1]
-    return (last.rstrip("0123456789") == "b", natural_key(last))
-
-
 def _box_line(b: int, key: _Key, members: list[int], order: Sequence[Value],
-              layout: NNLayout) -> str:
+              layout: NNLayout, words: dict[str, str]) -> str:
     """One box: its name, how many nodes it stands for, and a neuron's parameters."""
     count = len(members)
-    nodes = f"{count:,} node{'s' if count != 1 else ''}"
+    nodes = words["nodes"].format(count=f"{count:,}", s="s" if count != 1 else "")
     fill = "white"
     if key[0] == "group":
         title = ".".join(key[1:])
         parameters = sorted(
             (i for i in members if layout.roles[i] == "parameter"),
-            key=lambda i: _natural(order[i].label),
+            key=lambda i: parameter_key(order[i].label),
         )
         operations = sum(1 for i in members if not order[i].is_leaf)
-        lines = [f"{nodes}: {len(parameters)} parameters, {operations:,} operations"]
+        lines = [words["neuron_box"].format(nodes=nodes, parameters=len(parameters),
+                                            operations=f"{operations:,}")]
         for i in parameters[:_LISTED_PARAMETERS]:
             p = order[i]
             name = p.label.rsplit(".", 1)[-1]
             lines.append(f"{name} = {format_number(p.data)}  grad {format_number(p.grad)}")
         if len(parameters) > _LISTED_PARAMETERS:
-            lines.append(f"… and {len(parameters) - _LISTED_PARAMETERS} more")
+            lines.append(words["more"].format(count=len(parameters) - _LISTED_PARAMETERS))
     elif key[0] == "leaves":
         role = key[1]
-        title = {"parameter": "parameters", "input": "inputs"}.get(role, role)
-        fill = FILL["parameter"] if role == "parameter" else FILL["input"]
+        title = {"parameter": words["parameters"], "input": words["inputs"]}.get(
+            role, words.get(role, role))
+        fill = FILL.get(role, FILL["input"])  # type: ignore[call-overload]
         lines = [nodes]
     else:
-        title = "other operations"
+        title = words["other"]
         fill = "#eeeeee"
-        lines = [f"{nodes} outside every neuron"]
+        lines = [words["outside"].format(nodes=nodes)]
     label = f"<B>{escape(title)}</B><BR/>" + "<BR/>".join(escape(line) for line in lines)
     return (
         f'b{b} [label=<{label}> shape=box style="rounded,filled" fillcolor="{fill}" '

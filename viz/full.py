@@ -1,36 +1,45 @@
-"""The full drawing of a graph: a box per Value, an oval per operation, an edge per operand.
+"""The full drawing of a graph: a box per Value, a node per operation, an edge per operand.
 
 Every node is named by `autograd.Naming`, the namer explanations and exports use: a labelled
 Value shows its label (bold), an unlabelled one kuibu's name for it (``n3``, in italics), so a
 line of `explain` and a box of the drawing can be matched by name. An edge's local derivative is
-written in those names too: ``∂n3/∂w = x = 1.5``.
+written by `autograd.writing`, the writer `explain` uses, so both say ``2·(target_o1 − out_o1)``
+for one edge. Where the order of an operation's inputs matters (−, ÷, ^, a neuron's Σ), each
+input's edge ends in a cell of its own on the operation's node, marked ①, ② (or × for a
+weight-input pair and + for the bias), never a name that could be read as a variable.
+
+In a model (`viz.labels.roles`) every box carries its role's fill and border. In a network
+(nn's labels) each neuron is a cluster inside its layer's, the layers stand in columns (each
+layer's parameters share a rank, in order w0, w1, …, b, neuron by neuron), and inside a neuron a
+name drops the path its cluster shows: ``w0``, ``net``; the full name is the tooltip.
 """
 
 from __future__ import annotations
 
-import re
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from autograd import Naming, Rule, Value, formula, grad, rule_text
-from viz.labels import NNLayout, Role
+from autograd import Naming, Rule, Value, grad, rule_text, writing
+from viz.captions import caption_words
+from viz.labels import NNLayout, Role, parameter_key, relative_name
 from viz.parts import (
-    FONT,
     LABEL_LIMIT,
     MARK,
-    SHAPES,
+    Fonts,
+    constant_line,
     escape,
     format_number,
+    natural_key,
     nest,
+    op_line,
+    position_mark,
     quote,
     text_width,
     value_line,
 )
 
-__all__ = ["Sizes", "caption", "full_body", "on_paths"]
-
-# A formula that is a number already, as format_number writes one (perhaps in parentheses).
-_NUMBER = re.compile(r"\(?−?(?:[\d.]+(?:e[+−]\d+)?|∞|NaN)\)?")
+__all__ = ["Sizes", "Style", "caption_text", "full_body", "on_paths", "slots"]
 
 
 @dataclass
@@ -47,6 +56,32 @@ class Sizes:
         self.heights.append(height)
 
 
+@dataclass(frozen=True)
+class Style:
+    """What the full drawing shows and how: gradients, every edge's factor, digits, the flow
+    (the direction the inputs' cells face) and the fonts."""
+
+    show_grad: bool = True
+    show_partials: bool = False
+    digits: int = 4
+    flow: str = "LR"
+    fonts: Fonts = field(default_factory=Fonts)
+
+
+@dataclass
+class Body:
+    """The DOT statements of the full drawing and what the caller needs to know about them."""
+
+    lines: list[str]
+    sizes: Sizes
+    roles: set[Role]  #: the roles drawn, for the legend
+    ported: bool  #: some operation has cells facing the flow (redraw when the flow changes)
+
+
+#: The side of a node that inputs arrive at, for each direction of flow.
+_SIDE = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}
+
+
 def on_paths(order: Sequence[Value], index: dict[int, int], target: int) -> list[bool]:
     """For each node, whether it lies on a path from the root down to the target.
 
@@ -60,15 +95,16 @@ def on_paths(order: Sequence[Value], index: dict[int, int], target: int) -> list
     return reaches
 
 
-def caption(
+def caption_text(
     root: Value,
     target_node: Value,
     order: Sequence[Value],
     index: dict[int, int],
     naming: Naming,
     digits: int,
-) -> dict[str, str]:
-    """The graph's title under `highlight`: ∂root/∂target and the number of paths."""
+    lang: str = "en",
+) -> str:
+    """The caption under `highlight`: ∂root/∂target and the number of paths."""
     target = index[id(target_node)]
     # paths[i]: how many paths lead from node i down to the target (a*a counts two).
     paths = [0] * len(order)
@@ -76,70 +112,53 @@ def caption(
     for i in range(target + 1, len(order)):
         paths[i] = sum(paths[index[id(p)]] for p in order[i].parents)
     count = paths[-1]
-    count_text = f"{count:,}" if count < 10**12 else f"about {float(count):.3g}"
+    words = caption_words(lang)
+    count_text = f"{count:,}" if count < 10**12 else words["about"].format(
+        count=f"{float(count):.3g}")
     derivative = 1.0 if target_node is root else grad(root, target_node)
     top, bottom = naming.name(root), naming.name(target_node)
     value = format_number(derivative, digits)
-    if count == 1:
-        text = f"∂{top}/∂{bottom} = {value}: the product of the local derivatives on the red path"
-    else:
-        text = (
-            f"∂{top}/∂{bottom} = {value}: the sum over the {count_text} red paths of the "
-            "product of the local derivatives along each"
-        )
-    return {"label": f"<{escape(text)}>", "labelloc": "t", "fontname": FONT}
+    key = "one_path" if count == 1 else "paths"
+    return words[key].format(top=top, bottom=bottom, value=value, count=count_text)
 
 
-def _names_shown(rule: Rule, cache: dict[str, bool]) -> bool:
-    """Whether the edges into this operation carry its operands' names: not for one input, nor
-    where swapping the two inputs leaves the value alone (+, ×, checked at one point)."""
-    known = cache.get(rule.name)
-    if known is None:
-        if rule.arity == 1:
-            known = False
-        elif rule.arity == 2:
-            known = rule.forward(0.75, -1.25) != rule.forward(-1.25, 0.75)
-        else:  # any number of inputs (a neuron's Σ w·x + b): name them all
-            known = True
-        cache[rule.name] = known
-    return known
+def _ordered(rule: Rule) -> bool:
+    """Whether the order of the operation's inputs matters: not for one input, nor where
+    swapping two inputs leaves the value alone (+, ×, checked at one point); a user's own
+    operation (whose value kuibu cannot compute) is taken to care."""
+    if rule.arity == 1:
+        return False
+    if rule.user or rule.arity == 0:
+        return True
+    try:
+        return bool(rule.forward(0.75, -1.25) != rule.forward(-1.25, 0.75))
+    except (TypeError, ValueError, ArithmeticError):
+        return True
+
+
+def slots(rule: Rule, n: int) -> tuple[list[str], list[int]]:
+    """The cells an operation's node shows for its n inputs, and each input's cell: none where
+    the order does not matter; a neuron's Σ (``linear``) one cell per weight-input pair (×)
+    and one for the bias (+); else one per input, ①, ②, …
+
+    >>> from autograd import RULES
+    >>> slots(RULES["sub"], 2), slots(RULES["add"], 2)
+    ((['①', '②'], [0, 1]), ([], [0, 0]))
+    >>> slots(RULES["linear"], 5)
+    (['×', '×', '+'], [0, 0, 1, 1, 2])
+    """
+    if rule.name == "linear" and not rule.user and n > 1:
+        pairs = (n - 1) // 2
+        return ["×"] * pairs + ["+"], [min(p // 2, pairs) for p in range(n)]
+    if n < 2 or not _ordered(rule):
+        return [], [0] * n
+    return [position_mark(k) for k in range(n)], list(range(n))
 
 
 def _number_name(x: float, digits: int) -> str:
     """A constant standing where a formula has a name: a negative one in parentheses."""
     text = format_number(x, digits)
     return f"({text})" if text.startswith("−") else text
-
-
-def _partial_text(
-    node: Value, position: int, names: Sequence[str], formula_text: str, value: float,
-    naming: Naming, digits: int,
-) -> str:
-    """An edge's local derivative in the graph's own names, as a derivation writes it:
-    ``∂out_o1/∂net_o1 = out_o1·(1 − out_o1) = 0.1868``; the rule's x, y and out become the
-    names the namer gives the node's inputs and the node itself."""
-    rename = {"out": naming.name(node)}
-    for name, x in zip(names, node.inputs, strict=True):
-        rename[name] = naming.name(x) if isinstance(x, Value) else _number_name(x, digits)
-    top = rename["out"]
-    bottom = rename[names[position]]
-    shown = format_number(value, digits)
-    written = _render(formula_text, rename)
-    if _NUMBER.fullmatch(written):
-        return f"∂{top}/∂{bottom} = {shown}"  # a number already: no "= 1 = 1"
-    return f"∂{top}/∂{bottom} = {written} = {shown}"
-
-
-_PARSED: dict[str, formula.Formula] = {}
-
-
-def _render(text: str, names: dict[str, str]) -> str:
-    """A rule's formula text written over `names`; each text is parsed once per process (the
-    rule table holds a few dozen), so drawing stays linear in the graph."""
-    parsed = _PARSED.get(text)
-    if parsed is None:
-        parsed = _PARSED[text] = formula.parse(text)
-    return formula.render(parsed, "unicode", names)
 
 
 def _definition(node: Value, naming: Naming, digits: int) -> str:
@@ -150,11 +169,12 @@ def _definition(node: Value, naming: Naming, digits: int) -> str:
     return f"{naming.name(node)} = {rule_text(node, inputs)}"
 
 
-def _edge_label(text: str, attribute: str = "label") -> str:
-    """An edge label, shortened past LABEL_LIMIT with the whole text as the edge's tooltip."""
-    label = f"{attribute}=<{escape(text)}>"
-    if len(text) > LABEL_LIMIT:
-        label += f" labeltooltip={quote(text)}"
+def _edge_label(text: str, whole: str) -> str:
+    """An edge label, shortened past LABEL_LIMIT; the whole text (with full names) is the
+    tooltip of the edge and of its label wherever it says more than the label."""
+    label = f"label=<{escape(text)}>"
+    if whole != text or len(text) > LABEL_LIMIT:
+        label += f" labeltooltip={quote(whole)} tooltip={quote(whole)}"
     return label
 
 
@@ -176,102 +196,189 @@ def _ranks(order: Sequence[Value], index: dict[int, int]) -> list[int]:
     return rank
 
 
+def _constant_role(node: Value, position: int, roles: list[Role] | None,
+                   index: dict[int, int]) -> Role:
+    """A number multiplied by a parameter (w·0.05, a neuron's Σ) is the model's input."""
+    rule = node.rule
+    if roles is None or rule is None or rule.user:
+        return "value"
+    inputs = node.inputs
+    if rule.name == "mul":
+        partner = inputs[1 - position]
+    elif rule.name == "linear" and position % 2 == 1 and position < len(inputs) - 1:
+        partner = inputs[position - 1]
+    else:
+        return "value"
+    if isinstance(partner, Value) and roles[index[id(partner)]] == "parameter":
+        return "input"
+    return "value"
+
+
+class _Builder:
+    """Writes the statements of one full drawing; see `full_body`."""
+
+    def __init__(self, order: Sequence[Value], index: dict[int, int], naming: Naming,
+                 layout: NNLayout | None, roles: list[Role] | None, on_path: list[bool] | None,
+                 target: int, style: Style) -> None:
+        self.order, self.index, self.naming = order, index, naming
+        self.layout, self.roles, self.on_path, self.target = layout, roles, on_path, target
+        self.style = style
+        self.clusters: dict[tuple[str, ...], list[str]] = {(): []}
+        self.edges: list[str] = []
+        self.sizes = Sizes()
+        self.shown: set[Role] = set()
+        self.ported = False
+        self.labelled: list[tuple[int, float]] = []
+        self.ranks = _ranks(order, index)
+        self.whole = writing.PartialWriter(naming)
+        self.writers: dict[tuple[str, ...], writing.PartialWriter] = {}
+
+    def writer(self, where: tuple[str, ...]) -> writing.PartialWriter:
+        """The writer of edge factors inside group `where`: names relative to the group."""
+        if not where:
+            return self.whole
+        found = self.writers.get(where)
+        if found is None:
+            found = self.writers[where] = writing.PartialWriter(
+                self.naming, rename=lambda n: relative_name(n.label, where))
+        return found
+
+    def group(self, i: int) -> tuple[str, ...]:
+        return self.layout.groups[i] if self.layout is not None else ()
+
+    def build(self) -> Body:
+        for i, node in enumerate(self.order):
+            lines = self.clusters.setdefault(self.group(i), [])
+            if node.rule is not None:
+                self.operation(i, node, node.rule, lines)
+            self.value(i, node, lines)
+        if self.labelled:  # dot gives every edge label a rank of its own between two ranks
+            for rank, width in self.labelled:
+                self.sizes.add(rank, width, 14)
+        else:
+            self.sizes.ranks = [r // 2 for r in self.sizes.ranks]
+        fontsize = self.style.fonts.small + 1
+        lines = nest(self.clusters, fontsize=fontsize) + self.layers() + self.edges
+        return Body(lines, self.sizes, self.shown, self.ported)
+
+    def operation(self, i: int, node: Value, rule: Rule, lines: list[str]) -> None:
+        style, fonts = self.style, self.style.fonts
+        marked = self.on_path is not None and self.on_path[i]
+        # The target's own operation lies behind it, so off every path down to it.
+        op_marked = marked and i != self.target
+        inputs = node.inputs
+        cells, cell_of = slots(rule, len(inputs))
+        self.ported |= bool(cells)
+        # Hovering over an operation (in SVG) shows its equation, as explanations write it.
+        lines.append(op_line(
+            f"v{i}_op", rule.symbol, cells, style.flow, marked=op_marked,
+            tooltip=_definition(node, self.naming, style.digits), size=fonts.small,
+        ))
+        rank = 2 * self.ranks[i] - 2
+        across = max(len(cells), 1) * fonts.small if cells else 0.0
+        self.sizes.add(rank, text_width(rule.symbol, fonts.node) + 14 + across, 20)
+        mark_edge = f'color="{MARK}" penwidth=2.5 class="highlight"'
+        where = self.group(i)
+        for position, x in enumerate(inputs):
+            # Each input enters its cell from the side the flow comes from.
+            port = f":i{cell_of[position]}:{_SIDE[style.flow]}" if cells else ""
+            if not isinstance(x, Value):
+                role = _constant_role(node, position, self.roles, self.index)
+                if role != "value":
+                    self.shown.add(role)
+                shown = format_number(x, style.digits)
+                lines.append(constant_line(f"v{i}_c{position}", shown, role, fonts.small))
+                self.sizes.add(2 * self.ranks[i] - 4, text_width(shown, fonts.small), 12)
+                self.edges.append(f"v{i}_c{position} -> v{i}_op{port}")
+                continue
+            j = self.index[id(x)]
+            on_edge = op_marked and self.on_path is not None and self.on_path[j]
+            attrs = []
+            if on_edge or style.show_partials:
+                text = self.writer(where).line(node, position, digits=style.digits)
+                whole = text if not where else self.whole.line(node, position,
+                                                               digits=style.digits)
+                attrs.append(_edge_label(text, whole))
+                self.labelled.append((self.ranks[i] * 2 - 3, text_width(text, fonts.small)))
+            if on_edge:
+                attrs.append(mark_edge)
+            tail = f"v{j}"
+            if self.crosses(j, i):
+                # An edge entering a layer from the layer before passes a junction point in
+                # the neuron's cluster, in the column of the layer's parameters: dot then needs
+                # no bend points outside the cluster there, which would push the layer up or
+                # down, and the layers stand side by side as columns.
+                hub = f"v{i}_h{position}"
+                color = f' color="{MARK}"' if on_edge else ""
+                lines.append(f'{hub} [shape=point width=0.02 height=0.02{color} label="" '
+                             'class="junction"]')
+                self.edges.append(f"{tail} -> {hub} [arrowhead=none"
+                                  + (f" {mark_edge}]" if on_edge else "]"))
+                tail = hub
+            self.edges.append(f"{tail} -> v{i}_op{port}"
+                              + (f" [{' '.join(attrs)}]" if attrs else ""))
+        self.edges.append(f"v{i}_op -> v{i}" + (f" [{mark_edge}]" if op_marked else ""))
+
+    def crosses(self, j: int, i: int) -> bool:
+        """Whether the edge from node j into node i's operation enters a neuron of another
+        layer from a computed node (a leaf finds its own place)."""
+        if self.layout is None or self.order[j].is_leaf or not self.layout.groups[i]:
+            return False
+        return self.layout.groups[j][:1] != self.layout.groups[i][:1]
+
+    def value(self, i: int, node: Value, lines: list[str]) -> None:
+        style = self.style
+        role: Role = self.roles[i] if self.roles is not None else "value"
+        self.shown.add(role)
+        marked = self.on_path is not None and self.on_path[i]
+        name = _shown_name(node, self.naming, self.layout, i)
+        full = self.naming.name(node)
+        tooltip = full if (name != full or len(full) > LABEL_LIMIT) else ""
+        lines.append(value_line(
+            f"v{i}", name, node.data, node.grad, role, marked=marked, show_grad=style.show_grad,
+            digits=style.digits, given=bool(node.label), tooltip=tooltip,
+        ))
+        shown_text = (min(len(name), LABEL_LIMIT) + 6 + style.digits + 3) + (
+            (6 + style.digits + 3) if style.show_grad else 0)
+        self.sizes.add(2 * self.ranks[i], text_width("x" * shown_text, style.fonts.node) + 18,
+                       style.fonts.node * 2)
+
+    def layers(self) -> list[str]:
+        """Each layer's parameters in one rank, in order (neuron by neuron; w0, w1, …, b), held
+        there by invisible edges between neighbours: the layer reads as one column."""
+        layout = self.layout
+        if layout is None:
+            return []
+        by_layer: dict[tuple[str, ...], list[int]] = {}
+        for i, node in enumerate(self.order):
+            if layout.roles[i] == "parameter" and layout.groups[i] and node.is_leaf:
+                by_layer.setdefault(layout.groups[i][:1], []).append(i)
+        out: list[str] = []
+        for _, members in sorted(by_layer.items(), key=lambda item: natural_key(item[0][0])):
+            members.sort(key=lambda i: (
+                tuple(natural_key(part) for part in layout.groups[i]),
+                parameter_key(self.order[i].label),
+            ))
+            if len(members) < 2:
+                continue
+            out.append("{rank=same; " + "; ".join(f"v{i}" for i in members) + "}")
+            out += [f"v{a} -> v{b} [style=invis]" for a, b in itertools.pairwise(members)]
+        return out
+
+
 def full_body(
     order: Sequence[Value],
     index: dict[int, int],
     naming: Naming,
     layout: NNLayout | None,
+    roles: list[Role] | None,
     on_path: list[bool] | None,
     target: int,
-    show_grad: bool,
-    show_partials: bool,
-    digits: int,
-) -> tuple[list[str], Sizes]:
-    """The DOT statements (nodes inside their clusters, then edges, all in topological order)
-    and the rough sizes of what they draw."""
-    cluster_lines: dict[tuple[str, ...], list[str]] = {(): []}
-    edges: list[str] = []
-    names_cache: dict[str, bool] = {}
-    mark_edge = f'color="{MARK}" penwidth=2 class="highlight"'
-    ranks = _ranks(order, index)
-    sizes = Sizes()
-    labelled_edges: list[tuple[int, float]] = []
-    for i, node in enumerate(order):
-        role: Role = layout.roles[i] if layout is not None else "value"
-        where = layout.groups[i] if layout is not None else ()
-        lines = cluster_lines.get(where)
-        if lines is None:
-            lines = cluster_lines[where] = []
-        marked = on_path is not None and on_path[i]
-        rule = node.rule
-        if rule is not None:
-            # The target's own operation lies behind it, so off every path down to it.
-            op_marked = marked and i != target
-            op_class = "op highlight" if op_marked else "op"
-            op_color = f' color="{MARK}" penwidth=2' if op_marked else ""
-            # Hovering over an operation (in SVG) shows its equation, as explanations write it.
-            lines.append(
-                f'v{i}_op [label=<{escape(rule.symbol)}> {SHAPES["op"]}{op_color} '
-                f'tooltip={quote(_definition(node, naming, digits))} class="{op_class}"]'
-            )
-            sizes.add(2 * ranks[i] - 2, text_width(rule.symbol) + 14, 20)
-            partials = node.partials
-            k = 0  # position in partials, which skip the constant inputs
-            inputs = node.inputs
-            names, _, partial_texts = rule.formulas(len(inputs))
-            named = _names_shown(rule, names_cache)
-            for position, x in enumerate(inputs):
-                if isinstance(x, Value):
-                    j = index[id(x)]
-                    partial = partials[k]
-                    k += 1
-                    on_edge = op_marked and on_path is not None and on_path[j]
-                    attrs = []
-                    if on_edge or show_partials:
-                        text = _partial_text(
-                            node, position, names, partial_texts[position], partial, naming,
-                            digits,
-                        )
-                        attrs.append(_edge_label(text))
-                        labelled_edges.append((ranks[i] * 2 - 3, text_width(text, 10)))
-                    elif named and _shown_name(x, naming, layout, j) != names[position] and (
-                        layout is None or rule.arity != 0
-                    ):
-                        # An operand's name goes beside the edge (xlabel), which takes no room
-                        # in the layout. None is needed where a w3 box feeds slot w3, nor for a
-                        # neuron's inputs in a network, whose labels already pair w_k with the
-                        # k-th neuron before (dozens of x_k there would only blur the picture).
-                        attrs.append(f"xlabel=<{escape(names[position])}>")
-                    if on_edge:
-                        attrs.append(mark_edge)
-                    edges.append(f"v{j} -> v{i}_op" + (f" [{' '.join(attrs)}]" if attrs else ""))
-                else:
-                    shown = format_number(x, digits)
-                    lines.append(
-                        f"v{i}_c{position} [label=<{escape(shown)}> "
-                        f'{SHAPES["constant"]} class="constant"]'
-                    )
-                    sizes.add(2 * ranks[i] - 4, text_width(shown, 10), 12)
-                    label = ""
-                    if named:
-                        label = f" [xlabel=<{escape(names[position])}>]"
-                    edges.append(f"v{i}_c{position} -> v{i}_op{label}")
-            edges.append(f"v{i}_op -> v{i}" + (f" [{mark_edge}]" if op_marked else ""))
-        name = _shown_name(node, naming, layout, i)
-        lines.append(value_line(
-            f"v{i}", name, node.data, node.grad, role, marked=marked, show_grad=show_grad,
-            digits=digits, given=bool(node.label),
-            tooltip=node.label if len(node.label) > LABEL_LIMIT else "",
-        ))
-        shown_text = (min(len(name), LABEL_LIMIT) + 6 + digits + 3) + (
-            (6 + digits + 3) if show_grad else 0)
-        sizes.add(2 * ranks[i], text_width("x" * shown_text) + 18, 23)
-    if labelled_edges:  # dot gives every edge label a rank of its own between two ranks
-        for rank, width in labelled_edges:
-            sizes.add(rank, width, 14)
-    else:
-        sizes.ranks = [r // 2 for r in sizes.ranks]
-    return nest(cluster_lines) + edges, sizes
+    style: Style,
+) -> Body:
+    """The DOT statements (nodes inside their clusters, each layer's column, then edges, all in
+    topological order) and the rough sizes of what they draw."""
+    return _Builder(order, index, naming, layout, roles, on_path, target, style).build()
 
 
 def _shown_name(node: Value, naming: Naming, layout: NNLayout | None, i: int) -> str:

@@ -26,14 +26,24 @@ from typing import Literal
 
 from autograd import Value
 
-__all__ = ["GROUP_PART", "NNLayout", "Role", "group_of", "looks_like_nn", "nn_layout", "role_of"]
+__all__ = [
+    "GROUP_PART", "ROLES", "NNLayout", "Role", "group_of", "looks_like_nn", "nn_layout",
+    "parameter_key", "relative_name", "role_of", "roles",
+]
 
-#: A node's kind in an nn drawing.
-Role = Literal["parameter", "input", "loss", "value"]
+#: A node's kind in a drawing of a model: what training changes (parameters), what the data
+#: gives (inputs and targets), what training lowers (the loss), and everything computed.
+Role = Literal["parameter", "input", "target", "loss", "value"]
+#: The roles in the order a legend lists them.
+ROLES: tuple[Role, ...] = ("parameter", "input", "target", "loss", "value")
 
 #: One level of nn's label paths: ``layer1``, ``neuron2``.
 GROUP_PART = re.compile(r"(?:layer|neuron)\d+\Z")
-_PARAMETER = re.compile(r"(?:w\d+|b\d*)\Z")
+_PARAMETER = re.compile(r"(?:w\d*|b\d*)\Z")
+_WEIGHT = re.compile(r"w\d*\Z")
+_TARGET = re.compile(r"(?:target|y_true)\w*\Z")
+#: Names a loss goes by: nn's ``loss``, the worked example's ``E``, micrograd's ``L``, ``J``.
+_LOSS_NAMES = ("E", "L", "J")
 
 
 def group_of(label: str) -> tuple[str, ...]:
@@ -52,15 +62,66 @@ def group_of(label: str) -> tuple[str, ...]:
 
 
 def role_of(node: Value) -> Role:
-    """What an nn label says a node is: a parameter (a leaf ``w<i>`` or ``b``), an input (any
-    other leaf), the loss (``loss``), or an ordinary value."""
+    """What a label says a node is: a parameter (a leaf ``w<i>``, ``w``, ``b`` or ``b<i>``), a
+    target (a leaf ``target…``, as ``target_o1``), an input (any other leaf), the loss
+    (``loss``; or ``E``, ``L``, ``J`` computed), or an ordinary value.
+
+    >>> [role_of(Value(1.0, label=name)) for name in ("layer0.neuron1.w2", "b1", "target_o1", "i1")]
+    ['parameter', 'parameter', 'target', 'input']
+    """
     label = node.label
     last = label.rsplit(".", 1)[-1]
-    if last == "loss":
+    if last == "loss" or (last in _LOSS_NAMES and not node.is_leaf):
         return "loss"
     if node.is_leaf:
-        return "parameter" if _PARAMETER.match(last) else "input"
+        if _PARAMETER.match(last):
+            return "parameter"
+        return "target" if _TARGET.match(last) else "input"
     return "value"
+
+
+def roles(order: Sequence[Value]) -> list[Role] | None:
+    """Each node's role when the graph is a model's, else None (a drawing then shows no roles).
+
+    A graph is a model's when nn's labels say so (`looks_like_nn`) or when some leaf is named
+    as a weight is (``w``, ``w5``, ``layer0.neuron1.w2``): the worked example and micrograd's
+    neuron are, ``a * b + c`` is not (its ``b`` is no bias).
+    """
+    model = looks_like_nn(order) or any(
+        node.is_leaf and _WEIGHT.match(node.label.rsplit(".", 1)[-1]) for node in order
+    )
+    return [role_of(node) for node in order] if model else None
+
+
+def parameter_key(label: str) -> tuple[bool, tuple[tuple[int, int, str], ...]]:
+    """A sort key for a neuron's parameters: w0, w1, …, w10 in order, the bias b last.
+
+    >>> sorted(["n.b", "n.w10", "n.w2", "n.w0"], key=parameter_key)
+    ['n.w0', 'n.w2', 'n.w10', 'n.b']
+    """
+    last = label.rsplit(".", 1)[-1]
+    digits = last.lstrip("bw")
+    number = digits.lstrip("0")
+    return last.rstrip("0123456789") == "b", ((0, len(number), number), (1, 0, last))
+
+
+def relative_name(label: str, where: tuple[str, ...]) -> str:
+    """A label written from inside the group `where`: the group path they share left out.
+
+    >>> relative_name("layer1.neuron2.w0", ("layer1", "neuron2"))
+    'w0'
+    >>> relative_name("layer1.neuron0.out", ("layer1", "neuron2"))
+    'neuron0.out'
+    >>> relative_name("layer0.neuron3.out", ("layer1", "neuron2")), relative_name("loss", ())
+    ('layer0.neuron3.out', 'loss')
+    """
+    group = group_of(label)
+    shared = 0
+    while shared < min(len(group), len(where)) and group[shared] == where[shared]:
+        shared += 1
+    if not shared:
+        return label
+    return label.split(".", shared)[-1]
 
 
 def looks_like_nn(nodes: Sequence[Value]) -> bool:

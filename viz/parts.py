@@ -11,28 +11,37 @@ from __future__ import annotations
 
 import hashlib
 import html
-import math
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import graphviz  # type: ignore[import-untyped]
 
-from viz.labels import Role
+from autograd import writing
+from viz.captions import caption_words
+from viz.labels import ROLES, Role
 
 __all__ = [
+    "BORDER",
     "FILL",
     "LABEL_LIMIT",
     "MARK",
     "RANKDIRS",
     "SHAPES",
+    "Fonts",
+    "caption_label",
     "check_layout",
     "choose_rankdir",
     "cluster_id",
+    "constant_line",
     "digraph",
     "escape",
     "format_number",
+    "frame",
     "natural_key",
     "nest",
+    "op_line",
+    "position_mark",
     "quote",
     "shorten",
     "text_width",
@@ -49,17 +58,33 @@ FONT = ("Helvetica,Arial,Noto Sans CJK SC,Noto Sans SC,Source Han Sans SC,PingFa
 #: Labels longer than this many characters are drawn shortened, the whole text in a tooltip.
 LABEL_LIMIT = 300
 
+#: Each role's fill: light tints of the Okabe–Ito palette, which readers with any common colour
+#: vision deficiency tell apart; each role also has its own border (`BORDER`), so a print in
+#: grey still shows it.
 FILL: dict[Role, str] = {
-    "parameter": "#cfe2f3",  # blue: what training changes
-    "input": "#d9ead3",  # green: what the data gives
-    "loss": "#f9cb9c",  # orange: what training lowers
+    "parameter": "#d3e9f8",  # sky blue: what training changes
+    "input": "#c8eee0",  # bluish green: what the data gives
+    "target": "#faf2b4",  # yellow: what the output should be
+    "loss": "#fbdcb8",  # orange: what training lowers
     "value": "white",
 }
-MARK = "#c0392b"  # the colour of a highlighted path
+#: Each role's second cue, the border of its box: (width, Graphviz table style).
+BORDER: dict[Role, tuple[int, str]] = {
+    "parameter": (1, "rounded"),
+    "input": (1, "dashed"),
+    "target": (1, "dotted"),
+    "loss": (3, ""),
+    "value": (1, ""),
+}
+MARK = "#d55e00"  # a highlighted path: Okabe–Ito's vermillion, drawn thick as well
 SHAPES = {
     "op": 'shape=ellipse style=filled fillcolor="#eeeeee" margin="0.03,0.01" width=0 height=0',
-    "constant": 'shape=plaintext fontsize=10 fontcolor="#555555" width=0 height=0',
+    "constant": 'shape=plaintext fontcolor="#555555" width=0 height=0',
 }
+_OP_FILL = "#eeeeee"
+#: Positions of an operation's inputs, where their order matters: circled digits, which no
+#: variable's name can be.
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 # Characters per piece of a quoted DOT string: 1,000 characters stay under the lexer's 16,384
 # bytes even at four UTF-8 bytes each with every one escaped.
 _PIECE = 1000
@@ -86,13 +111,7 @@ def format_number(x: float, digits: int = 4, *, plain: bool = False) -> str:
     >>> format_number(-2.0, plain=True), format_number(float("-inf")), format_number(float("nan"))
     ('-2', '−∞', 'NaN')
     """
-    if math.isnan(x):
-        return "nan" if plain else "NaN"
-    if math.isinf(x):
-        text = "inf" if x > 0 else "-inf"
-        return text if plain else text.replace("inf", "∞").replace("-", "−")
-    text = format(x, f".{digits}g")
-    return text if plain else text.replace("-", "−")
+    return writing.number(x, "python" if plain else "unicode", digits)
 
 
 def shorten(text: str, limit: int = LABEL_LIMIT) -> str:
@@ -161,6 +180,18 @@ def text_width(text: str, fontsize: float = 12.0) -> float:
     return 0.6 * fontsize * len(text)
 
 
+def frame(role: Role, marked: bool, extra: int = 0) -> str:
+    """A box's one border: the role's width and style, in the highlight's colour when marked."""
+    width, style = BORDER[role]
+    width = max(width, 2) + extra if marked else width
+    attrs = f'BORDER="{width}"'
+    if style:
+        attrs += f' STYLE="{style}"'
+    if marked:
+        attrs += f' COLOR="{MARK}"'
+    return attrs
+
+
 def value_line(
     node_id: str,
     name: str,
@@ -174,7 +205,8 @@ def value_line(
     given: bool = True,
     tooltip: str = "",
 ) -> str:
-    """A Value's box: its name, data and grad in one row.
+    """A Value's box: its name, data and grad in one row, inside one border (the role's; thick
+    and in the highlight's colour when marked), thin rules between the cells.
 
     `given`: the name is the user's label (bold); else it is kuibu's name for an unlabelled
     node (``n3``, in italics). A name longer than `LABEL_LIMIT` is shortened and the whole of it
@@ -187,10 +219,9 @@ def value_line(
     cells.append(f"<TD>data {format_number(data, digits)}</TD>")
     if show_grad:
         cells.append(f"<TD>grad {format_number(grad, digits)}</TD>")
-    border = f' CELLBORDER="2" COLOR="{MARK}"' if marked else ' CELLBORDER="1"'
     table = (
-        f'<TABLE BORDER="0"{border} CELLSPACING="0" CELLPADDING="3" BGCOLOR="{FILL[role]}">'
-        f"<TR>{''.join(cells)}</TR></TABLE>"
+        f'<TABLE {frame(role, marked)} CELLBORDER="0" COLUMNS="*" CELLSPACING="0" '
+        f'CELLPADDING="3" BGCOLOR="{FILL[role]}"><TR>{"".join(cells)}</TR></TABLE>'
     )
     classes = "value" if role == "value" else f"value {role}"
     if marked:
@@ -201,21 +232,129 @@ def value_line(
     return f'{node_id} [label=<{table}>{tip} class="{classes}"]'
 
 
+def constant_line(node_id: str, text: str, role: Role, size: float = 10.0) -> str:
+    """A number used as an operand: small grey text; as a model's input, a small box of the
+    input's colour and border."""
+    if role == "value":
+        return (f'{node_id} [label=<{escape(text)}> {SHAPES["constant"]} fontsize={size:g} '
+                'class="constant"]')
+    table = (
+        f'<TABLE {frame(role, False)} CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" '
+        f'BGCOLOR="{FILL[role]}"><TR><TD>{escape(text)}</TD></TR></TABLE>'
+    )
+    return f'{node_id} [label=<{table}> fontsize={size:g} class="constant {role}"]'
+
+
+def position_mark(k: int) -> str:
+    """The mark of an operation's k-th input (0-based) where order matters: ①, ②, … ⑳, #21.
+
+    >>> position_mark(0), position_mark(1), position_mark(20)
+    ('①', '②', '#21')
+    """
+    return _CIRCLED[k] if k < len(_CIRCLED) else f"#{k + 1}"
+
+
+def op_line(
+    node_id: str,
+    symbol: str,
+    slots: Sequence[str],
+    flow: str,
+    *,
+    marked: bool = False,
+    tooltip: str = "",
+    size: float = 10.0,
+) -> str:
+    """An operation's node: an oval with its symbol; with `slots`, a small table whose cells
+    (ports ``i0``, ``i1``, …, on the side the inputs arrive from in direction `flow`) receive
+    the inputs' edges, each cell showing its slot's text (①, ② where the order of the inputs
+    matters; ×, +, for the products and the bias of a neuron's Σ)."""
+    classes = "op highlight" if marked else "op"
+    tip = f" tooltip={quote(tooltip)}" if tooltip else ""
+    if not slots:
+        color = f' color="{MARK}" penwidth=2' if marked else ""
+        return (f'{node_id} [label=<{escape(symbol)}> {SHAPES["op"]}{color}{tip} '
+                f'class="{classes}"]')
+    n = len(slots)
+    font = f'<FONT POINT-SIZE="{size:g}">'
+    ports = [f'<TD PORT="i{k}">{font}{escape(t)}</FONT></TD>' for k, t in enumerate(slots)]
+    if flow in ("LR", "RL"):
+        head = f'<TD ROWSPAN="{n}">{escape(symbol)}</TD>'
+        first = [ports[0], head] if flow == "LR" else [head, ports[0]]
+        rows = ["".join(first), *ports[1:]]
+    else:
+        across = f'<TD COLSPAN="{n}">{escape(symbol)}</TD>'
+        rows = ["".join(ports), across] if flow == "TB" else [across, "".join(ports)]
+    border = f'BORDER="2" COLOR="{MARK}"' if marked else 'BORDER="1"'
+    table = (
+        f'<TABLE {border} STYLE="rounded" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" '
+        f'BGCOLOR="{_OP_FILL}">' + "".join(f"<TR>{r}</TR>" for r in rows) + "</TABLE>"
+    )
+    return f'{node_id} [label=<{table}>{tip} class="{classes}"]'
+
+
+def caption_label(
+    lines: Sequence[str], legend: Sequence[Role], marked: tuple[str, str] | None, lang: str,
+) -> str:
+    """The drawing's caption as an HTML-like label: its lines of text, then a legend with one
+    sample box per role the drawing shows (fill and border) and, under a highlight, the
+    marked path's colour."""
+    words = caption_words(lang)
+    rows = [f'<TR><TD ALIGN="LEFT">{escape(line)}</TD></TR>' for line in lines if line]
+    samples = []
+    for role in ROLES:
+        if role in legend and role != "value":
+            samples.append(
+                f'<TD CELLPADDING="4"><TABLE {frame(role, False)} CELLBORDER="0" CELLSPACING="0" '
+                f'CELLPADDING="2" BGCOLOR="{FILL[role]}"><TR><TD>{escape(words[role])}</TD>'
+                "</TR></TABLE></TD>"
+            )
+    if marked is not None:
+        text = words["marked"].format(top=marked[0], bottom=marked[1])
+        samples.append(f'<TD CELLPADDING="4"><FONT COLOR="{MARK}"><B>━━</B></FONT> '
+                       f"{escape(text)}</TD>")
+    if samples:
+        # Graphviz shares a cell's spare width out among the columns of the table inside it,
+        # which would stretch the samples under a long caption: a last cell spanning many
+        # columns takes nearly all of it.
+        rows.append(
+            '<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
+            + "".join(samples) + '<TD COLSPAN="60"></TD></TR></TABLE></TD></TR>'
+        )
+    if not rows:
+        return ""
+    return '<<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="0">' + "".join(rows) + "</TABLE>>"
+
+
+@dataclass(frozen=True)
+class Fonts:
+    """Point sizes of a drawing's text: names and numbers in boxes, and the smaller text of edge
+    labels, constants and cluster titles. The slide preset makes them larger."""
+
+    node: float = 12.0
+    small: float = 10.0
+
+    @property
+    def smallest(self) -> float:
+        return min(self.node, self.small)
+
+
 def digraph(
-    body: list[str], graph_attr: dict[str, str], *, dpi: int | None = None
+    body: list[str], graph_attr: dict[str, str], *, dpi: int | None = None,
+    fonts: Fonts = Fonts(),
 ) -> graphviz.Digraph:
     """The DOT text around `body` (one statement per line), with kuibu's fonts and spacing."""
     # newrank ranks all nodes together rather than cluster by cluster: with neuron clusters it
-    # makes dot about ten times faster (measured 5.4 s -> 0.4 s on a 1,000-node MLP). ranksep
+    # makes dot about ten times faster (measured 5.4 s -> 0.4 s on a 1,000-node MLP), and it
+    # lets a rank=same group hold nodes of several clusters (one layer's parameters). ranksep
     # 0.25 (Graphviz: 0.5 inch) keeps a wide network's text legible on a 1,920-pixel screen.
-    attrs = {"newrank": "true", "ranksep": "0.25", **graph_attr}
+    attrs = {"newrank": "true", "ranksep": "0.25", "fontsize": f"{fonts.node:g}", **graph_attr}
     if dpi is not None:
         attrs["dpi"] = str(dpi)
     return graphviz.Digraph(
         format="svg",
         graph_attr=attrs,
-        node_attr={"shape": "plain", "fontname": FONT, "fontsize": "12"},
-        edge_attr={"fontname": FONT, "fontsize": "10"},
+        node_attr={"shape": "plain", "fontname": FONT, "fontsize": f"{fonts.node:g}"},
+        edge_attr={"fontname": FONT, "fontsize": f"{fonts.small:g}"},
         body=[f"\t{line}\n" for line in body],
     )
 
@@ -235,6 +374,7 @@ def cluster_id(path: tuple[str, ...]) -> str:
 def nest(
     cluster_lines: dict[tuple[str, ...], list[str]],
     title: Callable[[tuple[str, ...]], str] = lambda path: path[-1],
+    fontsize: float = 11.0,
 ) -> list[str]:
     """Node statements grouped into nested ``subgraph cluster_k`` blocks by group path, the
     clusters in natural order (``layer0.neuron2`` before ``layer0.neuron10``)."""
@@ -256,7 +396,7 @@ def nest(
             out.append(f"{indent}subgraph {cluster_id(child)} {{")
             out.append(
                 f'{indent}\tlabel=<{escape(title(child))}> style="rounded,dashed" '
-                f'color="#888888" fontname="{FONT}" fontsize=11'
+                f'color="#888888" fontname="{FONT}" fontsize={fontsize:g}'
             )
             emit(child, indent + "\t")
             out.append(indent + "}")

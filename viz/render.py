@@ -17,6 +17,7 @@ import graphviz  # type: ignore[import-untyped]
 from autograd import Value
 from viz.dot import draw_dot
 from viz.parts import check_layout
+from viz.slide import SIZES, size_attrs
 
 __all__ = ["FORMATS", "DotNotFoundError", "RenderError", "render"]
 
@@ -51,6 +52,7 @@ def render(
     timeout: float | None = 60.0,
     rankdir: str | None = None,
     dpi: int | None = None,
+    size: str | None = None,
 ) -> Path:
     """Draw `graph` (a root Value, or a Digraph from `draw_dot`) into the file `path`; return it.
 
@@ -62,6 +64,8 @@ def render(
 
     `rankdir` ("LR", "TB", "RL", "BT"; None: `draw_dot`'s choice) and `dpi` (pixels per inch of
     a PNG; None: Graphviz's 96) are `draw_dot`'s, and also apply to a Digraph given here.
+    `size` ("16:9", "4:3") is `draw_dot`'s slide preset; a Digraph given here is only scaled to
+    the slide (draw it with ``draw_dot(..., size=...)`` to have its text checked).
 
     >>> from autograd import Value
     >>> import tempfile, pathlib
@@ -71,18 +75,22 @@ def render(
     x.dot True
     """
     if isinstance(graph, Value):
-        graph = draw_dot(graph, rankdir=rankdir, dpi=dpi)
+        graph = draw_dot(graph, rankdir=rankdir, dpi=dpi, size=size)
     elif not isinstance(graph, graphviz.Digraph):
         raise TypeError(
             f"render: graph must be a Value or a graphviz.Digraph (from draw_dot), not "
             f"{type(graph).__name__}: {graph!r}"
         )
-    elif rankdir is not None or dpi is not None:
+    elif rankdir is not None or dpi is not None or size is not None:
         check_layout("render", rankdir, dpi)
+        if size is not None and size not in SIZES:
+            raise ValueError(f"render: size must be one of {', '.join(map(repr, SIZES))} or "
+                             f"None, not {size!r}")
         graph = graph.copy()
         # A later graph attribute statement overrides the one draw_dot wrote.
         graph.attr(**({"rankdir": rankdir} if rankdir else {}),
-                   **({"dpi": str(dpi)} if dpi is not None else {}))
+                   **({"dpi": str(dpi)} if dpi is not None else {}),
+                   **(size_attrs(SIZES[size], dpi) if size is not None else {}))
     target = Path(path)
     suffix = target.suffix[1:].lower()
     kind = format if format is not None else (suffix or "svg")

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 _NODE = re.compile(r"^\s*([A-Za-z]\w*) \[(.*)\]$")
-_EDGE = re.compile(r"^\s*(\w+) -> (\w+)(?: \[(.*)\])?$")
+_EDGE = re.compile(r"^\s*(\w+) -> (\w+)(?::(\w+)(?::(?:n|s|e|w))?)?(?: \[(.*)\])?$")
 _CLUSTER_LABEL = re.compile(r"^\s*label=<([^>]*)>")
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -17,11 +17,14 @@ SVG = "{http://www.w3.org/2000/svg}"
 class Dot:
     nodes: dict[str, str] = field(default_factory=dict)  # id -> attribute text
     edges: list[tuple[str, str, str]] = field(default_factory=list)  # tail, head, attributes
+    ports: list[str] = field(default_factory=list)  # each edge's port on its head ('' if none)
     cluster_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> cluster labels
 
     def ids(self, kind: str) -> list[str]:
-        """Node ids of one kind: 'value' (v3), 'op' (v3_op) or 'constant' (v3_c1)."""
-        pattern = {"value": r"v\d+", "op": r"v\d+_op", "constant": r"v\d+_c\d+"}[kind]
+        """Node ids of one kind: 'value' (v3), 'op' (v3_op), 'constant' (v3_c1) or 'junction'
+        (v3_h1, where an edge from another layer enters a neuron)."""
+        pattern = {"value": r"v\d+", "op": r"v\d+_op", "constant": r"v\d+_c\d+",
+                   "junction": r"v\d+_h\d+"}[kind]
         return [n for n in self.nodes if re.fullmatch(pattern, n)]
 
 
@@ -47,7 +50,8 @@ def parse(source: str) -> Dot:
             continue
         edge = _EDGE.match(line)
         if edge:
-            dot.edges.append((edge.group(1), edge.group(2), edge.group(3) or ""))
+            dot.edges.append((edge.group(1), edge.group(2), edge.group(4) or ""))
+            dot.ports.append(edge.group(3) or "")
             continue
         node = _NODE.match(line)
         if node and node.group(1) not in ("graph", "node", "edge"):

@@ -79,3 +79,18 @@ def test_chinese_labels_are_drawn_with_a_cjk_font(tmp_path: Path) -> None:
     assert _png(chinese) != _png(chinese, hidden), (
         "Chinese labels rendered the same with and without CJK fonts: they are not drawn as glyphs"
     )
+
+
+def test_chinese_captions_are_drawn_with_a_cjk_font(tmp_path: Path) -> None:
+    conf = _without_cjk_config(tmp_path, _cjk_font_files())
+    hidden = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    w, x = Value(0.5, label="w"), Value(2.0, label="x")
+    y = w * x
+    y.label = "y"
+    y.backward()
+    english = draw_dot(y).source  # a weight: a model's roles, and their legend
+    assert ">parameter<" in english and ">input<" in english
+    assert _png(english) == _png(english, hidden), "the control: an English legend"
+    chinese = draw_dot(y, lang="zh").source  # Chinese only in the legend
+    assert ">参数<" in chinese and ">输入<" in chinese
+    assert _png(chinese) != _png(chinese, hidden), "the legend's Chinese is not drawn as glyphs"

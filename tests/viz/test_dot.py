@@ -56,7 +56,9 @@ def test_one_op_node_per_operation_and_one_node_per_constant() -> None:
     assert len(dot.ids("constant")) == len(constants) == 3  # 0.1, 0.3 and the exponent 2
     for i, node in enumerate(order):
         if node.rule is not None:
-            assert f"label=<{html.escape(node.rule.symbol)}>" in dot.nodes[f"v{i}_op"]
+            symbol = html.escape(node.rule.symbol)  # the oval's label, or its table's cell
+            attrs = dot.nodes[f"v{i}_op"]
+            assert f"label=<{symbol}>" in attrs or f'">{symbol}</TD>' in attrs, attrs
 
 
 def expected_edges(root: Value) -> list[tuple[str, str]]:
@@ -82,18 +84,36 @@ def test_edges_follow_operand_order_and_a_times_a_has_two() -> None:
     assert [(t, h) for t, h, _ in parse(draw_dot(root).source).edges] == expected_edges(root)
 
 
-def test_non_symmetric_operations_name_their_operands() -> None:
+def test_where_order_matters_each_input_has_a_numbered_cell_and_no_edge_a_name() -> None:
     a, b = Value(1.0, label="a"), Value(2.0, label="b")
-    # The names go beside the edges (xlabel), which takes no room in the layout.
-    edges = parse(draw_dot(a - b).source).edges
-    assert [attrs for _, _, attrs in edges] == ["xlabel=<x>", "xlabel=<y>", ""]
-    edges = parse(draw_dot(a + b).source).edges
-    assert [attrs for _, _, attrs in edges] == ["", "", ""]  # + needs no names
-    edges = parse(draw_dot(2.0 ** a).source).edges  # a constant base is operand x
-    assert edges[0] == ("v1_c0", "v1_op", "xlabel=<x>")
+    source = draw_dot(a - b, rankdir="LR").source
+    dot = parse(source)
+    # The inputs' edges end in the cells ① and ② of the operation, entering from the left.
+    assert dot.ports == ["i0", "i1", ""]
+    assert '<TD PORT="i0"><FONT POINT-SIZE="10">①</FONT></TD>' in dot.nodes["v2_op"]
+    assert '<TD PORT="i1"><FONT POINT-SIZE="10">②</FONT></TD>' in dot.nodes["v2_op"]
+    assert "v0 -> v2_op:i0:w" in source and "v1 -> v2_op:i1:w" in source
+    assert "v1 -> v2_op:i1:n" in draw_dot(a - b, rankdir="TB").source  # from above
+    # Nothing is written beside an edge that could be read as a variable (x, y: input, target).
+    for graph in (a - b, a / b, a ** b, 2.0 ** a, (a - b).leaky_relu(0.1)):
+        text = draw_dot(graph).source
+        assert "xlabel" not in text and "label=<x>" not in text and "label=<y>" not in text
+    dot = parse(draw_dot(a + b).source)  # + needs no cells
+    assert dot.ports == ["", "", ""] and "PORT" not in draw_dot(a + b).source
+    dot = parse(draw_dot(2.0 ** a).source)  # a constant base is the first input
+    assert dot.edges[0][:2] == ("v1_c0", "v1_op") and dot.ports[0] == "i0"
     x, y = Value(1.0, label="x"), Value(2.0, label="y")
-    edges = parse(draw_dot(x - y).source).edges  # x into slot x says nothing new
-    assert [attrs for _, _, attrs in edges] == ["", "", ""]
+    assert parse(draw_dot(x - y).source).ports == ["i0", "i1", ""]
+
+
+def test_position_marks_cannot_be_variable_names() -> None:
+    from autograd import formula
+    from viz.parts import position_mark
+
+    for k in range(25):
+        mark = position_mark(k)
+        with pytest.raises(formula.FormulaError):
+            formula.parse(mark)  # not a name, not a number: nothing a formula could mean
 
 
 def build_twice(program: Program) -> tuple[str, str]:
@@ -182,7 +202,7 @@ def test_highlight_caption_gives_the_gradient_and_the_number_of_paths() -> None:
     source = draw_dot(root, highlight=nodes["x"]).source
     derivative = grad(root, nodes["x"])
     # x reaches the sum through w·x and through x·x (twice): 3 paths.
-    assert f"∂E/∂x = {num(derivative)}: the sum over the 3 red paths" in source
+    assert f"∂E/∂x = {num(derivative)}: the sum over the 3 marked paths" in source
 
 
 def test_highlight_must_be_in_the_graph() -> None:
@@ -237,22 +257,24 @@ def test_building_time_grows_linearly() -> None:
     assert large < 4 * small * 3, (small, large)  # 4 times the nodes; quadratic would be 16
 
 
-def test_an_operation_of_any_number_of_inputs_names_each_edge() -> None:
+def test_a_neurons_sum_has_a_cell_per_weight_input_pair_and_one_for_the_bias() -> None:
     from autograd import linear
 
     w = [Value(0.5, label="w0"), Value(-1.0, label="w1")]
     x1 = Value(3.0, label="h")
     net = linear(w, [2.0, x1], Value(0.1, label="b"))
     net.backward()
-    dot = parse(draw_dot(net, highlight=w[1]).source)
-    into = [(t, a) for t, h, a in dot.edges if h.endswith("_op")]
-    assert [t for t, _ in into] == ["v0", "v4_c1", "v1", "v2", "v3"]  # w0, 2.0, w1, h, b
+    dot = parse(draw_dot(net, highlight=w[1], rankdir="LR").source)
+    into = [(t, port, a) for (t, h, a), port in zip(dot.edges, dot.ports, strict=True)
+            if h.endswith("_op")]
+    assert [t for t, _, _ in into] == ["v0", "v4_c1", "v1", "v2", "v3"]  # w0, 2.0, w1, h, b
+    assert [port for _, port, _ in into] == ["i0", "i0", "i1", "i1", "i2"]  # ×, ×, +
+    cells = re.findall(r'<TD PORT="i\d">(.*?)</TD>', dot.nodes["v4_op"])
+    assert [html.unescape(re.sub("<.*?>", "", c)) for c in cells] == ["×", "×", "+"]
     net_name = Naming(topological_order(net)).name(net)
-    assert into[0][1] == ""  # the box w0 into slot w0: nothing to add
-    assert into[1][1] == "xlabel=<x0>"
     # the factor, in the graph's names, the numerator the namer's name of the unlabelled sum
-    assert into[2][1].startswith(f"label=<∂{net_name}/∂w1 = h = 3>")
-    assert into[3][1] == "xlabel=<x1>" and into[4][1] == ""
+    assert into[2][2].startswith(f"label=<∂{net_name}/∂w1 = h = 3>")
+    assert all("xlabel" not in a for _, _, a in into)
 
 
 def test_edge_factors_speak_the_graphs_names() -> None:

@@ -151,7 +151,7 @@ def test_without_dot_the_page_uses_a_layered_layout_and_says_so(
     nodes = forward(build())
     page = explore(nodes["E"])
     assert "simple layered layout" in page_data(page)["note"]
-    assert page.html.count('class="value') == 36
+    assert page.html.count('class="value') == 40
 
 
 @needs_dot
@@ -170,7 +170,7 @@ def test_save_writes_the_page_and_repr_html_isolates_it(tmp_path: Path,
     inline = page._repr_html_()
     assert inline.startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;')
     assert "<script" not in inline  # everything is inside the escaped srcdoc
-    assert "36 nodes, 62 steps" in repr(page)
+    assert "40 nodes, 66 steps" in repr(page)
 
 
 def test_a_notebook_that_displays_an_explorer_gets_its_html(tmp_path: Path) -> None:

@@ -102,10 +102,11 @@ def forward_steps(root: Value) -> int:
 def test_the_page_opens_with_no_errors_no_requests_and_only_leaves_shown(
     page: Page, worked: tuple[Path, dict[str, Value], Value]
 ) -> None:
-    _, params, _ = worked
+    _, _, root = worked
+    leaves = {n.label: n for n in topological_order(root) if n.is_leaf}  # parameters, i1, i2, …
     values = page.attrs("value")
-    assert {name: values[name] for name in params} == {n: repr(p.data) for n, p in params.items()}
-    assert all(v == "" for name, v in values.items() if name not in params)
+    assert {name: values[name] for name in leaves} == {n: repr(p.data) for n, p in leaves.items()}
+    assert all(v == "" for name, v in values.items() if name not in leaves)
     assert set(page.attrs("grad").values()) == {""}
     for name in ("Next step", "Previous step", "Reset", "Play"):
         assert page.button(name).count() == 1
@@ -174,7 +175,7 @@ def test_play_runs_and_pauses(page: Page) -> None:
 
 
 def test_each_backward_step_shows_its_chain_rule_line(page: Page) -> None:
-    for _ in range(26 + 14):  # 26 operations forward, then out_o1 is the sweep's 14th node
+    for _ in range(26 + 15):  # 26 operations forward, then out_o1 is the sweep's 15th node
         page.button("Next step").click()
     text = page.page.locator("#step-text").inner_text()
     # out_o1's one user is the unlabelled 0.01 − out_o1, named by Naming
@@ -185,7 +186,7 @@ def test_each_backward_step_shows_its_chain_rule_line(page: Page) -> None:
 
 
 def test_a_node_with_two_users_shows_the_sum(page: Page) -> None:
-    page.page.locator("#slider").fill(str(26 + 28))  # out_h1, the sweep's 28th node
+    page.page.locator("#slider").fill(str(26 + 29))  # out_h1, the sweep's 29th node
     text = page.page.locator("#step-text").inner_text()
     assert "is the sum of 2 terms, one per use of out_h1" in text
     assert "= 0.0363503" in text
