@@ -71,6 +71,22 @@ def version() -> str:
         return found.group(1) if found else "unknown"
 
 
+#: What the demo's page shows, under its title: which network, in each language.
+_WORKED_PAGE = {
+    "en": "Mazur's 2-2-2 logistic network: E = ½Σ(target − out)², inputs 0.05 and 0.10, "
+          "targets 0.01 and 0.99, lr = 0.5",
+    "zh": "Mazur 的 2-2-2 logistic 网络：E = ½Σ(target − out)²，输入 0.05 和 0.10，"
+          "目标 0.01 和 0.99，步长 lr = 0.5",
+}
+
+
+def _stated(formula: Any, at: dict[str, float]) -> str:
+    """The expression and its point on one line, as grad prints them (and its page shows)."""
+    point = ", ".join(f"{n} = {_number(v)}" for n, v in at.items())
+    shown = " ".join(formula.text.split())  # on one line, as typed otherwise
+    return f"f = {shown}" + (f"   at {point}" if point else "")
+
+
 def _number(x: float) -> str:
     return f"{x:.12g}"
 
@@ -187,15 +203,13 @@ class Command:
                 document["drawing"] = _drawing_dict(drawn)
             if args.code:
                 document["code"] = _program(output, list(leaves.values()))
-            page = self._page(output, args.html, None) if args.html else None
+            page = self._page(output, args, _stated(formula, at)) if args.html else None
             if page:
                 document["page"] = {"path": str(page.path) if page.path else None,
                                     **({"error": page.error} if page.error else {})}
             self.say(_json(document))
         else:
-            point = ", ".join(f"{n} = {_number(v)}" for n, v in at.items())
-            shown = " ".join(formula.text.split())  # on one line, as typed otherwise
-            self.say(f"f = {shown}" + (f"   at {point}" if point else ""))
+            self.say(_stated(formula, at))
             self.say(f"f = {_number(output.data)}")
             for name, g in gradient.items():
                 self.say(f"∂f/∂{name} = {_number(g)}")
@@ -214,7 +228,7 @@ class Command:
             drawn = self._draw(output, target, None, args) if target else None
             if drawn:
                 self._say_drawing(drawn, "The graph is drawn in {}")
-            page = self._page(output, args.html, None) if args.html else None
+            page = self._page(output, args, _stated(formula, at)) if args.html else None
             if page and page.path:
                 self.say()
                 self.say(f"The step-by-step page is {page.path}: open it in a browser")
@@ -333,16 +347,18 @@ class Command:
             return Drawing(path, fmt, error=f"cannot draw {path}: {_first_line(e)}")
 
     @staticmethod
-    def _page(output: Any, path: str, title: str | None) -> Drawing:
-        """Write the step-by-step explorer page; what went wrong is returned, not raised."""
-        target = Path(path)
+    def _page(output: Any, args: argparse.Namespace, subtitle: str, **options: Any) -> Drawing:
+        """Write the step-by-step explorer page to ``args.html``, laid out as ``--rankdir``
+        says, `subtitle` under its title (`options`: more of explore's); what went wrong is
+        returned, not raised."""
+        target = Path(args.html)
         missing = _missing_graphviz(target)
         if missing:
             return Drawing(target, "html", error=missing)
         from viz import explore
 
         try:
-            page = explore(output, title=title) if title else explore(output)
+            page = explore(output, subtitle=subtitle, rankdir=args.rankdir, **options)
             return Drawing(target, "html", path=page.save(target))
         except OSError as e:
             return Drawing(target, "html", error=f"cannot write {target}: "
@@ -409,7 +425,7 @@ class Command:
 
     def demo(self, args: argparse.Namespace) -> int:
         """The 2-2-2 logistic network of the worked example, end to end (see nn.examples)."""
-        from nn.examples import build, forward, run_worked_example
+        from nn.examples import LEARNING_RATE, build, forward, run_worked_example
         from nn.worked_text import text
 
         if args.steps < 1:
@@ -433,7 +449,8 @@ class Command:
         drawn = self._draw(nodes["E"], target, params["w5"], args)
         self._say_drawing(drawn, words["drawn"].replace("{path}", "{}"))
         if args.html:  # the page starts from the published point too, before any training
-            page = self._page(nodes["E"], args.html, words["page_title"])
+            page = self._page(nodes["E"], args, _WORKED_PAGE[args.lang],
+                              title=words["page_title"], lr=LEARNING_RATE, lang=args.lang)
             if page.path:
                 self.say(words["page"].format(path=page.path))
             elif page.error:
