@@ -61,8 +61,9 @@
 
   const boxId = (i) => data.boxOf[mode][i];
   const boxEl = (i) => $(boxId(i));
-  // The shape an input's edge runs into: the node's operation, or its neuron's box.
-  const entryId = (i) => (boxId(i)[0] === "u" ? boxId(i) : "v" + i + "_op");
+  // The shape an input's edge runs into: the node's operation, or its neuron's box (a leaf,
+  // which has no input: its own box).
+  const entryId = (i) => (boxId(i)[0] === "u" || nodes[i].leaf ? boxId(i) : "v" + i + "_op");
   const edgesBetween = (tail, head) => edgeByEnds[mode].get(tail + ">" + head) || [];
 
   // -- one node's display at the current step --------------------------------------------------
@@ -283,8 +284,8 @@
     while (queue.length) for (const u of users[queue.pop()]) if (!on.has(u)) { on.add(u); queue.push(u); }
     const boxes = new Set();
     for (const j of on) {
-      mark(els[j], j === i ? "selected" : "on-path");
-      if (els[j] !== boxEl(j)) mark(boxEl(j), j === i ? "selected" : "on-path");
+      mark(els[j], "on-path");
+      if (els[j] !== boxEl(j)) mark(boxEl(j), "on-path");
       boxes.add(boxId(j));
       if (j === i) continue;
       const entry = entryId(j);
@@ -296,6 +297,8 @@
         for (const e of edgesBetween(entry, boxId(j))) haloEdge(e);
       }
     }
+    mark(els[i], "selected");
+    if (els[i] !== boxEl(i)) mark(boxEl(i), "selected");
     for (const id of boxes) halo($(id), id === boxId(i) ? "selected" : "");
     info(what);
   }
@@ -340,9 +343,11 @@
   let cam = null;
   let camMode = "auto"; // "auto": readable and following; "fit": the whole graph; "user"
   const box = () => svg.getBoundingClientRect();
-  // The least magnification at which the boxes' 12 px text reads: 12 px on a monitor, 10 px
-  // on a phone.
-  const readable = () => (box().width < 600 ? 0.85 : 1.0);
+  // The magnification the page opens at: the boxes' 12 px text at 12 px on a monitor, 10 px on
+  // a phone; and the least it zooms out to by itself to show a step whole: 11.4 px, 9.4 px.
+  const phone = () => box().width < 600;
+  const readable = () => (phone() ? 0.85 : 1.0);
+  const least = () => (phone() ? 0.78 : 0.95);
   const scaleOf = (c) => box().width / c.w;
   const fitScale = () => Math.min(box().width / home.w, box().height / home.h);
   function clamp(c) {
@@ -427,16 +432,22 @@
       b.x + b.w <= c.x + (1 - margin) * c.w && b.y + b.h <= c.y + (1 - margin) * c.h;
   }
   // Keep the step's boxes in the middle of the view: pan (smoothly) when they leave it, and
-  // zoom out, down to the readable size, when they do not fit in it.
+  // zoom out, no further than the text reads, when they do not fit in it. Left to itself
+  // (not zoomed by the reader) the view comes back to the size it opened at.
   function follow(smooth = true) {
     const ids = focusOf();
     if (!ids.length || !layout) return;
     const b = bounds(ids);
-    if (inside(b, cam, MARGIN)) return;
-    let scale = scaleOf(cam);
+    const now = scaleOf(cam);
     const room = 1 - 2 * MARGIN;
-    const need = Math.max(b.w / (cam.w * room), b.h / (cam.h * room));
-    if (need > 1) scale = Math.max(scale / need, Math.min(readable(), scale));
+    const fits = Math.min(box().width * room / b.w, box().height * room / b.h);
+    let scale = now;
+    if (camMode === "auto" && fitScale() < readable()) {
+      scale = Math.max(least(), Math.min(readable(), fits));
+    } else if (fits < now) {
+      scale = Math.max(fits, Math.min(least(), now));
+    }
+    if (Math.abs(scale - now) < 0.01 * now && inside(b, cam, MARGIN)) return;
     let target = around(scale, b.x + b.w / 2, b.y + b.h / 2);
     const me = bounds([ids[0]]);
     if (!inside(me, target, 0)) { // too many to show at once: the node itself comes first
@@ -640,8 +651,13 @@
     camMode = "auto";
     opening();
   }
-  // A phone's address bar coming and going resizes the window: keep the reader's own view.
-  window.addEventListener("resize", () => {
+  // The stage changes size with the window (a phone's address bar comes and goes, a phone
+  // turns) and with the panel: the reader's own view keeps its zoom and centre.
+  let size = "";
+  new ResizeObserver(() => {
+    const b = box();
+    if (size === b.width + "x" + b.height || b.width === 0) return;
+    size = b.width + "x" + b.height;
     if (choose()) {
       highlight();
       if (selected) select(selected);
@@ -649,7 +665,7 @@
     if (camMode === "auto") opening();
     else if (camMode === "fit") { cam = fitCam(); apply(); }
     else { cam = around(shownScale, centre().x, centre().y); apply(); }
-  });
+  }).observe(stage);
 
   if (data.note) $("note").textContent = data.note;
   if (box().width < 600) $("legend").open = false;
@@ -657,4 +673,5 @@
   for (let i = 0; i < nodes.length; i++) render(i);
   describe();
   opening();
+  size = box().width + "x" + box().height;
 })();

@@ -35,10 +35,28 @@ OP_SIZE = 24.0  # diameter of an operation's circle
 SCREENS = {"wide": (1920.0, 1080.0), "tall": (390.0, 844.0)}
 
 
+_NARROW = set(" .,:;()[]|!'\"ijlrtf·")
+_WIDE = set("mwMW∂")
+
+
 def text_width(text: str, size: float = 12.0) -> float:
-    """A rough width in points of `text` in the page's sans-serif font: Chinese, Japanese and
-    Korean characters are as wide as the font is tall, the others a little over half."""
-    return sum(size if unicodedata.east_asian_width(c) in "WF" else 0.6 * size for c in text)
+    """A width in points of `text` in the page's sans-serif font (Helvetica or Arial and their
+    look-alikes), a little over: digits and most letters 0.56 of the size, punctuation and
+    narrow letters 0.33, capitals 0.68, m and w 0.85, Chinese, Japanese and Korean characters
+    the whole size. A box this wide holds its text in any of those fonts."""
+    em = 0.0
+    for c in text:
+        if unicodedata.east_asian_width(c) in "WF":
+            em += 1.0
+        elif c in _NARROW:
+            em += 0.33
+        elif c in _WIDE:
+            em += 0.85
+        elif c.isupper():
+            em += 0.68
+        else:
+            em += 0.56
+    return em * size
 
 
 @dataclass
@@ -90,8 +108,9 @@ class Placement:
     paths: list[str]  #: an SVG path per edge of the view, in the view's order
 
 
-def _box_width(lines: Sequence[str]) -> float:
-    return max(text_width(t) for t in lines) + 2 * PAD
+def _box_width(name: str, lines: Sequence[str]) -> float:
+    """A box wide enough for its bold name and its longest line."""
+    return max([1.1 * text_width(name)] + [text_width(t) for t in lines]) + 2 * PAD
 
 
 def scene(order: Sequence[Value], nodes: list[NodeInfo], groups: Sequence[tuple[str, ...]] | None,
@@ -117,9 +136,8 @@ def scene(order: Sequence[Value], nodes: list[NodeInfo], groups: Sequence[tuple[
             shapes.append(Shape("op", f"v{i}_op", OP_SIZE, OP_SIZE, rule.symbol))
             values.append(Edge(f"v{i}_op", f"v{i}", "out", i))
         grads = [info.grad_text] + [t for _, t in info.sums]
-        lines = [info.name + "  ", f"{w['data']} {info.value_text}",
-                 *(f"{w['grad']} {g}" for g in grads)]
-        shapes.append(Shape("value", f"v{i}", _box_width(lines), 3 * LINE + PAD))
+        lines = [f"{w['data']} {info.value_text}", *(f"{w['grad']} {g}" for g in grads)]
+        shapes.append(Shape("value", f"v{i}", _box_width(info.name, lines), 3 * LINE + PAD))
     views = {"values": values}
     shown = {"values": [s.id for s in shapes]}
     box_of = {"values": [f"v{i}" for i in range(len(order))]}
@@ -157,9 +175,10 @@ def _neuron_view(order: Sequence[Value], nodes: list[NodeInfo], units: list[Unit
             box[i] = f"u{u}"
         rep = nodes[unit.rep]
         grads = [rep.grad_text] + [t for _, t in rep.sums]
-        lines = [unit.name + "  ", f"{w['data']} {rep.value_text}",
-                 *(f"{w['grad']} {g}" for g in grads), w["parameters"].format(n=unit.parameters)]
-        shapes.append(Shape("unit", f"u{u}", _box_width(lines), 4 * LINE + PAD, unit.name))
+        lines = [f"{w['data']} {rep.value_text}", *(f"{w['grad']} {g}" for g in grads),
+                 w["parameters"].format(n=unit.parameters)]
+        shapes.append(Shape("unit", f"u{u}", _box_width(unit.name, lines), 4 * LINE + PAD,
+                            unit.name))
     by_id = {s.id: s for s in shapes}
     edges: list[Edge] = []
     seen: set[tuple[str, str]] = set()
