@@ -435,6 +435,8 @@
   // zoom out, no further than the text reads, when they do not fit in it. Left to itself
   // (not zoomed by the reader) the view comes back to the size it opened at.
   function follow(smooth = true) {
+    // The table of gradients has no node of its own: the view stays where the sweep ended.
+    if (steps[step - 1] && steps[step - 1].kind === "final") return;
     const ids = focusOf();
     if (!ids.length || !layout) return;
     const b = bounds(ids);
