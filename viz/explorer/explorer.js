@@ -23,6 +23,9 @@
   const $ = (id) => document.getElementById(id);
   const svg = $("graph");
   const stage = $("stage");
+  const canvas = $("canvas"); // the surface the graph is dragged and zoomed on
+  // It clips the graph; nothing may scroll it (a focused box would, in older browsers).
+  canvas.addEventListener("scroll", () => { canvas.scrollLeft = 0; canvas.scrollTop = 0; });
   const SVGNS = svg.namespaceURI; // the SVG namespace, without writing an address
   const els = nodes.map((_, i) => $("v" + i));
   const texts = els.map((el) => ({
@@ -339,10 +342,15 @@
     $("info").setAttribute("data-node", n.name);
   }
 
-  // -- where the reader looks: the camera is the SVG's viewBox -------------------------------------
+  // -- where the reader looks ---------------------------------------------------------------------
+  // The camera `cam` is the part of the drawing in view, in the drawing's units. The SVG keeps
+  // its natural size (a unit a pixel) and the camera moves it by a CSS transform: the browser
+  // then pans the drawing it has already painted, where changing the viewBox would paint the
+  // whole graph again (a tenth of a second for a few hundred boxes). A smooth move is a CSS
+  // transition, run by the compositor.
   let cam = null;
   let camMode = "auto"; // "auto": readable and following; "fit": the whole graph; "user"
-  const box = () => svg.getBoundingClientRect();
+  const box = () => canvas.getBoundingClientRect();
   // The magnification the page opens at: the boxes' 12 px text at 12 px on a monitor, 10 px on
   // a phone; and the least it zooms out to by itself to show a step whole: 11.4 px, 9.4 px.
   const phone = () => box().width < 600;
@@ -363,34 +371,38 @@
     const w = b.width / scale, h = b.height / scale;
     return clamp({ x: cx - w / 2, y: cy - h / 2, w, h });
   }
-  let shownScale = 1;
-  function apply() {
-    shownScale = box().width / cam.w;
-    svg.setAttribute("viewBox", [cam.x, cam.y, cam.w, cam.h].map((v) => v.toFixed(2)).join(" "));
+  let shownScale = 1, shownTransform = "", rasterScale = 0, raster = null;
+  function apply(smooth = false) {
+    const s = box().width / cam.w;
+    shownScale = s;
+    svg.dataset.view = [cam.x, cam.y, cam.w, cam.h].map((v) => v.toFixed(2)).join(" ");
     frame();
-  }
-  let tween = null;
-  function moveTo(target, smooth) {
-    if (tween !== null) cancelAnimationFrame(tween);
-    tween = null;
-    if (!smooth || reduceMotion || cam === null) {
-      cam = target;
-      delete svg.dataset.moving;
-      apply();
-      return;
+    const t = "translate(" + ((home.x - cam.x) * s).toFixed(2) + "px, " +
+      ((home.y - cam.y) * s).toFixed(2) + "px) scale(" + s.toFixed(5) + ")";
+    if (t === shownTransform) return;
+    shownTransform = t;
+    const glide = smooth && !reduceMotion;
+    svg.style.transition = glide ? "transform 350ms ease-in-out" : "none";
+    if (glide) svg.dataset.moving = "1";
+    else delete svg.dataset.moving;
+    svg.style.transform = t;
+    // A layer the compositor moves keeps the sharpness it was painted at: after a zoom comes
+    // to rest, have it painted again at its new size.
+    if (Math.abs(s - rasterScale) > 0.05 * s) {
+      clearTimeout(raster);
+      raster = setTimeout(() => {
+        svg.style.willChange = "auto";
+        requestAnimationFrame(() => requestAnimationFrame(() => {
+          svg.style.willChange = "transform";
+          rasterScale = shownScale;
+        }));
+      }, glide ? 500 : 250);
     }
-    const from = cam, start = performance.now(), time = 350;
-    svg.dataset.moving = "1";
-    const frameStep = (now) => {
-      const t = Math.min(1, (now - start) / time);
-      const e = t < 0.5 ? 2 * t * t : 1 - 2 * (1 - t) * (1 - t); // ease in and out
-      cam = { x: from.x + (target.x - from.x) * e, y: from.y + (target.y - from.y) * e,
-              w: from.w + (target.w - from.w) * e, h: from.h + (target.h - from.h) * e };
-      apply();
-      if (t < 1) tween = requestAnimationFrame(frameStep);
-      else { tween = null; delete svg.dataset.moving; }
-    };
-    tween = requestAnimationFrame(frameStep);
+  }
+  svg.addEventListener("transitionend", () => { delete svg.dataset.moving; });
+  function moveTo(target, smooth) {
+    cam = target;
+    apply(smooth);
   }
   function fitCam() {
     const s = Math.min(fitScale(), 1.5);
@@ -432,8 +444,7 @@
       b.x + b.w <= c.x + (1 - margin) * c.w && b.y + b.h <= c.y + (1 - margin) * c.h;
   }
   // Keep the step's boxes in the middle of the view: pan (smoothly) when they leave it, and
-  // zoom out, no further than the text reads, when they do not fit in it. Left to itself
-  // (not zoomed by the reader) the view comes back to the size it opened at.
+  // zoom out, no further than the text reads, when they do not fit in it.
   function follow(smooth = true) {
     // The table of gradients has no node of its own: the view stays where the sweep ended.
     if (steps[step - 1] && steps[step - 1].kind === "final") return;
@@ -443,12 +454,9 @@
     const now = scaleOf(cam);
     const room = 1 - 2 * MARGIN;
     const fits = Math.min(box().width * room / b.w, box().height * room / b.h);
-    let scale = now;
-    if (camMode === "auto" && fitScale() < readable()) {
-      scale = Math.max(least(), Math.min(readable(), fits));
-    } else if (fits < now) {
-      scale = Math.max(fits, Math.min(least(), now));
-    }
+    // Zoom out only as far as needed, and not past the least readable size (the reader's own
+    // smaller zoom stays); never zoom in by itself, which would change the size at every step.
+    const scale = fits < now ? Math.max(fits, Math.min(least(), now)) : now;
     if (Math.abs(scale - now) < 0.01 * now && inside(b, cam, MARGIN)) return;
     let target = around(scale, b.x + b.w / 2, b.y + b.h / 2);
     const me = bounds([ids[0]]);
@@ -481,6 +489,9 @@
     if (layout === data.layouts[key]) return false;
     layout = data.layouts[key];
     home = { x: -10, y: -10, w: layout.w + 20, h: layout.h + 20 };
+    svg.setAttribute("viewBox", [home.x, home.y, home.w, home.h].join(" "));
+    svg.style.width = home.w + "px";
+    svg.style.height = home.h + "px";
     for (const el of shapes) {
       const p = layout.pos[el.id];
       if (p) {
@@ -566,7 +577,7 @@
     moveTo(clamp({ x: at.x - (at.x - from.x) * f, y: at.y - (at.y - from.y) * f,
                    w: from.w * f, h: from.h * f }), false);
   }
-  svg.addEventListener("wheel", (event) => {
+  canvas.addEventListener("wheel", (event) => {
     event.preventDefault();
     zoomAt(toGraph(event.clientX, event.clientY), Math.exp(Math.sign(event.deltaY) * 0.15));
   }, { passive: false });
@@ -577,10 +588,10 @@
     const [a, b] = [...pointers.values()];
     return Math.hypot(a.x - b.x, a.y - b.y) || 1;
   };
-  svg.addEventListener("pointerdown", (event) => {
+  canvas.addEventListener("pointerdown", (event) => {
     pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
     // Keep receiving the pointer's moves outside the graph (synthetic pointers cannot be held).
-    try { svg.setPointerCapture(event.pointerId); } catch (error) { /* not a live pointer */ }
+    try { canvas.setPointerCapture(event.pointerId); } catch (error) { /* not a live pointer */ }
     if (pointers.size === 2) {
       const [a, b] = [...pointers.values()];
       pinch = { spread: spread(), cam: { ...cam }, at: toGraph((a.x + b.x) / 2, (a.y + b.y) / 2) };
@@ -589,7 +600,7 @@
       drag = { x: event.clientX, y: event.clientY, cam: { ...cam }, moved: false };
     }
   });
-  svg.addEventListener("pointermove", (event) => {
+  canvas.addEventListener("pointermove", (event) => {
     if (!pointers.has(event.pointerId)) return;
     pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
     if (pinch && pointers.size === 2) {
@@ -600,7 +611,7 @@
     const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
     if (Math.abs(dx) + Math.abs(dy) > 4) drag.moved = true;
     if (!drag.moved) return;
-    svg.classList.add("dragging");
+    canvas.classList.add("dragging");
     const b = box();
     camMode = "user";
     moveTo(clamp({ ...drag.cam, x: drag.cam.x - dx / b.width * drag.cam.w,
@@ -608,7 +619,7 @@
   });
   function release(event) {
     pointers.delete(event.pointerId);
-    svg.classList.remove("dragging");
+    canvas.classList.remove("dragging");
     if (pinch) {  // the end of a pinch is no click
       if (pointers.size === 0) pinch = null;
       drag = null;
@@ -618,8 +629,8 @@
     drag = null;
     return wasDrag ? null : event;
   }
-  svg.addEventListener("pointercancel", release);
-  svg.addEventListener("pointerup", (event) => {
+  canvas.addEventListener("pointercancel", release);
+  canvas.addEventListener("pointerup", (event) => {
     if (!release(event)) return;
     // A click (not a drag): the box under the pointer, or nothing.
     const hit = document.elementFromPoint(event.clientX, event.clientY);
