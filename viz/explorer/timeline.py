@@ -186,8 +186,8 @@ def timeline(root: Value, order: Sequence[Value], naming: Naming, parameters: li
         step = len(steps) + 1
         nodes[i].backward = step
         grads[i] = row.grad
-        for j, (name, text, d, _added, _so_far) in zip(nodes[i].inputs, row.sends, strict=True):
-            received[j].append((step, row.node, d, row.grad, _added, _so_far))
+        for j, (name, text, d, added, so_far) in zip(nodes[i].inputs, row.sends, strict=True):
+            received[j].append((step, row.node, d, row.grad, added, so_far))
             shown = f" = {text}" if text != num(d) and text != repr(d) else ""
             nodes[i].partials.append(f"∂{row.node}/∂{name}{shown} = {num(d)}")
             nodes[i].factors.append(f"×{_factor(d)}")
