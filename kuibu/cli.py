@@ -88,6 +88,7 @@ def version() -> str:
         return found.group(1) if found else "unknown"
 
 
+#: What the demo's page shows, under its title: which network, in each language.
 def _number(x: float) -> str:
     return f"{x:.12g}"
 
@@ -212,7 +213,7 @@ class Command:
                 document["drawing"] = _drawing_dict(drawn)
             if args.code:
                 document["code"] = _program(output, list(leaves.values()))
-            page = self._page(output, args.html, None, lang) if args.html else None
+            page = self._grad_page(evaluated, args) if args.html else None
             if page:
                 document["page"] = {"path": str(page.path) if page.path else None,
                                     **({"error": page.error} if page.error else {})}
@@ -236,7 +237,7 @@ class Command:
             drawn = self._draw(output, target, None, args) if target else None
             if drawn:
                 self._say_drawing(drawn, words["drawn"].replace("{path}", "{}"))
-            page = self._page(output, args.html, None, lang) if args.html else None
+            page = self._grad_page(evaluated, args) if args.html else None
             if page and page.path:
                 self.say()
                 self.say(words["page"].format(path=page.path))
@@ -270,6 +271,17 @@ class Command:
                 self.say(f"{name} = {shown}")
             else:
                 self.say(f"{name} = {shown} = {_number(number)}")
+
+    def _grad_page(self, evaluated: Evaluated, args: argparse.Namespace) -> Drawing:
+        """The explorer page of grad's expression, the expression and its point under its
+        title, on one line."""
+        words = phrases(args.lang)
+        output = evaluated.output
+        steps = "; ".join(f"{s.name or output.label} = {' '.join(s.formula.text.split())}"
+                          for s in evaluated.formula.steps)
+        point = ", ".join(f"{n} = {_number(leaf.data)}" for n, leaf in evaluated.leaves.items())
+        at = f"   {words['at'].format(point=point)}" if point else ""
+        return self._page(output, args, steps + at)
 
     def _say_check(self, r: dict[str, Any], top: str, lang: str) -> None:
         words, engine_words = phrases(lang), _engine_words(lang)
@@ -414,17 +426,19 @@ class Command:
             return Drawing(path, fmt, error=f"cannot draw {path}: {_first_line(e)}")
 
     @staticmethod
-    def _page(output: Any, path: str, title: str | None, lang: str = "en") -> Drawing:
-        """Write the step-by-step explorer page; what went wrong is returned, not raised."""
-        target = Path(path)
+    def _page(output: Any, args: argparse.Namespace, subtitle: str, **options: Any) -> Drawing:
+        """Write the step-by-step explorer page to ``args.html``, laid out as ``--rankdir``
+        says, in ``--lang``, `subtitle` under its title (`options`: more of explore's); what
+        went wrong is returned, not raised."""
+        target = Path(args.html)
         missing = _missing_graphviz(target)
         if missing:
             return Drawing(target, "html", error=missing)
         from viz import explore
 
         try:
-            options: dict[str, Any] = {"title": title} if title else {}
-            page = explore(output, **options, **_lang_option(explore, lang))
+            page = explore(output, subtitle=subtitle, rankdir=args.rankdir, lang=args.lang,
+                           **options)
             return Drawing(target, "html", path=page.save(target))
         except OSError as e:
             return Drawing(target, "html", error=f"cannot write {target}: "
@@ -513,7 +527,7 @@ class Command:
         progress = False if args.no_progress else None  # None: a bar only on a terminal
         if args.network == "article":
             return self._demo_article(args, target, progress)
-        from nn.examples import build, forward, run_worked_example
+        from nn.examples import LEARNING_RATE, build, forward, run_worked_example
         from nn.worked_text import text
 
         steps = DEMO_STEPS if args.steps is None else args.steps
@@ -527,12 +541,12 @@ class Command:
         nodes["E"].backward()
         ok = result.max_difference <= 1e-12
         return self._demo_views(args, nodes["E"], params, params["w5"], target,
-                                text(args.lang), ok)
+                                text(args.lang), ok, LEARNING_RATE)
 
     def _demo_article(self, args: argparse.Namespace, target: tuple[Path, str],
                       progress: bool | None) -> int:
         """The article's network: its derivation beside the engine, one update, its graph."""
-        from nn.article import AGREEMENT, article_network, run_article_example
+        from nn.article import AGREEMENT, LEARNING_RATE, article_network, run_article_example
         from nn.worked_text import text
 
         if args.fixed_biases:
@@ -546,11 +560,11 @@ class Command:
         net.E.backward()
         ok = result.max_difference <= AGREEMENT
         return self._demo_views(args, net.E, net.parameters, net.parameters["W12"], target,
-                                text(args.lang, network="article"), ok)
+                                text(args.lang, network="article"), ok, LEARNING_RATE)
 
     def _demo_views(self, args: argparse.Namespace, root: Any, params: dict[str, Any],
                     highlight: Any, target: tuple[Path, str], words: dict[str, str],
-                    ok: bool) -> int:
+                    ok: bool, lr: float) -> int:
         """The program (--code), the drawing and the page (--html) of a demo network."""
         if args.code:
             self.say()
@@ -560,7 +574,8 @@ class Command:
         drawn = self._draw(root, target, highlight, args)
         self._say_drawing(drawn, words["drawn"].replace("{path}", "{}"))
         if args.html:  # the page shows the starting point too, before any training
-            page = self._page(root, args.html, words["page_title"])
+            page = self._page(root, args, words["page_subtitle"], title=words["page_title"],
+                              lr=lr)
             if page.path:
                 self.say(words["page"].format(path=page.path))
             elif page.error:
@@ -722,17 +737,6 @@ def _engine_words(lang: str) -> dict[str, str]:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _lang_option(fn: Any, lang: str) -> dict[str, Any]:
-    """``{"lang": lang}`` for a view that takes the language, else nothing."""
-    import inspect
-
-    try:
-        takes = "lang" in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        takes = False
-    return {"lang": lang} if takes else {}
 
 
 def _tolerance(text: str) -> float:

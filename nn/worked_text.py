@@ -42,6 +42,8 @@ _EN = {
     "drawn": "The computation graph, with every path from E to w5 marked, is in {path}",
     "page": "The step-by-step page is {path}: open it in a browser",
     "page_title": "Mazur's 2-2-2 network, step by step",
+    "page_subtitle": "Mazur's 2-2-2 logistic network: E = ½Σ(target − out)², inputs 0.05 and "
+                     "0.10, targets 0.01 and 0.99, lr = 0.5",
     "code": "The program of the worked example: the hand derivation as straight-line Python, one\n"
             "line per forward step and per chain-rule term (it needs only math):",
 }
@@ -75,6 +77,8 @@ _ZH = {
     "drawn": "计算图已画到 {path}，从 E 到 w5 的每条路径都已标出",
     "page": "逐步演示页面已写到 {path}：用浏览器打开即可",
     "page_title": "Mazur 的 2-2-2 网络，一步一步",
+    "page_subtitle": "Mazur 的 2-2-2 logistic 网络：E = ½Σ(target − out)²，输入 0.05 和 0.10，"
+                     "目标 0.01 和 0.99，步长 lr = 0.5",
     "code": "手算示例的程序：把手算推导写成直线式 Python 代码，每个前向步骤和每一项链式法则各一行\n"
             "（只需要 math）：",
 }
@@ -117,6 +121,8 @@ _ARTICLE_EN = {
     "drawn": "The computation graph, with both paths from E to W12 marked, is in {path}",
     "page": "The step-by-step page is {path}: open it in a browser",
     "page_title": "The article's network, step by step",
+    "page_subtitle": "The article's network (reconstructed): neurons 1 to 5, logistic units, "
+                     "E = ½Σ(target − out)², out1 = 0.5, targets 0.9 and 0.1, lr = 0.5",
     "code": "The program of the article's network: the hand derivation as straight-line Python,\n"
             "one line per forward step and per chain-rule term (it needs only math):",
 }
@@ -155,6 +161,8 @@ _ARTICLE_ZH = {
     "drawn": "计算图已画到 {path}，从 E 到 W12 的两条路径都已标出",
     "page": "逐步演示页面已写到 {path}：用浏览器打开即可",
     "page_title": "文章中的网络，一步一步",
+    "page_subtitle": "文章中的网络（重建）：神经元 1 到 5，logistic 单元，E = ½Σ(target − out)²，"
+                     "out1 = 0.5，目标 0.9 和 0.1，步长 lr = 0.5",
     "code": "文章中网络的程序：把手算推导写成直线式 Python 代码，每个前向步骤和每一项链式法则"
             "各一行\n（只需要 math）：",
 }

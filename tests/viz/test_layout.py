@@ -156,7 +156,9 @@ def viz_imports() -> dict[str, set[str]]:
 #: viz's layers: a module imports only modules of lower layers (the package's __init__ aside).
 LAYERS = {
     "labels": 0, "captions": 0, "parts": 1, "full": 2, "collapse": 2, "neurons": 2, "slide": 2,
-    "dot": 3, "render": 4, "explore": 4, "plot": 0,
+    "dot": 3, "render": 4, "explore": 5, "plot": 0,
+    # the explorer page's pieces, which only viz.explore imports
+    "explorer.words": 0, "explorer.timeline": 2, "explorer.layout": 3, "explorer.svg": 4,
 }
 
 
