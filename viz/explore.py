@@ -42,7 +42,8 @@ from viz.explorer.svg import svg
 from viz.explorer.timeline import timeline
 from viz.explorer.words import LANGUAGES, page_words
 from viz.labels import looks_like_nn, nn_layout
-from viz.parts import RANKDIRS
+from viz.labels import roles as node_roles
+from viz.parts import FILL, RANKDIRS
 
 __all__ = ["Explorer", "explore"]
 
@@ -168,6 +169,13 @@ def _placement_json(p: Placement) -> dict[str, Any]:
             "paths": p.paths}
 
 
+def _role_fills() -> str:
+    """Each role's fill, the drawings' own (`viz.parts.FILL`), so page and drawing agree; the
+    borders stay free for the states of a step."""
+    return "".join(f".value.{role} rect {{ fill: {fill}; }}\n"
+                   for role, fill in FILL.items() if role != "value")
+
+
 def explore(
     root: Value,
     *,
@@ -215,7 +223,8 @@ def explore(
     w = page_words(lang)
     naming = Naming(order)
     layout = nn_layout(order) if looks_like_nn(order) else None
-    roles: list[str] = list(layout.roles) if layout else ["value"] * len(order)
+    # The drawings' roles (parameter, input, target, loss), so the page colours as they do.
+    roles: list[str] = list(node_roles(order) or ["value"] * len(order))
     leaves = [i for i, n in enumerate(order) if n.rule is None]
     parameters = [i for i in leaves if roles[i] == "parameter"] or leaves
     line = timeline(root, order, naming, parameters, lr=lr, max_paths=max_paths,
@@ -245,7 +254,7 @@ def explore(
         "lang": lang,
         "title": html.escape(title),
         "subtitle": html.escape(subtitle or ""),
-        "style": _asset("explorer.css"),
+        "style": _asset("explorer.css") + _role_fills(),
         "graph": svg(sc, line.nodes, roles, view, first, w),
         "data": _script_json(data),
         "script": _asset("explorer.js"),

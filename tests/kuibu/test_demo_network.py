@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -102,8 +103,9 @@ def test_the_articles_page_uses_its_names(tmp_path: Path) -> None:
     code, out, _ = run("demo", "--network", "article", "--no-progress",
                        "--out", str(tmp_path / "g.dot"), "--html", str(page))
     assert code == 0 and str(page) in out
-    html = page.read_text(encoding="utf-8")
+    html = unescape(page.read_text(encoding="utf-8"))
     assert "The article's network, step by step" in html
+    assert "The article's network (reconstructed)" in html  # the subtitle says which network
     assert "W12" in html and "out4" in html and "net5" in html
 
 

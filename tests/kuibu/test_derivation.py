@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -227,11 +228,13 @@ def test_the_step_by_step_page_names_the_steps(tmp_path: Path) -> None:
     assert 'data-name="net"' in html and 'data-name="out"' in html
 
 
-def test_views_get_the_language_only_where_they_take_it() -> None:
-    from kuibu.cli import _lang_option
+def test_the_drawing_and_the_page_speak_the_language_asked_for(tmp_path: Path) -> None:
+    page, dot = tmp_path / "page.html", tmp_path / "graph.dot"
+    code, _, err = run("grad", "net = w*x + b; out = tanh(net)", "w=0.5", "x=2", "b=0",
+                       "--html", str(page), "--draw", str(dot), "--lang", "zh")
+    assert code == 0, err
+    assert '<html lang="zh' in page.read_text(encoding="utf-8")
+    source = dot.read_text(encoding="utf-8")
+    assert re.search("[\u4e00-\u9fff]", source), "the drawing's caption is not in Chinese"
 
-    def takes(root: object, *, lang: str = "en") -> None: ...
 
-    def does_not(root: object) -> None: ...
-
-    assert _lang_option(takes, "zh") == {"lang": "zh"} and _lang_option(does_not, "zh") == {}

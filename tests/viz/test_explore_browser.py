@@ -98,6 +98,11 @@ class Page:
     def go(self, step: int) -> None:
         self.page.locator("#slider").fill(str(step))
 
+    def swept(self, name: str) -> int:
+        """The step at which the backward sweep reaches the node called `name`."""
+        return int(self.page.evaluate("""(name) => JSON.parse(document.getElementById(
+            "kuibu-data").textContent).nodes.find((n) => n.name === name).backward""", name))
+
     def view(self) -> list[float]:
         """The part of the drawing in view: x, y, width, height in the drawing's units."""
         box = self.page.locator("#graph").get_attribute("data-view") or ""
@@ -275,7 +280,7 @@ def test_play_runs_and_pauses(page: Page) -> None:
 
 
 def test_each_backward_step_shows_its_chain_rule_line(page: Page) -> None:
-    for _ in range(FORWARD + 15):  # out_o1 is the sweep's 15th node
+    for _ in range(page.swept("out_o1")):
         page.button("Next step").click()
     text = page.page.locator("#step-text").inner_text()
     # out_o1's one user is the unlabelled 0.01 − out_o1, named by Naming
@@ -286,7 +291,7 @@ def test_each_backward_step_shows_its_chain_rule_line(page: Page) -> None:
 
 
 def test_a_node_with_two_users_shows_the_sum(page: Page) -> None:
-    page.go(FORWARD + 29)  # out_h1, the sweep's 29th node
+    page.go(page.swept("out_h1"))
     text = page.page.locator("#step-text").inner_text()
     assert "is the sum of 2 terms, one per use of out_h1" in text
     assert "= 0.0363503" in text
@@ -302,7 +307,7 @@ def test_a_forward_step_marks_the_inputs_it_reads(page: Page) -> None:
 
 
 def test_a_backward_step_writes_the_local_factor_on_its_edges(page: Page) -> None:
-    page.go(FORWARD + 19)  # out_h2 = σ(net_h2) sends to net_h2
+    page.go(page.swept("out_h2"))  # out_h2 = σ(net_h2) sends to net_h2
     assert page.page.locator(".box.current").get_attribute("data-name") == "out_h2"
     assert page.page.eval_on_selector_all(".box.receiving", "els => els.map(e => e.dataset.name)"
                                           ) == ["net_h2"]
@@ -334,7 +339,7 @@ def test_clicking_w1_shows_its_two_paths_and_their_sum(
     assert page.page.locator(".halos path").count() >= 2 * (len(on_path) - 2)
     facts = page.page.locator("#info-facts dd").all_inner_texts()
     assert facts[1] == "0.15"  # the exact value, on demand
-    assert "the sweep reaches it at step 61" in facts[2]
+    assert f"the sweep reaches it at step {page.swept('w1')}" in facts[2]
 
 
 def test_a_screenshot_is_not_blank(page: Page, tmp_path: Path) -> None:
@@ -422,7 +427,7 @@ def test_every_step_keeps_its_node_and_its_inputs_in_view(browser: Any, pages: d
     layout = p.page.evaluate("""() => Object.values(JSON.parse(
         document.getElementById("kuibu-data").textContent).layouts)[0]""")
     right, bottom = layout["w"] + 10, layout["h"] + 10  # the drawing's edges, margin included
-    assert len(seen) == FORWARD + 36 + 1
+    assert len(seen) == FORWARD + 40 + 1  # forward, a backward step per node, the table
     for s in seen[:-1]:  # the last step is the table: no node of its own
         assert s["count"] >= 1 and s["worst"] >= 0, s  # every box of the step wholly in view
         width, height = s["stage"]
@@ -452,7 +457,7 @@ def test_the_view_pans_smoothly_and_stays_on_the_graph(
         // What the screen shows, frame by frame, as the view glides to E.
         const svg = document.getElementById("graph"), seen = [];
         const slider = document.getElementById("slider");
-        slider.value = "26";  // E, at the far end of the graph from the first steps
+        slider.value = "26";  // the last forward step, E: at the far end of the graph
         slider.dispatchEvent(new Event("input"));
         for (let k = 0; k < 60 && (k < 2 || svg.dataset.moving); k++) {
             await new Promise((done) => requestAnimationFrame(done));
@@ -478,7 +483,7 @@ def test_the_view_pans_smoothly_and_stays_on_the_graph(
     assert e is not None and canvas is not None
     scale = canvas["width"] / after[2]
     x0, y0 = p.page.evaluate("() => JSON.parse(document.getElementById('kuibu-data')"
-                             ".textContent).layouts['values:TB'].pos.v35")
+                             ".textContent).layouts['values:TB'].pos.v39")  # E, the last of 40
     assert e["x"] + e["width"] / 2 == pytest.approx(canvas["x"] + (x0 - after[0]) * scale, abs=1)
     assert e["y"] + e["height"] / 2 == pytest.approx(canvas["y"] + (y0 - after[1]) * scale, abs=1)
     p.close()
@@ -605,7 +610,7 @@ def test_the_legends_states_differ_in_hue_for_every_reader(page: Page) -> None:
     }""")
     assert cues == ["solid", "dashed", "italic", "normal"]
     # The graph draws the states in the legend's colours.
-    page.go(FORWARD + 28)  # out_h1: current, n3 receiving... and partial sums below it
+    page.go(page.swept("out_h1"))  # current, n3 receiving... and partial sums below it
     drawn = page.page.evaluate("""() => ({
         current: getComputedStyle(document.querySelector(".box.current rect")).stroke,
         receiving: getComputedStyle(document.querySelector(".box.receiving rect")).stroke,
@@ -679,9 +684,9 @@ def test_the_chinese_page_steps_in_chinese(browser: Any, pages: dict[str, Path])
     p.button("下一步").click()
     assert p.page.locator("#step-title").inner_text() == "前向计算：第 1 步，共 26 步"
     p.go(FORWARD + 1)
-    assert p.page.locator("#step-title").inner_text() == "反向传播：第 1 步，共 36 步，节点 E"
+    assert p.page.locator("#step-title").inner_text() == "反向传播：第 1 步，共 40 步，节点 E"
     assert "反向传播从输出开始" in p.page.locator("#step-text").inner_text()
-    assert p.page.locator("#counter").inner_text() == "第 27 步，共 63 步"
+    assert p.page.locator("#counter").inner_text() == "第 27 步，共 67 步"
     assert p.page.locator('[data-name="E"] .grad').text_content() == "梯度 1"
     p.close()
 
