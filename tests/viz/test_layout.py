@@ -156,7 +156,7 @@ def viz_imports() -> dict[str, set[str]]:
 #: viz's layers: a module imports only modules of lower layers (the package's __init__ aside).
 LAYERS = {
     "labels": 0, "parts": 1, "full": 2, "collapse": 2, "dot": 3, "render": 4, "explore": 4,
-    "plot": 0,
+    "plot": 0, "cost": 0,
 }
 
 
