@@ -44,6 +44,7 @@ from autograd import (
     rule_text,
     topological_order,
 )
+from viz.cost import QUICK, duration, estimate_graph
 from viz.dot import MAX_NODES, GraphTooLargeError
 from viz.labels import Role, looks_like_nn, nn_layout
 
@@ -53,8 +54,9 @@ __all__ = ["Explorer", "explore"]
 MAX_PATHS = 16
 #: Nodes whose explanation the page holds (leaves first); each costs a pass over the graph.
 EXPLAIN_NODES = 120
-#: Time allowed to Graphviz's `dot` to lay the graph out, in seconds.
-LAYOUT_TIMEOUT = 120.0
+#: Time allowed to Graphviz's `dot` to lay the graph out, in seconds; it runs only on graphs
+#: estimated to take a couple of seconds at most (`viz.cost`), so this is a safety net.
+LAYOUT_TIMEOUT = 20.0
 
 _CHAR = 7.0  # average width of a character of the page's 12 px sans-serif font, in points
 _LINE = 15.0  # height of one line of text in a node's box
@@ -393,6 +395,26 @@ def _simple_layout(shapes: list[_Shape], edges: list[_Edge]) -> tuple[float, flo
     return x, height
 
 
+def _layout(shapes: list[_Shape], edges: list[_Edge], rankdir: str
+            ) -> tuple[float, float, str]:
+    """Graphviz's layout when `dot` is installed and quick on this graph (`viz.cost`), else the
+    simple layered one, with a note saying why: (width, height, note)."""
+    if shutil.which("dot") is None:
+        why = ("Graphviz's dot was not found, so this page uses a simple layered layout; "
+               "install Graphviz for a tidier one.")
+    else:
+        cost = estimate_graph([s.id for s in shapes], [(e.tail, e.head, False) for e in edges])
+        if cost.seconds <= QUICK:
+            try:
+                return (*_dot_layout(shapes, edges, rankdir), "")
+            except subprocess.TimeoutExpired:
+                why = f"Graphviz's dot did not lay this graph out within {LAYOUT_TIMEOUT:g} s"
+        else:
+            why = f"Graphviz's dot would take about {duration(cost.seconds)} to lay it out"
+        why += ", so this page uses a simple layered layout."
+    return (*_simple_layout(shapes, edges), why)
+
+
 def _svg(shapes: list[_Shape], edges: list[_Edge], nodes: list[_Node], width: float,
          height: float) -> str:
     """The graph as SVG: every value node a group carrying the page's data attributes."""
@@ -520,13 +542,7 @@ def explore(
     nodes, steps = _graph_data(root, order, max_paths, explain_nodes)
     index = {id(n): i for i, n in enumerate(order)}
     shapes, edges = _shapes(order, nodes, index)
-    note = ""
-    if shutil.which("dot") is not None:
-        width, height = _dot_layout(shapes, edges, rankdir)
-    else:
-        width, height = _simple_layout(shapes, edges)
-        note = ("Graphviz's dot was not found, so this page uses a simple layered layout; "
-                "install Graphviz for a tidier one.")
+    width, height, note = _layout(shapes, edges, rankdir)
     name = nodes[-1].name
     title = title if title is not None else f"kuibu explorer: {name}"
     data = {
