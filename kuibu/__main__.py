@@ -1,5 +1,9 @@
 """``python -m kuibu``: the same as the ``kuibu`` command."""
 
-from kuibu.cli import main
+try:
+    from kuibu.cli import main
 
-raise SystemExit(main())
+    code = main()
+except KeyboardInterrupt:  # Ctrl-C before the command started: as quiet as during it
+    code = 130
+raise SystemExit(code)

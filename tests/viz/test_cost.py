@@ -5,6 +5,7 @@ its pixel budget, and nothing but a complete drawing replaces a file (and only a
 from __future__ import annotations
 
 import importlib
+import itertools
 import os
 import random
 import re
@@ -186,7 +187,7 @@ def test_progress_is_reported_while_dot_runs(tmp_path: Path,
     path = render(neuron(), tmp_path / "g.svg", progress=lambda s, _: ticks.append(s))
     assert path.read_text() == "<svg/>\n"
     assert ticks[0] == 0.0 and max(ticks) >= 1.0
-    assert all(b > a for a, b in zip(ticks, ticks[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(ticks))
 
 
 def test_a_dot_past_its_time_is_stopped_and_the_old_drawing_stays(
@@ -208,7 +209,7 @@ def test_a_failing_dot_leaves_the_old_drawing(tmp_path: Path,
     target = tmp_path / "g.svg"
     target.write_text("the old drawing")
     _fake_dot(tmp_path, monkeypatch, "echo '<svg half' ; echo 'Error: broken' >&2; exit 1")
-    with pytest.raises(RenderError, match="exit status 1.*Error: broken"):
+    with pytest.raises(RenderError, match=r"exit status 1.*Error: broken"):
         render(neuron(), target)
     assert target.read_text() == "the old drawing"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "g.dot", "g.svg"]
