@@ -504,10 +504,10 @@ def _render_error(e: BaseException, args: argparse.Namespace) -> str:
     from viz.render import DotTimeoutError, ImageTooLargeError, LayoutTooSlowError
 
     if isinstance(e, LayoutTooSlowError):
-        spread = " even drawn spread" if e.cost is not e.recorded else ""
-        if e.collapse == "never" and e.recorded.seconds > e.cost.seconds / 2:
-            hint = ("--collapse auto draws values used far away again beside each use, "
-                    "quickly; or --timeout raises the limit")
+        spread = " even drawn spread" if e.cost != e.recorded else ""
+        if e.spread is not None:
+            hint = ("--collapse auto draws values used far away again beside each use, in "
+                    f"about {duration(e.spread.seconds)}; or --timeout raises the limit")
         else:
             hint = "--max-nodes draws fewer nodes; --timeout raises the limit"
         return (f"Graphviz's dot would take about {duration(e.cost.seconds)}{spread} to lay "

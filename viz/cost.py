@@ -70,12 +70,15 @@ def seconds(nodes: int, edges: int, virtual: int, longest: int) -> float:
     Fitted to Graphviz 2.43's CPU time on 30 drawings of seven shapes (sums x+x+…+x, sin sums,
     polynomials, random graphs with shared subexpressions, MLPs with their sums written as
     chains of +, chains, nn's MLPs; benchmarks/layout_cost.py): a drawing's own nodes cost
-    little (a chain of 4,000 nodes 0.4 s), while the virtual nodes of long edges cost about
+    little up to a few thousand (a chain of 4,000 nodes 0.4 s, of 10,000 nodes 20 to 30 s),
+    while the virtual nodes of long edges cost about
     virtual^1.4 · longest^1.9, which is how 70 terms of x+x+…+x take over a minute. The fit is
     within a factor of 3.2 of every measurement; the estimate is three times the fit, so it
     errs on the long side.
     """
-    own = 0.03 + 4e-5 * (nodes + edges) + 5e-8 * nodes * nodes
+    # Placing the drawing's own nodes grows with their square, and faster past 4,000 (a chain of
+    # 5,000 values, 10,000 nodes, takes 20 to 30 s).
+    own = 0.03 + 4e-5 * (nodes + edges) + 5e-8 * nodes * nodes * max(1.0, nodes / 4000) ** 1.5
     if virtual == 0:
         return own
     long_edges: float = 1.4e-8 * virtual**1.39 * max(longest, 1) ** 1.94
@@ -234,11 +237,10 @@ def spread(source: str, goal: float = QUICK) -> tuple[str, LayoutCost, int]:
 
 
 def duration(seconds: float) -> str:
-    """A rough duration for a message: ``0.4 s``, ``12 s``, ``3 min``, ``5 h``, ``more than a
-    day``.
+    """A rough duration for a message: ``0.4 s``, ``12 s``, ``3 min``, ``2 h``, ``12 days``.
 
     >>> [duration(s) for s in (0.42, 12.3, 200, 7200, 1e6)]
-    ['0.4 s', '12 s', '3 min', '2 h', 'more than a day']
+    ['0.4 s', '12 s', '3 min', '2 h', '12 days']
     """
     if seconds < 10:
         return f"{seconds:.1f} s"
@@ -246,6 +248,6 @@ def duration(seconds: float) -> str:
         return f"{seconds:.0f} s"
     if seconds < 7200:
         return f"{seconds / 60:.0f} min"
-    if seconds < 86400:
+    if seconds < 2 * 86400:
         return f"{seconds / 3600:.0f} h"
-    return "more than a day"
+    return f"{seconds / 86400:,.0f} days"

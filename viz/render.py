@@ -88,16 +88,19 @@ class LayoutTooSlowError(RenderError):
     """The layout is estimated to take longer than the time allowed; `dot` was not started.
 
     `cost` is the drawing's as it would be drawn, `recorded` as recorded (they differ when it
-    would be drawn spread), `timeout` the seconds allowed and `collapse` the policy used.
+    would be drawn spread), `timeout` the seconds allowed and `collapse` the policy used;
+    `spread` the cost of the drawing spread, when it was refused as recorded and spreading it
+    would have been quicker (else None).
     """
 
     def __init__(self, message: str, cost: LayoutCost, recorded: LayoutCost, timeout: float,
-                 collapse: str) -> None:
+                 collapse: str, spread: LayoutCost | None = None) -> None:
         super().__init__(message)
         self.cost = cost
         self.recorded = recorded
         self.timeout = timeout
         self.collapse = collapse
+        self.spread = spread
 
 
 class DotTimeoutError(RenderError):
@@ -235,14 +238,19 @@ def render(
         )
     if timeout is not None and layout.drawn.seconds > max(timeout, QUICK):
         spread_too = " even drawn spread" if layout.copies else ""
-        hint = ("pass collapse='auto' to draw values used far away again beside each use, or "
-                if collapse == "never" and layout.recorded.seconds > QUICK else "draw fewer "
-                "nodes (draw_dot's max_nodes), or pass ")
+        quicker = plan(source, "auto")[1] if collapse == "never" else None
+        if quicker is not None and quicker.copies:
+            hint = (f"collapse='auto' draws values used far away again beside each use (about "
+                    f"{duration(quicker.drawn.seconds)}), or pass ")
+        else:
+            quicker = None
+            hint = "draw fewer nodes (draw_dot's max_nodes), or pass "
         raise LayoutTooSlowError(
             f"render: Graphviz's dot would take about {duration(layout.drawn.seconds)}"
             f"{spread_too} to lay out {target} ({layout.drawn.describe()}), more than "
             f"timeout={timeout:g} s; {hint}a larger timeout (None for none)",
             layout.drawn, layout.recorded, timeout, collapse,
+            quicker.drawn if quicker is not None else None,
         )
     clock = _Clock(timeout, progress, layout)
     clock.tick(0.0)

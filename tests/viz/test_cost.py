@@ -162,6 +162,8 @@ def test_a_slow_drawing_as_recorded_is_refused_at_once(tmp_path: Path) -> None:
         render(total(100), tmp_path / "g.svg", collapse="never", timeout=60)
     assert time.perf_counter() - start < 5
     assert caught.value.cost.seconds > 60 and caught.value.source_path is None
+    assert caught.value.spread is not None and caught.value.spread.seconds <= QUICK
+    assert "collapse='auto' draws values used far away again" in str(caught.value)
     assert list(tmp_path.iterdir()) == []
 
 
