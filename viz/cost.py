@@ -78,7 +78,8 @@ def seconds(nodes: int, edges: int, virtual: int, longest: int) -> float:
     """
     # Placing the drawing's own nodes grows with their square, and faster past 4,000 (a chain of
     # 5,000 values, 10,000 nodes, takes 20 to 30 s).
-    own = 0.03 + 4e-5 * (nodes + edges) + 5e-8 * nodes * nodes * max(1.0, nodes / 4000) ** 1.5
+    crowded: float = max(1.0, nodes / 4000) ** 1.5
+    own = 0.03 + 4e-5 * (nodes + edges) + 5e-8 * nodes * nodes * crowded
     if virtual == 0:
         return own
     long_edges: float = 1.4e-8 * virtual**1.39 * max(longest, 1) ** 1.94
