@@ -15,6 +15,7 @@ import functools
 import math
 import os
 import re
+import stat
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -357,6 +358,11 @@ class Command:
         from viz import GraphTooLargeError, explore
 
         limit = {"max_nodes": args.max_nodes} if args is not None else {}
+        with contextlib.suppress(OSError):
+            mode = os.stat(target.with_suffix(target.suffix or ".html")).st_mode
+            if not stat.S_ISREG(mode):  # a FIFO would block the write, a device be replaced
+                return Drawing(target, "html", error=f"cannot write {target}: it is not a "
+                               "regular file, and is left as it is")
         try:
             page = explore(output, title=title, **limit) if title else explore(output, **limit)
             return Drawing(target, "html", path=page.save(target))

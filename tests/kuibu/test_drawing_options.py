@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -137,3 +139,13 @@ def test_without_dot_an_existing_dot_file_is_kept(tmp_path: Path,
     assert code == 0
     assert mine.read_text() == "digraph { mine }"
     assert str(tmp_path / "g-1.dot") in out  # and it says where the source went
+
+
+def test_a_page_is_never_written_into_a_fifo(tmp_path: Path) -> None:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("FIFOs as POSIX has them")
+    fifo = tmp_path / "p.html"
+    os.mkfifo(fifo)
+    code, _, err = run("grad", "x*y", "--at", "x=1", "y=2", "--html", str(fifo))  # no blocking
+    assert code == 2 and f"cannot write {fifo}: it is not a regular file" in err
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
