@@ -4,15 +4,16 @@ The node count alone does not say it. `dot` puts every node on a rank and, for a
 spans several ranks, one virtual node on every rank between its ends; then it orders each rank
 and places every real and virtual node by network simplex, whose time grows far faster than
 their number. A leaf used all along a long chain (``x`` in ``x+x+…+x``, or in
-``sin(x*1)+…+sin(x*100)``) therefore costs about the square of the chain's length: 100 terms
-write 299 nodes, but make 10,000 for `dot` to place, and that took it minutes. A labelled edge
-(a highlighted path) doubles every span, since `dot` gives a label a rank of its own.
+``sin(x*1)+…+sin(x*100)``) therefore costs about the square of the chain's length: the 100-term
+sum writes 199 nodes but makes 9,702 virtual ones for `dot` to place, which took it minutes. A
+labelled edge (a highlighted path) doubles every span, since `dot` gives a label a rank of its
+own.
 
 `estimate` reads DOT source written one statement a line (as `viz.draw_dot` and the explorer
 write it), ranks the nodes as `dot` tends to (each after its inputs, a leaf just before its
-first use), counts the virtual nodes, and turns the counts into seconds with constants measured
-on Graphviz 2.43 (``python benchmarks/layout_cost.py`` measures them again). The constants
-follow the slowest shapes measured, so the estimate errs on the long side.
+first use), counts the virtual nodes and the longest span, and turns the counts into seconds
+with constants fitted to `dot`'s CPU time on Graphviz 2.43 (``python benchmarks/layout_cost.py``
+measures them again); the estimate errs on the long side.
 
 `spread` is the quick drawing of a graph that would be slow: a value used far from where it is
 made is drawn again, in a dashed frame, beside each distant use, so no edge spans many ranks.
