@@ -248,7 +248,11 @@ def _tokens(text: str) -> list[_Token]:
             if not body.isdigit() or len(digits) - len(body) > 1:
                 raise FormulaError(f"{text[i:j]!r} is not a whole-number power, like ² or ⁻¹",
                                    text, i)
-            tokens.append(_Token("sup", text[i:j], i, int(digits)))
+            if len(body.lstrip("0")) > 308:  # beyond a float, whose largest is about 1.8e308
+                raise FormulaError(f"the power has {len(body):,} digits; a power written in "
+                                   "superscripts has at most 308", text, i)
+            power = int(body.lstrip("0") or "0")  # no int() of thousands of zeros
+            tokens.append(_Token("sup", text[i:j], i, -power if digits[0] == "-" else power))
             i = j
         elif ch == "∞":
             tokens.append(_Token("name", ch, i, ch))

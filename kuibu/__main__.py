@@ -1,5 +1,5 @@
 """``python -m kuibu``: the same as the ``kuibu`` command."""
 
-from kuibu.cli import main
+from kuibu import main
 
 raise SystemExit(main())

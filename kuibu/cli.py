@@ -1,9 +1,10 @@
 """The ``kuibu`` command line: demo, grad, explain, check, draw, audit.
 
 Exit codes (also in ``kuibu --help``): 0 when all is well, 1 when a hand-derived partial
-disagrees with the engine, 2 for a mistake in the command (a bad expression, a missing value, a
-file that cannot be written), with one line on stderr and never a traceback, and 3 for a bug in
-kuibu itself, also on one line.
+disagrees with the engine, 2 for a mistake in the command or its surroundings (a bad expression,
+a missing value, a file that cannot be written, a full disk), with one line on stderr and never a
+traceback, 3 for a bug in kuibu itself, also on one line, and 130 when interrupted (Ctrl-C).
+What is written, and how, is `kuibu.output`'s.
 """
 
 from __future__ import annotations
@@ -11,17 +12,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
-import json
 import math
 import os
 import re
+import stat
 import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from autograd import Value
 from kuibu.expressions import (
@@ -34,10 +35,18 @@ from kuibu.expressions import (
     read_formula,
     shorten,
 )
+from kuibu.output import (
+    BUG,
+    DISAGREES,
+    INTERRUPTED,
+    USAGE,
+    Console,
+    OutputError,
+    Progress,
+    can_show,
+    json_text,
+)
 from kuibu.phrases import default_language, language_option, phrases
-
-#: A disagreeing ``--check``; bad input or usage; a bug in kuibu.
-DISAGREES, USAGE, BUG = 1, 2, 3
 
 EPILOG = """examples:
   kuibu demo
@@ -57,8 +66,10 @@ EPILOG = """examples:
 exit codes:
   0  success
   1  a --check (or check --partial) disagrees with the engine; audit found a mistake
-  2  bad input or usage: one line on stderr says what and where
+  2  bad input or usage, a file that cannot be written, a full disk: one line on stderr
+     says what and where
   3  a bug in kuibu: one line on stderr names the exception (please report it)
+  130  interrupted (Ctrl-C)
 """
 
 COMMANDS = ("demo", "grad", "explain", "check", "draw", "audit")
@@ -75,6 +86,10 @@ CHECK_SEED = 0
 ATOL, RTOL = 1e-12, 1e-9
 #: Training steps of Mazur's network in `kuibu demo` (the article's makes one update).
 DEMO_STEPS = 1000
+#: The drawing options' defaults: viz's own (viz.MAX_NODES, viz.render.TIMEOUT and COLLAPSE),
+#: written here so that reading a command line does not import graphviz (a test holds them
+#: equal).
+MAX_NODES, TIMEOUT, COLLAPSE = 2000, 60.0, ("auto", "always", "never")
 
 
 def version() -> str:
@@ -94,19 +109,8 @@ def _number(x: float) -> str:
 
 
 def _json(document: Any) -> str:
-    """Strict JSON (which has no inf or nan): a non-finite number is written "inf", "-inf" or
-    "nan", so every JSON reader can take the output."""
-
-    def strict(x: Any) -> Any:
-        if isinstance(x, float) and not math.isfinite(x):
-            return str(x)
-        if isinstance(x, dict):
-            return {k: strict(v) for k, v in x.items()}
-        if isinstance(x, (list, tuple)):
-            return [strict(v) for v in x]
-        return x
-
-    return json.dumps(strict(document), indent=2, allow_nan=False, ensure_ascii=False)
+    """Strict JSON (which has no inf or nan, and is UTF-8): see `kuibu.output.json_text`."""
+    return json_text(document)
 
 
 def _difference(yours: float, engine: float, agree: bool) -> float:
@@ -159,14 +163,16 @@ class Drawing:
     source: Path | None = None  #: the DOT source, written when Graphviz's dot is missing
     missing_dot: str = ""  #: the message saying how to install dot and render the source
     error: str = ""  #: one line: the file could not be written or dot failed
+    note: str = ""  #: how the drawing was simplified so that it lays out quickly, if it was
 
 
 class Command:
     """One run of the command: where it writes, and how it ends."""
 
-    def __init__(self, out: TextIO, err: TextIO) -> None:
+    def __init__(self, out: TextIO, err: TextIO, prefix: str = "kuibu") -> None:
         self.out = out
         self.err = err
+        self.prefix = prefix  #: "kuibu grad": how its lines on stderr start
         self.failed_drawing = ""
 
     def say(self, text: str = "") -> None:
@@ -402,28 +408,43 @@ class Command:
         missing = _missing_graphviz(path)
         if missing:
             return Drawing(path, fmt, error=missing)
-        from viz import DotNotFoundError, RenderError, SlideFitWarning, draw_dot, render
+        from viz import (
+            DotNotFoundError,
+            GraphTooLargeError,
+            RenderError,
+            SlideFitWarning,
+            draw_dot,
+            render,
+        )
 
         options = {"rankdir": args.rankdir} if args.rankdir else {}
         try:
             with warnings.catch_warnings(record=True) as notes:
                 warnings.simplefilter("always", SlideFitWarning)
-                graph = draw_dot(output, highlight=highlight, size=args.size,
-                                 lang=getattr(args, "lang", "en"), **options)
+                graph = draw_dot(output, highlight=highlight, max_nodes=args.max_nodes,
+                                 too_large="error" if args.collapse == "never" else "collapse",
+                                 size=args.size, lang=getattr(args, "lang", "en"), **options)
+        except GraphTooLargeError:
+            return Drawing(path, fmt, error=f"cannot draw {path}: {_too_many(output, args)}")
         except ValueError as e:  # a graph too large to draw, say: the numbers stand
             return Drawing(path, fmt, error=f"cannot draw {path}: {_first_line(e)}")
         for note in notes:  # --size: the drawing does not fit the slide; it says so itself too
-            print(f"kuibu {args.command}: note: {str(note.message).splitlines()[0]}", file=self.err)
+            print(f"{self.prefix}: note: {str(note.message).splitlines()[0]}", file=self.err)
         if args.dpi is not None:
             graph.graph_attr["dpi"] = str(args.dpi)
+        progress = Progress(self.err, self.prefix, str(path), args.timeout)
         try:
-            return Drawing(path, fmt, path=render(graph, path, format=fmt))
+            drawn = render(graph, path, format=fmt, timeout=args.timeout,
+                           collapse=args.collapse, progress=progress)
+            return Drawing(path, fmt, path=drawn, note=_spread_note(progress.layout))
         except DotNotFoundError as e:
             return Drawing(path, fmt, source=e.source_path, missing_dot=str(e))
         except OSError as e:
             return Drawing(path, fmt, error=f"cannot write {path}: {e.strerror or _first_line(e)}")
         except RenderError as e:
-            return Drawing(path, fmt, error=f"cannot draw {path}: {_first_line(e)}")
+            return Drawing(path, fmt, error=f"cannot draw {path}: {_render_error(e, args)}")
+        finally:
+            progress.done()
 
     @staticmethod
     def _page(output: Any, args: argparse.Namespace, subtitle: str, **options: Any) -> Drawing:
@@ -434,15 +455,23 @@ class Command:
         missing = _missing_graphviz(target)
         if missing:
             return Drawing(target, "html", error=missing)
-        from viz import explore
+        from viz import GraphTooLargeError, explore
 
+        with contextlib.suppress(OSError):
+            mode = os.stat(target.with_suffix(target.suffix or ".html")).st_mode
+            if not stat.S_ISREG(mode):  # a FIFO would block the write, a device be replaced
+                return Drawing(target, "html", error=f"cannot write {target}: it is not a "
+                               "regular file, and is left as it is")
         try:
             page = explore(output, subtitle=subtitle, rankdir=args.rankdir, lang=args.lang,
-                           **options)
+                           max_nodes=args.max_nodes, **options)
             return Drawing(target, "html", path=page.save(target))
         except OSError as e:
             return Drawing(target, "html", error=f"cannot write {target}: "
                            f"{e.strerror or _first_line(e)}")
+        except GraphTooLargeError:
+            return Drawing(target, "html", error=f"cannot make {target}: "
+                           f"{_too_many(output, args, page=True)}")
         except ValueError as e:  # a graph too large for the page: the numbers stand
             return Drawing(target, "html", error=f"cannot make {target}: {_first_line(e)}")
 
@@ -450,6 +479,8 @@ class Command:
         if drawn.path:
             self.say()
             self.say(done.format(drawn.path))
+            if drawn.note:
+                self.say(drawn.note)
         elif drawn.missing_dot:  # the numbers stand; the drawing waits for dot
             self.say()
             self.say(drawn.missing_dot)
@@ -605,6 +636,61 @@ def _missing_graphviz(path: Path) -> str:
             "is not installed (pip install graphviz, or reinstall kuibu)")
 
 
+def _too_many(output: Any, args: argparse.Namespace | None, page: bool = False) -> str:
+    """Why a graph over --max-nodes is not drawn, in the command's own options."""
+    from autograd import topological_order
+
+    count = len(topological_order(output))
+    limit = args.max_nodes if args is not None else MAX_NODES
+    why = ("" if page or args is None or args.collapse == "never" else
+           ", and no labels name neurons or layers (nn's layer1.neuron2.w0) to draw one box "
+           "per neuron instead")
+    what = "makes the page anyway (it steps slowly)" if page else "draws every node"
+    return (f"the graph has {count:,} nodes, more than --max-nodes {limit:,}{why}; "
+            f"--max-nodes {count} {what}")
+
+
+def _render_error(e: BaseException, args: argparse.Namespace) -> str:
+    """What a failed drawing says, in the command's own options (not Python's parameters)."""
+    from viz.cost import duration
+    from viz.render import DotTimeoutError, ImageTooLargeError, LayoutTooSlowError
+
+    if isinstance(e, LayoutTooSlowError):
+        spread = " even drawn spread" if e.cost != e.recorded else ""
+        if e.spread is not None:
+            hint = ("--collapse auto draws values used far away again beside each use, in "
+                    f"about {duration(e.spread.seconds)}; or --timeout raises the limit")
+        else:
+            hint = "--max-nodes draws fewer nodes; --timeout raises the limit"
+        return (f"Graphviz's dot would take about {duration(e.cost.seconds)}{spread} to lay "
+                f"it out ({e.cost.describe()}), more than --timeout {e.timeout:g}; {hint}")
+    if isinstance(e, ImageTooLargeError):
+        from viz.render import PIXEL_BUDGET
+
+        return (f"it would be {e.width:,} × {e.height:,} pixels at {e.dpi:g} dpi, more than a "
+                f"PNG's budget of {PIXEL_BUDGET / 1e6:g} megapixels; --dpi {e.largest_dpi} or "
+                "less fits, or draw an .svg or .pdf")
+    if isinstance(e, DotTimeoutError):
+        where = f"; the DOT source is in {e.source_path}" if e.source_path else ""
+        return (f"Graphviz's dot did not finish within --timeout {e.timeout:g} s and was "
+                f"stopped{where}; --timeout raises the limit, --collapse always draws values "
+                "used far away again beside each use, --max-nodes draws fewer nodes")
+    return _first_line(e).removeprefix("render: ")
+
+
+def _spread_note(layout: Any) -> str:
+    """One line saying the drawing was spread to lay out quickly, or ''."""
+    if layout is None or not layout.copies:
+        return ""
+    from viz.cost import duration
+
+    return (f"(Values used far away are drawn again, in dashed frames, beside {layout.copies:,} "
+            f"of their uses, so that Graphviz lays it out in about "
+            f"{duration(layout.drawn.seconds)} rather than "
+            f"{duration(layout.recorded.seconds)}; --collapse never draws every edge as "
+            "recorded.)")
+
+
 def _first_line(e: BaseException) -> str:
     text = str(e).strip()
     return text.splitlines()[0] if text else type(e).__name__
@@ -623,7 +709,7 @@ def _drawing_target(path: str, option: str = "--draw") -> tuple[Path, str]:
 
 def _drawing_dict(drawn: Drawing) -> dict[str, Any]:
     if drawn.path:
-        return {"path": str(drawn.path)}
+        return {"path": str(drawn.path), **({"note": drawn.note} if drawn.note else {})}
     if drawn.missing_dot:
         return {"path": None, "dot_source": str(drawn.source),
                 "error": "Graphviz's dot program was not found; render the DOT source with "
@@ -759,7 +845,25 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:
         if "required: expression" in message:  # argparse would also list the optional point
             message = f'no expression; write one, as in {self.prog} "w*x" --at w=1 x=2'
+        elif message.startswith("unrecognized arguments:"):
+            # argparse's own message and the command's usage, on the one line an error gets
+            usage = " ".join(self.format_usage().split())
+            raise UsageError(f"{self.prog}: error: {message}{_did_you_mean(self, message)}; "
+                             f"{usage} (see {self.prog} --help)")
         raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
+    """" (did you mean --json?)" for a misspelt option, else ''."""
+    import difflib
+
+    words = message.split(":", 1)[1].split()
+    options = [o for o in parser._option_string_actions if o.startswith("--")]
+    for word in words:
+        close = difflib.get_close_matches(word.split("=", 1)[0], options, n=1, cutoff=0.75)
+        if close:
+            return f" (did you mean {close[0]}?)"
+    return ""
 
 
 @functools.lru_cache(maxsize=1)
@@ -786,10 +890,23 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
         p.add_argument("--rankdir", choices=["LR", "TB", "RL", "BT"],
                        help="layout direction: LR left to right, TB top to bottom")
         p.add_argument("--dpi", type=int, metavar="N",
-                       help="resolution of a PNG in dots per inch (else Graphviz's default)")
+                       help="resolution of a PNG in dots per inch (else Graphviz's default); "
+                       "a PNG may have at most 50 megapixels")
         p.add_argument("--size", choices=["16:9", "4:3"],
                        help="a slide: scaled to fill 1920x1080 (16:9) or 1440x1080 (4:3) pixels "
                        "with text of at least 14 px, else the neuron view, else a note")
+        p.add_argument("--max-nodes", type=int, default=MAX_NODES, metavar="N",
+                       help="a graph of more values is drawn one box per neuron (when its "
+                       f"labels name neurons) or not at all (default {MAX_NODES})")
+        p.add_argument("--timeout", type=float, default=TIMEOUT, metavar="SECONDS",
+                       help="how long Graphviz's dot may lay the drawing out; one estimated to "
+                       f"take longer is not started (default {TIMEOUT:g})")
+        p.add_argument("--collapse", choices=COLLAPSE, default="auto",
+                       help="auto: a drawing that would take dot more than a couple of seconds "
+                       "draws values used far away again beside each use, and one over "
+                       "--max-nodes one box per neuron; always: draw values used far away "
+                       "again even when quick; never: draw the graph as recorded, or not at "
+                       "all (default auto)")
 
     demo = command("demo", "a network end to end: Mazur's 2-2-2 logistic network of the worked "
                    "example (the default) or the article's own network (--network article)")
@@ -877,6 +994,8 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
 
 
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
+#: A word that can only be meant as an option: two dashes, then a name (and perhaps =value).
+_OPTION = re.compile(r"--[A-Za-z][A-Za-z0-9_-]*(=.*)?", re.S)
 
 
 def _protect_expressions(parser: argparse.ArgumentParser, argv: list[str]) -> dict[str, str]:
@@ -884,7 +1003,9 @@ def _protect_expressions(parser: argparse.ArgumentParser, argv: list[str]) -> di
 
     argparse reads any word starting with "-" as an option; a word that is no option of this
     command (and no negative number) gets a leading space, which argparse reads as a value and
-    the formula reader ignores. Returns the changed words, to be put back after parsing.
+    the formula reader ignores. Returns the changed words, to be put back after parsing. A word
+    that can only be an option (``--foo``, ``--lang=zh``) is left alone, so that argparse
+    reports it as an unrecognized argument.
     """
     options = set(parser._option_string_actions)
     changed: dict[str, str] = {}
@@ -892,7 +1013,7 @@ def _protect_expressions(parser: argparse.ArgumentParser, argv: list[str]) -> di
         if word == "--":
             break
         if (word.startswith("-") and len(word) > 1 and word.split("=", 1)[0] not in options
-                and not _NEGATIVE_NUMBER.match(word)):
+                and not _NEGATIVE_NUMBER.match(word) and not _OPTION.fullmatch(word)):
             argv[i] = " " + word
             changed[argv[i]] = word
     return changed
@@ -941,23 +1062,60 @@ def parse(argv: Sequence[str], out: TextIO) -> argparse.Namespace | None:
         args.fixed_biases = False
     if name not in ("grad", "draw", "demo"):
         args.rankdir = args.dpi = args.size = None
-    if name in ("grad", "draw", "demo") and args.dpi is not None and not 1 <= args.dpi <= 2400:
-        raise UsageError(f"kuibu {name}: error: --dpi must be from 1 to 2400, not {args.dpi}")
+        args.max_nodes, args.timeout, args.collapse = MAX_NODES, TIMEOUT, "auto"
+    if name in ("grad", "draw", "demo"):
+        _check_drawing_options(name, args)
     return args
+
+
+def _check_drawing_options(name: str, args: argparse.Namespace) -> None:
+    if args.dpi is not None and not 1 <= args.dpi <= 2400:
+        raise UsageError(f"kuibu {name}: error: --dpi must be from 1 to 2400, not {args.dpi}")
+    if args.max_nodes < 1:
+        raise UsageError(f"kuibu {name}: error: --max-nodes must be at least 1, not "
+                         f"{args.max_nodes}")
+    if not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise UsageError(f"kuibu {name}: error: --timeout must be a positive number of "
+                         f"seconds, not {args.timeout:g}")
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
-    """Run the command; returns the exit code (0, 1 a disagreeing check, 2 usage, 3 a bug)."""
-    out = out or sys.stdout
-    err = err or sys.stderr
+    """Run the command; returns the exit code (0, 1 a disagreeing check, 2 usage or a file or
+    output that cannot be written, 3 a bug, 130 interrupted)."""
     words = list(sys.argv[1:] if argv is None else argv)
     prefix = f"kuibu {words[0]}" if words and words[0] in COMMANDS else "kuibu"
+    as_json = "--json" in words[:words.index("--")] if "--" in words else "--json" in words
+    stdout = Console(out or sys.stdout, "stdout", json=as_json)
+    stderr = Console(err or sys.stderr, "stderr")
     try:
-        args = parse(words, out)
+        try:
+            return _run(words, prefix, stdout, stderr)
+        finally:
+            stdout.flush()  # a full disk shows here, as an OutputError
+    except KeyboardInterrupt:  # Ctrl-C: the user knows; no traceback, no message
+        return INTERRUPTED
+    except OutputError as e:
+        if e.stream == "stdout":
+            _say_error(stderr, f"{prefix}: error: {e}")
+        _silence(stdout if e.stream == "stdout" else stderr)
+        return USAGE
+    except BrokenPipeError:  # the reader stopped reading (`| head`): nothing to report
+        _silence(stdout)
+        return 0
+
+
+def _run(words: list[str], prefix: str, out: Console, err: Console) -> int:
+    # A Console is a text stream (io.TextIOBase), which typing's TextIO does not name.
+    stdout, stderr = cast(TextIO, out), cast(TextIO, err)
+    try:
+        args = parse(words, stdout)
         if args is None:
             return 0
-        command = Command(out, err)
+        if getattr(args, "lang", None) == "zh" and not can_show(out.stream, "中文"):
+            raise UsageError(f"{prefix}: error: stdout's encoding ({out.stream.encoding}) "
+                             "cannot show Chinese; set PYTHONIOENCODING=utf-8 (or use --lang en)")
+        command = Command(stdout, stderr, prefix)
         code = int(getattr(command, args.command)(args))
         if command.failed_drawing:
             print(f"{prefix}: error: {command.failed_drawing}", file=err)
@@ -968,16 +1126,29 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except InputError as e:
         print(f"{prefix}: error: {_one_line(str(e))}", file=err)
         return USAGE
-    except BrokenPipeError:  # the reader stopped reading (`| head`): nothing to report
-        with contextlib.suppress(OSError, ValueError):  # io.StringIO has no file number
-            if out.fileno() == 1:  # stdout: no second error when Python
-                os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # flushes it at exit
-        return 0
+    except (OutputError, BrokenPipeError):  # stdout or stderr failed: main() says what
+        raise
     except Exception as e:  # the last resort: a bug, said on one line, never exit 1
         what = _one_line(str(e)) or "(no message)"
-        print(f"{prefix}: a bug in kuibu: {type(e).__name__}: {what} (please report it)",
-              file=err)
+        _say_error(err, f"{prefix}: a bug in kuibu: {type(e).__name__}: {what} "
+                   "(please report it)")
         return BUG
+
+
+def _say_error(err: Console, line: str) -> None:
+    """Say `line` on stderr, if stderr can still be written to."""
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=err)
+        err.flush()
+
+
+def _silence(stream: Console) -> None:
+    """Point a failed stdout or stderr at the null device, so that Python's own flush at exit
+    finds nothing to complain about (a second error, or exit status 120)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        fd = stream.fileno()
+        if fd in (1, 2):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
 
 
 def _one_line(text: str) -> str:

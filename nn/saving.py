@@ -11,8 +11,9 @@ field: that the path is a regular file (a FIFO or a directory is refused without
 the bytes are UTF-8, that they parse as JSON, that the keys, types and sizes of the architecture
 are right, and that the weights have exactly the shape the architecture declares, every one a
 finite number. Nothing is allocated from the declared sizes, so the work done is bounded by the
-file's length. Writing goes to a unique temporary file in the target's folder, flushed and
-fsynced, then renamed over the target.
+file's length. Writing replaces only a regular file (following a symbolic link to one): it goes
+to a unique temporary file in the target's folder, flushed and fsynced, then renamed over the
+target; a temporary file left by a killed save is removed by the next save to that path.
 """
 
 from __future__ import annotations
@@ -22,12 +23,19 @@ import contextlib
 import json
 import math
 import os
+import re
+import secrets
 import stat
-import tempfile
+import time
 from typing import Any
 
 from nn._text import short
 from nn.activations import ACTIVATIONS
+
+try:
+    import fcntl
+except ImportError:  # Windows: leftovers are recognised by their age instead
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["FORMAT", "VERSION", "ModelFileError", "PathLike", "document", "read", "write"]
 
@@ -50,7 +58,8 @@ PathLike = str | os.PathLike[str]
 
 
 class ModelFileError(ValueError):
-    """A model file that cannot be loaded: unreadable, not kuibu's format, or not this model's.
+    """A model file that cannot be loaded (unreadable, not kuibu's format, or not this model's),
+    or a path that `write` will not replace (a FIFO, a device, a folder).
 
     `path` is the file, `field` where in it the problem sits (``"weights[0][2][1]"``,
     ``"architecture.nouts"``, ``"line 3 column 5"``) or None when it concerns the whole file.
@@ -90,32 +99,152 @@ def _umask() -> int:
 def write(content: dict[str, Any], path: PathLike) -> None:
     """Write `content` as JSON to `path` atomically: readers see the old file or the new one.
 
+    Only a regular file is ever replaced: when `path` is a FIFO, a socket, a device or a
+    folder, `ModelFileError` says so and nothing is touched. A symbolic link is followed, as
+    `open` follows it: the file it leads to is replaced and the link stays (a link to anything
+    but a regular file is refused the same way).
+
     The text goes to a temporary file of its own in the target's folder (so concurrent saves
     never share one), is flushed and fsynced, and is renamed over the target; on any failure
-    the temporary file is removed and the target is left as it was. A new file gets the usual
-    permissions (0o666 less the umask), a replaced one keeps its own.
+    the temporary file is removed and the target is left as it was. A temporary file left by a
+    save that was killed (``.NAME.kuibu-XXXXXXXX.tmp``) is removed by the next save to the same
+    path. A new file gets the usual permissions (0o666 less the umask), a replaced one keeps
+    its own.
     """
-    target = os.fspath(path)
+    where = os.fspath(path)
+    target = os.path.realpath(where)
+    _refuse_unless_regular(where, target)
     text = json.dumps(content, indent=1, allow_nan=False) + "\n"
-    folder = os.path.dirname(target) or "."
+    folder, name = os.path.split(target)
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except OSError:
         mode = 0o666 & ~_umask()
-    fd, temporary = tempfile.mkstemp(
-        dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
+    head = _head(folder, name)
+    _remove_leftovers(folder, head)
+    fd, temporary = _temporary(folder, head)
     try:
-        with open(fd, "w", encoding="utf-8") as f:
+        with open(fd, "w", encoding="utf-8", closefd=False) as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(temporary, mode)
+        _refuse_unless_regular(where, target)  # nothing else may have taken the name since
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+    finally:
+        os.close(fd)  # only now: its lock marks the temporary file as in use until here
     _sync_folder(folder)
+
+
+def _refuse_unless_regular(where: str, target: str) -> None:
+    """Refuse to replace anything at `target` (reached from `where`) but a regular file."""
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise ModelFileError(where, None, f"cannot be written: {e.strerror or e}") from None
+    if not stat.S_ISREG(mode):
+        link = "a link to " if where != target and os.path.islink(where) else ""
+        raise ModelFileError(where, None, f"is {link}{_kind_of_file(mode)}; save writes only a "
+                                          "regular file, and leaves anything else as it is")
+
+
+#: What a temporary file's name adds to the target's: ".", ".kuibu-", 8 characters, ".tmp".
+_OVERHEAD = 20
+_RANDOM = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _head(folder: str, name: str) -> str:
+    """The part of the target's name a temporary file's name starts with: all of it, or, when
+    the longer name would not fit the file system's limit (NAME_MAX, 255 bytes on most), as
+    much of it as keeps the temporary name no longer than the target's."""
+    try:
+        limit = os.pathconf(folder or ".", "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):
+        limit = 255
+    encoded = os.fsencode(name)
+    if len(encoded) + _OVERHEAD <= limit:
+        return name
+    return os.fsdecode(encoded[:max(1, len(encoded) - _OVERHEAD)])
+
+
+def _leftover(head: str) -> re.Pattern[str]:
+    return re.compile(rf"\.{re.escape(head)}\.kuibu-[{_RANDOM}]{{8}}\.tmp")
+
+
+def _temporary(folder: str, head: str) -> tuple[int, str]:
+    """A new temporary file for a save, open and locked before anything is written to it:
+    (its descriptor, its path). A process's locks go when it dies, even by ``kill -9``, so a
+    temporary file with text in it and no lock is a killed save's leftover."""
+    for _ in range(100):
+        token = "".join(secrets.choice(_RANDOM) for _ in range(8))  # not `random`: its
+        # global state is the user's (random.seed reproduces their training)
+        temporary = os.path.join(folder, f".{head}.kuibu-{token}.tmp")
+        try:
+            fd = os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL
+                         | getattr(os, "O_BINARY", 0), 0o600)
+        except FileExistsError:
+            continue
+        try:
+            _lock(fd)
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+        return fd, temporary
+    raise FileExistsError(f"no free name for a temporary file in {folder or '.'}")
+
+
+def _lock(fd: int) -> None:
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+#: An empty temporary file may belong to a save between creating and locking it; it is taken
+#: for a leftover only this long after. Without file locks (Windows), any temporary file is.
+_STALE_SECONDS = 10.0
+_STALE_SECONDS_UNLOCKED = 600.0
+
+
+def _remove_leftovers(folder: str, head: str) -> None:
+    """Remove the temporary files of earlier saves to this target that were killed: those
+    named as a save names them, whose lock nobody holds, and which hold text (or are old)."""
+    pattern = _leftover(head)
+    try:
+        names = [n for n in os.listdir(folder or ".") if pattern.fullmatch(n)]
+    except OSError:
+        return
+    for found in names:
+        path = os.path.join(folder, found)
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                         | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            continue
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            age = time.time() - info.st_mtime
+            if fcntl is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    continue  # a save in progress holds it
+                if info.st_size == 0 and age < _STALE_SECONDS:
+                    continue  # perhaps a save that has not locked it yet
+            elif age < _STALE_SECONDS_UNLOCKED:
+                continue
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        finally:
+            os.close(fd)
 
 
 def _sync_folder(folder: str) -> None:

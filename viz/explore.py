@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd import Naming, Value, topological_order
+from viz.cost import duration
 from viz.dot import MAX_NODES, GraphTooLargeError
 from viz.explorer.layout import Placement, Scene, place, rankdir_for, scene
 from viz.explorer.svg import svg
@@ -140,14 +141,17 @@ def _check(root: Any, rankdir: Any, view: Any, lang: Any, lr: Any, max_paths: An
                             f"{type(text).__name__}: {text!r}")
 
 
+NotByDot = tuple[str, float] | None  # why `dot` did not lay a view out (see `place`)
+
+
 def _placements(sc: Scene, rankdir: str | None, small: bool
-                ) -> tuple[dict[str, dict[str, str]], dict[str, Placement], bool]:
+                ) -> tuple[dict[str, dict[str, str]], dict[str, Placement], NotByDot]:
     """Each view's direction on a wide and on a tall screen (`rankdir`, or the drawings' rule
-    for each screen) and the placement of each (view, direction) needed; whether `dot` made
-    them all."""
+    for each screen) and the placement of each (view, direction) needed; why `dot` did not
+    make one of them, if it did not (see `place`)."""
     chosen: dict[str, dict[str, str]] = {}
     placed: dict[str, Placement] = {}
-    by_dot = True
+    why: NotByDot = None
     for name, edges in sc.views.items():
         ids = sc.shown[name]
         if rankdir is not None:
@@ -157,10 +161,10 @@ def _placements(sc: Scene, rankdir: str | None, small: bool
             tall = rankdir_for(sc.shapes, ids, edges, "tall") if small else wide
         chosen[name] = {"wide": f"{name}:{wide}", "tall": f"{name}:{tall}"}
         for direction in dict.fromkeys((wide, tall)):
-            placement, dot = place(sc.shapes, ids, edges, direction)
+            placement, not_dot = place(sc.shapes, ids, edges, direction)
             placed[f"{name}:{direction}"] = placement
-            by_dot = by_dot and dot
-    return chosen, placed, by_dot
+            why = why or not_dot
+    return chosen, placed, why
 
 
 def _placement_json(p: Placement) -> dict[str, Any]:
@@ -233,13 +237,13 @@ def explore(
     if view == "neurons" and not sc.units:
         raise ValueError("explore: view='neurons' needs a network's labels to find its neurons "
                          "(nn's layer1.neuron2.w0); this graph has none")
-    chosen, placed, by_dot = _placements(sc, rankdir, len(order) <= SECOND_LAYOUT_NODES)
+    chosen, placed, not_dot = _placements(sc, rankdir, len(order) <= SECOND_LAYOUT_NODES)
     name = line.nodes[-1].name
     title = _clean(title if title is not None else w["title"].format(name=name))
     data = {
         "lang": lang,
         "root": name,
-        "note": "" if by_dot else w["no_dot"],
+        "note": w[not_dot[0]].format(time=duration(not_dot[1])) if not_dot else "",
         "words": w,
         "nodes": [n.as_json() for n in line.nodes],
         "steps": line.steps,

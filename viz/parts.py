@@ -131,32 +131,41 @@ def _printable(text: str) -> str:
 
 
 def escape(text: str, limit: int | None = LABEL_LIMIT) -> str:
-    """Text for an HTML-like Graphviz label: shortened past `limit` characters (None: never),
-    entities for ``& < > " '``, control characters as Python escapes, line breaks as ``<BR/>``.
+    r"""Text for an HTML-like Graphviz label: shortened past `limit` characters (None: never),
+    entities for ``& < > " '`` and ``]``, control characters as Python escapes, line breaks as
+    ``<BR/>``, and each backslash doubled, since Graphviz reads ``\G``, ``\N``, ``\L`` ... in a
+    label as the graph's or node's name, even after entities (measured on Graphviz 2.43, whose
+    HTML lexer also fails on a plain ``]`` before a tag).
 
-    >>> escape('a<b> & "c" {|} \\\\')
-    'a&lt;b&gt; &amp; &quot;c&quot; {|} \\\\'
+    >>> escape('a<b> & "c" {|} [x]')
+    'a&lt;b&gt; &amp; &quot;c&quot; {|} [x&#93;'
+    >>> escape("\\G") == "\\\\G"  # drawn as the two characters \G
+    True
     """
     if limit is not None:
         text = shorten(text, limit)
-    return html.escape(_printable(text), quote=True).replace("\n", "<BR/>")
+    escaped = html.escape(_printable(text), quote=True).replace("]", "&#93;")
+    return escaped.replace("\\", "\\\\").replace("\n", "<BR/>")
 
 
 def quote(text: str) -> str:
-    """`text` as a DOT quoted string for a tooltip: backslashes and quotes escaped, line breaks
-    as ``\\n``, ``&`` as ``&amp;`` (Graphviz leaves an entity it finds in a tooltip as it is, so
-    a label's own ``&amp;`` would show as ``&``), and split into pieces joined with ``+`` so
-    that no piece reaches the DOT lexer's limit, however long the text.
+    r"""`text` as a DOT quoted string for a tooltip: quotes escaped, line breaks as ``\n``,
+    ``&`` as ``&amp;`` (Graphviz leaves an entity it finds in a tooltip as it is, so a label's
+    own ``&amp;`` would show as ``&``), each backslash as four (the DOT lexer halves them, then
+    Graphviz reads ``\G``, ``\N``, ``\L`` ... as names), and split into pieces joined with
+    ``+`` so that no piece reaches the DOT lexer's limit, however long the text.
 
-    >>> quote('say "hi"\\nnow & then')
-    '"say \\\\"hi\\\\"\\\\nnow &amp; then"'
+    >>> print(quote('say "hi"\nnow & then'))
+    "say \"hi\"\nnow &amp; then"
+    >>> print(quote("\\G"))
+    "\\\\G"
     >>> quote("x" * 2500).count('" + "')
     2
     """
     text = _printable(text)
     pieces = [text[i:i + _PIECE] for i in range(0, len(text), _PIECE)] or [""]
     return " + ".join(
-        '"' + p.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        '"' + p.replace("\\", "\\\\\\\\").replace('"', '\\"').replace("\n", "\\n")
         .replace("&", "&amp;") + '"'
         for p in pieces
     )

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nn
-from nn import MLP, Layer, ModelFileError, Module, Neuron
+from nn import MLP, Layer, ModelFileError, Module, Neuron, saving
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -349,8 +349,8 @@ def test_a_failed_save_leaves_the_old_file_and_no_temporary(
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json"]
     monkeypatch.undo()
-    with pytest.raises(IsADirectoryError):
-        model.save(tmp_path)  # the target is a folder: the rename fails, nothing is left
+    with pytest.raises(ModelFileError, match="is a directory; save writes only a regular file"):
+        model.save(tmp_path)  # the target is a folder: refused before anything is written
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json"]
 
 
@@ -422,3 +422,140 @@ def test_two_processes_saving_while_a_reader_loads(tmp_path: Path) -> None:
     assert [w.returncode for w in writers] == [0, 0]
     assert all(int(out) > 0 for out in outputs) and loads > 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shared.json"]
+
+
+# -- what save never touches -------------------------------------------------------------------
+
+
+def _special_files(tmp_path: Path) -> dict[str, Path]:
+    """A FIFO and a socket made here (never a real device: saving over /dev/null as root would
+    replace the machine's), and links to them and to a folder."""
+    if os.name != "posix":
+        pytest.skip("FIFOs, sockets and symbolic links as POSIX has them")
+    import socket
+
+    made = {"fifo": tmp_path / "fifo", "socket": tmp_path / "sock", "folder": tmp_path / "dir"}
+    os.mkfifo(made["fifo"])
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(made["socket"]))
+    server.close()  # the socket file stays
+    made["folder"].mkdir()
+    for kind in ("fifo", "socket", "folder"):
+        link = tmp_path / f"link-to-{kind}"
+        link.symlink_to(made[kind])
+        made[f"link-to-{kind}"] = link
+    return made
+
+
+def test_save_refuses_fifos_sockets_folders_and_links_to_them(tmp_path: Path) -> None:
+    made = _special_files(tmp_path)
+    before = {p.name: (p.lstat().st_mode, p.lstat().st_ino) for p in tmp_path.iterdir()}
+    expected = {"fifo": "a FIFO", "socket": "a socket", "folder": "a directory",
+                "link-to-fifo": "a link to a FIFO", "link-to-socket": "a link to a socket",
+                "link-to-folder": "a link to a directory"}
+    model = MLP(2, [1], rng=0)
+    for kind, path in made.items():
+        with pytest.raises(ModelFileError, match=f"is {expected[kind]}") as caught:
+            model.save(path)  # a FIFO must be refused, not opened: this would block
+        assert caught.value.path == str(path)
+    after = {p.name: (p.lstat().st_mode, p.lstat().st_ino) for p in tmp_path.iterdir()}
+    assert after == before  # nothing replaced, nothing left behind
+
+
+def test_save_follows_a_link_to_a_regular_file_and_keeps_the_link(tmp_path: Path) -> None:
+    if os.name != "posix":
+        pytest.skip("symbolic links as POSIX has them")
+    real = tmp_path / "models" / "real.json"
+    real.parent.mkdir()
+    MLP(2, [1], rng=0).save(real)
+    link = tmp_path / "current.json"
+    link.symlink_to(real)
+    model = MLP(2, [1], rng=1)
+    model.save(link)
+    assert link.is_symlink() and link.resolve() == real
+    assert nn.load(real).get_weights() == model.get_weights()
+    dangling = tmp_path / "next.json"
+    dangling.symlink_to(tmp_path / "models" / "new.json")
+    model.save(dangling)  # as open() does: the file the link names is created
+    assert dangling.is_symlink() and nn.load(tmp_path / "models" / "new.json")
+
+
+@pytest.mark.parametrize("length", [200, 236, 242, 250, 255])
+def test_names_up_to_the_file_systems_limit_can_be_saved(tmp_path: Path, length: int) -> None:
+    name = "m" * (length - len(".json")) + ".json"
+    assert len(name.encode()) == length
+    model = MLP(2, [1], rng=0)
+    model.save(tmp_path / name)
+    assert nn.load(tmp_path / name).get_weights() == model.get_weights()
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def test_a_name_of_multibyte_characters_near_the_limit(tmp_path: Path) -> None:
+    name = "模" * 83 + ".json"  # 249 + 5 bytes: a cut inside a character must not break it
+    model = MLP(2, [1], rng=0)
+    model.save(tmp_path / name)
+    model.save(tmp_path / name)
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+_KILLED = """
+import os, sys
+from nn import saving
+real_fsync = os.fsync
+def die(fd):
+    real_fsync(fd)
+    os.kill(os.getpid(), 9)  # killed between writing the temporary file and the rename
+os.fsync = die
+saving.write({"x": list(range(1000))}, sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize("length", [10, 250])
+def test_a_temporary_file_left_by_a_killed_save_is_removed_by_the_next(
+    tmp_path: Path, length: int
+) -> None:
+    path = tmp_path / ("m" * (length - 5) + ".json")
+    MLP(2, [1], rng=0).save(path)
+    done = subprocess.run([sys.executable, "-c", _KILLED, str(path)], cwd=ROOT, timeout=60)
+    assert done.returncode == -9
+    left = [p.name for p in tmp_path.iterdir() if p != path]
+    assert len(left) == 1 and left[0].endswith(".tmp") and left[0].startswith(".")
+    assert len(left[0].encode()) <= max(len(path.name.encode()), len(path.name) + 20)
+    head = saving._head(str(tmp_path), path.name)
+    unrelated = [tmp_path / f".{head}.backup.tmp", tmp_path / "notes.tmp",
+                 tmp_path / f".{head}.kuibu-ABCDEFGH.tmp", tmp_path / f".{head}.kuibu-abc.tmp",
+                 tmp_path / ".other.json.kuibu-abcdefgh.tmp"]
+    for p in unrelated:
+        p.write_text("not kuibu's")
+    model = MLP(2, [1], rng=1)
+    model.save(path)
+    assert nn.load(path).get_weights() == model.get_weights()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name,
+                                                                 *(p.name for p in unrelated)])
+
+
+def test_a_save_in_progress_is_never_taken_for_a_leftover(tmp_path: Path) -> None:
+    """A temporary file whose save is still running holds a lock: the cleaner leaves it; once
+    its process is gone, it goes. An empty one might be a save that has not locked it yet: it
+    goes only when old."""
+    if saving.fcntl is None:
+        pytest.skip("file locks (the fallback is the file's age)")
+    path = tmp_path / "m.json"
+    head = saving._head(str(tmp_path), path.name)
+    fd, temporary = saving._temporary(str(tmp_path), head)
+    try:
+        os.write(fd, b"{")
+        saving._remove_leftovers(str(tmp_path), head)
+        assert os.path.exists(temporary)
+    finally:
+        os.close(fd)
+    saving._remove_leftovers(str(tmp_path), head)
+    assert not os.path.exists(temporary)
+    fd, temporary = saving._temporary(str(tmp_path), head)
+    os.close(fd)
+    saving._remove_leftovers(str(tmp_path), head)
+    assert os.path.exists(temporary)
+    old = time.time() - saving._STALE_SECONDS - 1
+    os.utime(temporary, (old, old))
+    saving._remove_leftovers(str(tmp_path), head)
+    assert not os.path.exists(temporary)

@@ -150,10 +150,11 @@ def test_labels_are_escaped() -> None:
     source = draw_dot(x * 2).source
     label = re.search(r"<B>(.*?)</B>", source)
     assert label is not None
-    assert html.unescape(label.group(1).replace("<BR/>", "\n")) == nasty
+    # Graphviz reads a backslash in a label as the start of \N, \G ...: it is written doubled
+    assert html.unescape(label.group(1).replace("<BR/>", "\n")).replace("\\\\", "\\") == nasty
     assert not re.search(r"[<>\"]", label.group(1).replace("<BR/>", ""))
     bell = Value(1.0, label="a\x07b")
-    assert "a\\x07b" in draw_dot(bell).source  # a control character is shown, not sent raw
+    assert "a\\\\x07b" in draw_dot(bell).source  # a control character is shown, not sent raw
 
 
 def on_paths_by_enumeration(root: Value, target: Value) -> set[int]:

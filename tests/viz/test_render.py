@@ -108,7 +108,8 @@ def test_missing_dot_says_how_to_install_and_where_the_source_went(
     message = str(caught.value)
     source = tmp_path / "out" / "graph.dot"
     assert caught.value.source_path == source
-    assert source.read_text(encoding="utf-8") == draw_dot(root).source
+    assert source.read_text(encoding="utf-8") == (
+        f"// DOT source written by kuibu for graph.png\n{draw_dot(root).source}")
     assert "`dot` program was not found" in message and str(source) in message
     for command in ("apt install graphviz", "brew install graphviz",
                     "conda install -c conda-forge graphviz", "winget install graphviz"):

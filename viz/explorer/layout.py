@@ -19,14 +19,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from autograd import Value
+from viz.cost import QUICK, estimate_graph
 from viz.explorer.timeline import NodeInfo, num
 from viz.parts import choose_rankdir, natural_key
 
 __all__ = ["LAYOUT_TIMEOUT", "Edge", "Placement", "Scene", "Shape", "Unit", "place",
            "rankdir_for", "scene", "text_width"]
 
-#: Time allowed to Graphviz's `dot` to lay the graph out, in seconds.
-LAYOUT_TIMEOUT = 120.0
+#: Time allowed to Graphviz's `dot` to lay a view out, in seconds; it runs only on views
+#: estimated to take a couple of seconds at most (`viz.cost`), so this is a safety net.
+LAYOUT_TIMEOUT = 20.0
 
 LINE = 15.0  # height of one line of text in a box, in points (the text is 12 px)
 PAD = 8.0
@@ -261,14 +263,22 @@ def rankdir_for(shapes: list[Shape], ids: list[str], edges: list[Edge], screen: 
 
 
 def place(shapes: list[Shape], ids: list[str], edges: list[Edge], rankdir: str
-          ) -> tuple[Placement, bool]:
-    """The one place a view is laid out: by Graphviz's `dot` when it is installed, else by a
-    simple layered layout. Returns the placement and whether `dot` made it."""
+          ) -> tuple[Placement, tuple[str, float] | None]:
+    """The one place a view is laid out: by Graphviz's `dot` when it is installed and quick on
+    this view (`viz.cost` estimates it first), else by a simple layered layout. Returns the
+    placement and, when `dot` did not make it, why: ("no_dot", 0), ("dot_slow", its estimated
+    seconds) or ("dot_timeout", the seconds it was given)."""
     by_id = {s.id: s for s in shapes}
     chosen = [by_id[s] for s in ids]
-    if shutil.which("dot") is not None:
-        return _dot_layout(chosen, edges, rankdir), True
-    return _simple_layout(chosen, edges, rankdir), False
+    if shutil.which("dot") is None:
+        return _simple_layout(chosen, edges, rankdir), ("no_dot", 0.0)
+    cost = estimate_graph(ids, [(e.tail, e.head, False) for e in edges])
+    if cost.seconds > QUICK:
+        return _simple_layout(chosen, edges, rankdir), ("dot_slow", cost.seconds)
+    try:
+        return _dot_layout(chosen, edges, rankdir), None
+    except subprocess.TimeoutExpired:
+        return _simple_layout(chosen, edges, rankdir), ("dot_timeout", LAYOUT_TIMEOUT)
 
 
 def _dot_layout(shapes: list[Shape], edges: list[Edge], rankdir: str) -> Placement:

@@ -49,6 +49,10 @@ _EN = {
                   "tap a box for its chain rule and exact numbers.",
     "no_dot": "Graphviz's dot was not found, so this page uses a simple layered layout; install "
               "Graphviz for a tidier one.",
+    "dot_slow": "Graphviz's dot would take about {time} to lay this graph out, so this page uses "
+                "a simple layered layout.",
+    "dot_timeout": "Graphviz's dot did not lay this graph out within {time}, so this page uses a "
+                   "simple layered layout.",
     # The boxes.
     "data": "data",
     "grad": "grad",
@@ -131,6 +135,8 @@ _ZH = {
                   "精确数值。",
     "no_dot": "没有找到 Graphviz 的 dot，所以本页使用简单的分层布局；安装 Graphviz 后"
               "排版会更整齐。",
+    "dot_slow": "Graphviz 的 dot 排这个图大约要 {time}，所以本页使用简单的分层布局。",
+    "dot_timeout": "Graphviz 的 dot 在 {time} 内没有排完这个图，所以本页使用简单的分层布局。",
     "data": "数值",
     "grad": "梯度",
     "so_far": "（{k}/{n}）",
