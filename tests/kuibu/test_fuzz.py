@@ -301,11 +301,13 @@ SIGNAL_CASES = 6
 def _long_runs(rng: random.Random, tmp: Path) -> list[tuple[list[str], str]]:
     """Commands that run for seconds at least, each with how to tell it has started: a first
     line on stdout or stderr, or (for a command silent until it ends) a second's wait."""
+    slow = tmp / "slow_ops.py"
+    slow.write_text("import time\ntime.sleep(60)\n", encoding="utf-8")
     runs = [
         (["demo", "--steps", "100000000", "--no-progress", "--out", str(tmp / "d.dot")],
          "stdout"),
-        (["check", long_formula(rng, 49_000), "--at", "x=0.5", "y=-1", "--partial", "x=1",
-          "--points", "1000"], "wait"),
+        # The user's own file, slow to run (audit runs it in-process first).
+        (["audit", str(slow)], "wait"),
     ]
     if shutil.which("dot"):
         runs.append((["draw", "+".join(["x"] * 70), "--at", "x=1", "-o", str(tmp / "g.svg"),
