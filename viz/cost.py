@@ -22,7 +22,7 @@ made is drawn again, in a dashed frame, beside each distant use, so no edge span
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = ["QUICK", "LayoutCost", "duration", "estimate", "estimate_graph", "seconds", "spread"]
@@ -34,6 +34,7 @@ _EDGE = re.compile(r"^(\s*)(\w+)\s*->\s*(\w+)(.*)$")
 _NODE = re.compile(r"^\s*(\w+)\s*\[")
 _KEYWORDS = frozenset({"graph", "node", "edge", "subgraph", "digraph", "strict"})
 _LABEL = re.compile(r"\blabel\s*=")
+_SAME = re.compile(r"^\s*\{\s*rank\s*=\s*same\s*;(.*)\}\s*$")
 #: Spans an edge may keep when a drawing is spread, longest first (in `dot`'s ranks).
 _SPANS = (256, 128, 64, 32, 16, 8, 4, 2)
 
@@ -87,11 +88,14 @@ def seconds(nodes: int, edges: int, virtual: int, longest: int) -> float:
     return own + long_edges
 
 
-def _parse(source: str) -> tuple[dict[str, int], list[tuple[int, str, str, bool]]]:
-    """The node ids (with the line that defines each, -1 when none does) and the edges (line,
-    tail, head, labelled) of DOT source written one statement a line."""
+def _parse(source: str) -> tuple[dict[str, int], list[tuple[int, str, str, bool]],
+                                  dict[str, str]]:
+    """The node ids (with the line that defines each, -1 when none does), the edges (line,
+    tail, head, labelled) and the ranks held together (``{rank=same; a; b}``: each node of one
+    to the first) of DOT source written one statement a line."""
     nodes: dict[str, int] = {}
     edges: list[tuple[int, str, str, bool]] = []
+    same: dict[str, str] = {}
     for i, line in enumerate(source.splitlines()):
         found = _EDGE.match(line)
         if found:
@@ -100,23 +104,34 @@ def _parse(source: str) -> tuple[dict[str, int], list[tuple[int, str, str, bool]
             nodes.setdefault(head, -1)
             edges.append((i, tail, head, _LABEL.search(rest) is not None))
             continue
+        group = _SAME.match(line)
+        if group:
+            members = [m.strip() for m in group.group(1).split(";") if m.strip()]
+            for m in members:
+                same[m] = members[0]
+            continue
         named = _NODE.match(line)
         if named and named.group(1) not in _KEYWORDS and nodes.get(named.group(1), -1) < 0:
             nodes[named.group(1)] = i
-    return nodes, edges
+    return nodes, edges, same
 
 
-def _ranks(nodes: Sequence[str], edges: Sequence[Edge]) -> dict[str, int]:
+def _ranks(nodes: Sequence[str], edges: Sequence[Edge],
+           same: Mapping[str, str]) -> dict[str, int]:
     """Each node's rank as `dot` tends to choose it: the longest path from the sources, then
-    every source moved down to just before its first use (`dot` keeps edges short)."""
-    inputs: dict[str, int] = dict.fromkeys(nodes, 0)
-    users: dict[str, list[str]] = {n: [] for n in nodes}
+    every source moved down to just before its first use (`dot` keeps edges short). Nodes held
+    on one rank (`same`: node -> the first of its rank) are ranked as one, and an edge between
+    two of them is flat: it orders them along the rank and adds no rank."""
+    ranked = list(dict.fromkeys(same.get(n, n) for n in nodes))
+    inputs: dict[str, int] = dict.fromkeys(ranked, 0)
+    users: dict[str, list[str]] = {n: [] for n in ranked}
     for tail, head, _ in edges:
-        if tail != head:
-            inputs[head] += 1
-            users[tail].append(head)
-    sources = [n for n in nodes if inputs[n] == 0]
-    rank = dict.fromkeys(nodes, 0)
+        t, h = same.get(tail, tail), same.get(head, head)
+        if t != h:
+            inputs[h] += 1
+            users[t].append(h)
+    sources = [n for n in ranked if inputs[n] == 0]
+    rank = dict.fromkeys(ranked, 0)
     waiting = dict(inputs)
     ready = list(sources)
     for node in ready:  # Kahn's order; nodes of a cycle (none in kuibu's drawings) stay at 0
@@ -128,27 +143,30 @@ def _ranks(nodes: Sequence[str], edges: Sequence[Edge]) -> dict[str, int]:
     for n in sources:
         if users[n]:
             rank[n] = min(rank[u] for u in users[n]) - 1
-    return rank
+    return {n: rank[same.get(n, n)] for n in nodes}
 
 
-def _spans(nodes: Sequence[str], edges: Sequence[Edge]) -> tuple[list[int], int]:
+def _spans(nodes: Sequence[str], edges: Sequence[Edge],
+           same: Mapping[str, str] | None = None) -> tuple[list[int], int]:
     """Each edge's span in `dot`'s ranks, and the number of ranks."""
-    rank = _ranks(nodes, edges)
+    rank = _ranks(nodes, edges, same or {})
     stretch = 2 if any(labelled for _, _, labelled in edges) else 1
     spans = [abs(rank[head] - rank[tail]) * stretch for tail, head, _ in edges]
     ranks = max(rank.values()) - min(rank.values()) + 1 if rank else 0
     return spans, ranks
 
 
-def estimate_graph(nodes: Sequence[str], edges: Sequence[Edge]) -> LayoutCost:
-    """The layout cost of a graph given as node ids and edges (tail, head, labelled).
+def estimate_graph(nodes: Sequence[str], edges: Sequence[Edge],
+                   same: Mapping[str, str] | None = None) -> LayoutCost:
+    """The layout cost of a graph given as node ids and edges (tail, head, labelled), some
+    nodes held on one rank (`same`: node -> the first node of its rank).
 
     >>> cost = estimate_graph(["a", "b", "c"], [("a", "b", False), ("a", "c", False),
     ...                                         ("b", "c", False)])
     >>> cost.nodes, cost.edges, cost.ranks, cost.virtual
     (3, 3, 3, 1)
     """
-    spans, ranks = _spans(nodes, edges)
+    spans, ranks = _spans(nodes, edges, same)
     virtual = sum(s - 1 for s in spans if s > 1)
     longest = max(spans, default=0)
     return LayoutCost(nodes=len(nodes), edges=len(edges), ranks=ranks, virtual=virtual,
@@ -167,8 +185,8 @@ def estimate(source: str) -> LayoutCost:
     >>> cost.nodes, cost.virtual, round(cost.seconds, 1)
     (61, 1770, 1.3)
     """
-    nodes, edges = _parse(source)
-    return estimate_graph(list(nodes), [(t, h, labelled) for _, t, h, labelled in edges])
+    nodes, edges, same = _parse(source)
+    return estimate_graph(list(nodes), [(t, h, labelled) for _, t, h, labelled in edges], same)
 
 
 def _copy(statement: str, old: str, new: str) -> str:
@@ -197,13 +215,13 @@ def spread(source: str, goal: float = QUICK) -> tuple[str, LayoutCost, int]:
     estimate under `goal` seconds (down to 2 ranks). Returns the new source, its cost, and
     how many copies were drawn (0: `source` unchanged).
     """
-    nodes, edges = _parse(source)
+    nodes, edges, same = _parse(source)
     names = list(nodes)
     listed = [(t, h, labelled) for _, t, h, labelled in edges]
-    spans, _ = _spans(names, listed)
+    spans, _ = _spans(names, listed, same)
     n, e = len(names), len(edges)
     if seconds(n, e, sum(s - 1 for s in spans if s > 1), max(spans, default=0)) <= goal:
-        return source, estimate_graph(names, listed), 0
+        return source, estimate_graph(names, listed, same), 0
     limit = 0
     for limit in _SPANS:
         kept = sum(s - 1 for s in spans if 1 < s <= limit)
@@ -212,7 +230,7 @@ def spread(source: str, goal: float = QUICK) -> tuple[str, LayoutCost, int]:
             break
     moved = {i for i, s in enumerate(spans) if s > limit} if limit else set()
     if not moved:
-        return source, estimate_graph(names, listed), 0
+        return source, estimate_graph(names, listed, same), 0
     lines = source.splitlines()
     out: list[str] = []
     by_line = {line: k for k, (line, _, _, _) in enumerate(edges)}

@@ -181,12 +181,12 @@ def test_a_bug_is_exit_3_on_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
 # -- unknown options ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("word", ["--foo", "--lang", "--lang=zh", "--out-file=g.svg"])
+@pytest.mark.parametrize("word", ["--foo", "--language", "--language=zh", "--out-file=g.svg"])
 def test_an_unknown_option_gets_argparses_message_and_the_usage(word: str) -> None:
     code, _, err = run("grad", "x*y", "--at", "x=1", "y=2", word)
     assert code == 2 and err.count("\n") == 1
     assert err.startswith(f"kuibu grad: error: unrecognized arguments: {word}")
-    assert "usage: kuibu grad [-h] [--at NAME=NUMBER" in err
+    assert "usage: kuibu grad [-h] [-f FILE] [--at NAME=NUMBER" in err
     assert "--at takes" not in err
 
 
