@@ -25,8 +25,10 @@ inputs and partials as microgpt's Value keeps them.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+import operator
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -74,6 +76,11 @@ def _constant(other: object, rule: Rule, node: Value, reflected: bool) -> Any:
     cls = other.__class__
     if cls is float or cls is _STRONG:  # a masked zero stays one (create_graph multiplies by it)
         return other
+    if cls is int:  # sum()'s start 0, x * 2: no error message is built unless it is needed
+        try:
+            return float(other)  # type: ignore[arg-type]
+        except OverflowError:
+            pass
     if cls is int or cls is bool or (
         isinstance(other, (int, float, numbers.Real)) and not isinstance(other, Value)
     ):
@@ -828,7 +835,58 @@ def linear(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Va
     flat: list[Any] = [bias] * (2 * k + 1)
     flat[0 : 2 * k : 2] = weights
     flat[1 : 2 * k : 2] = inputs
+    if k and not MODE.get():
+        node = _linear_node(weights, inputs, bias, flat)
+        if node is not None:
+            return node
     return _variadic(_LINEAR, flat)
+
+
+def _linear_node(
+    weights: Sequence[Any], inputs: Sequence[Any], bias: Any, flat: list[Any]
+) -> Value | None:
+    """The `linear` node `_variadic` would make, built directly in the common cases (measured
+    about twice as fast): the weights all Values or all floats, the inputs too (not both
+    floats), the bias a Value or a float. None otherwise, for `_variadic` to make."""
+    kinds_w = {w.__class__ for w in weights}
+    kinds_x = {x.__class__ for x in inputs}
+    if len(kinds_w) != 1 or len(kinds_x) != 1:
+        return None
+    w_values, x_values = Value in kinds_w, Value in kinds_x
+    if not (w_values or float in kinds_w) or not (x_values or float in kinds_x) or not (
+        w_values or x_values
+    ):
+        return None
+    cls = bias.__class__
+    if cls is Value:
+        bias_data, bias_value = bias.data, True
+    elif cls is float:
+        bias_data, bias_value = bias, False
+    else:
+        return None
+    wd: Sequence[Any] = [w.data for w in weights] if w_values else weights
+    xd: Sequence[Any] = [x.data for x in inputs] if x_values else inputs
+    n = _new(Value)
+    # Left to right, as the rule's forward (and w0*x0 + w1*x1 + ... + b written out) adds them.
+    n.data = functools.reduce(operator.add, map(operator.mul, wd, xd)) + bias_data
+    n.grad = 0.0
+    n._n = 0
+    n._rule = _LINEAR
+    n._a = tuple(flat)
+    n._da = None
+    # The Value inputs and their partials (∂/∂wₖ = xₖ, ∂/∂xₖ = wₖ, ∂/∂b = 1), in input order.
+    if w_values and x_values:
+        k2 = 2 * len(wd)
+        partials = [1.0] * (k2 + bias_value)
+        partials[0:k2:2] = xd
+        partials[1:k2:2] = wd
+        n._b = n._a if bias_value else n._a[:-1]
+        n._db = tuple(partials)
+    else:
+        values, numbers_ = (weights, xd) if w_values else (inputs, wd)
+        n._b = (*values, bias) if bias_value else tuple(values)
+        n._db = (*numbers_, 1.0) if bias_value else tuple(numbers_)
+    return n
 
 
 def apply(rule: Rule | str, *inputs: Any) -> Any:
