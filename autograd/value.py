@@ -811,8 +811,10 @@ WIDE_DOMAIN = ((-3.0, 3.0),)
 
 def _no_forward(*inputs: float) -> float:
     raise TypeError(
-        "a user operation (micrograd style) has no forward function in kuibu: its node holds "
-        "the value the user computed; register a Rule to have one"
+        "a user-defined operation (made micrograd's or microgpt's way) has no forward function "
+        "in kuibu: its node holds the value the user's code computed, so kuibu cannot compute it "
+        "again (for other inputs, or in a generated program); register a Rule "
+        "(autograd.register) to have one"
     )
 
 

@@ -178,6 +178,8 @@ class Run:
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
         self.steps_done = 0
+        #: the MLP's nonlinearity; a copy that extends the Value (a GELU, say) replaces it
+        self.activation: Any = lambda x: x.relu()
 
     def gpt(self, token_id: int, pos_id: int, keys: list[list[Any]],
             values: list[list[Any]]) -> list[Any]:
@@ -209,7 +211,7 @@ class Run:
             residual = x
             x = rmsnorm(x)
             x = linear(x, sd[f"layer{li}.mlp_fc1"])
-            x = [xi.relu() for xi in x]
+            x = [self.activation(xi) for xi in x]
             x = linear(x, sd[f"layer{li}.mlp_fc2"])
             x = [a + b for a, b in zip(x, residual)]  # noqa: B905
         return linear(x, sd["lm_head"])

@@ -3,6 +3,7 @@ samples, the same parameters, as on a Value with microgpt's own semantics."""
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any
 
@@ -43,6 +44,27 @@ def test_twenty_steps_of_a_small_microgpt_agree_to_1e_12_and_sample_the_same_nam
 def test_twenty_steps_of_microgpt_at_its_own_size_agree() -> None:
     reference, kuibu = _train_side_by_side(Config(), 20)
     assert [kuibu.sample() for _ in range(20)] == [reference.sample() for _ in range(20)]
+
+
+def gelu(v: Any) -> Any:
+    """GELU (tanh form) added the way microgpt's copies extend its Value: the number and its
+    local gradient, given to the constructor of whichever Value class v is."""
+    x = v.data
+    c = math.sqrt(2 / math.pi)
+    t = math.tanh(c * (x + 0.044715 * x**3))
+    d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
+    return type(v)(0.5 * x * (1 + t), (v,), (d,))
+
+
+def test_a_copy_that_extends_the_value_with_its_own_gelu_agrees_too() -> None:
+    reference, kuibu = _runs(SMALL)
+    reference.activation = kuibu.activation = gelu
+    for step in range(5):
+        theirs, ours = reference.step(), kuibu.step()
+        assert _agree(ours, theirs), f"step {step + 1}: kuibu {ours!r}, microgpt {theirs!r}"
+    graph = kuibu.loss(kuibu.docs[0])
+    gelus = [n for n in topological_order(graph) if n.op == "gelu"]
+    assert gelus and all(n.rule.user for n in gelus)
 
 
 def test_the_first_gradients_agree_parameter_by_parameter() -> None:
