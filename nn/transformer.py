@@ -236,8 +236,8 @@ class GPT(Module):
 
     Token ids 0 .. len(chars) − 1 are the characters in order and ``len(chars)`` is BOS, which
     begins and ends every document. The input at a position is its token's embedding plus the
-    position's, rmsnorm'd; `n_layer` `Block`\\ s follow, and `lm_head` maps the result to one
-    score (logit) per token. The weights, in microgpt's order and with its names, are
+    position's, rmsnorm'd; then come `n_layer` blocks (`Block`), and `lm_head` maps the result to
+    one score (logit) per token. The weights, in microgpt's order and with its names, are
     `matrices()`; they are drawn from `rng` (a random.Random or a seed), or from the global
     `random` when it is None.
     """
