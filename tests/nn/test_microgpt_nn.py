@@ -294,3 +294,13 @@ def test_the_command_says_what_is_wrong_in_one_line(tmp_path: Path,
     with pytest.raises(SystemExit) as exit_:
         main(["--steps", "0"])
     assert exit_.value.code == 2
+
+
+def test_a_gpt_pickles_and_deep_copies() -> None:
+    import copy
+    import pickle
+
+    model = _small()
+    for twin in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        assert twin.get_weights() == model.get_weights()
+        assert twin.loss("cab").data == model.loss("cab").data
