@@ -3,6 +3,7 @@
     python benchmarks/tape.py                  # 10,000 operations x 10 passes (seconds)
     python benchmarks/tape.py --full           # 10,000 x 10,000, the article's size (hours)
     python benchmarks/tape.py --ops 2000 --iterations 50
+    python benchmarks/tape.py --cpu-time       # CPU time: steadier on a busy machine
 
 The workload, as the article defines it: 100 leaves holding 0, 1, ..., 99, then operations that
 cycle through four kinds, each reading the nodes made last — softplus(nodes[-10]); the sum of
@@ -313,27 +314,29 @@ def contenders(ops: int, progress: Callable[[str], None] | None = None,
     return passes, notes
 
 
-def torch_worker(ops: int, iterations: int) -> dict[str, Any]:
+def torch_worker(ops: int, iterations: int, cpu_time: bool = False) -> dict[str, Any]:
     """PyTorch's first pass (value, gradients) and the seconds of `iterations` more passes."""
     import torch
 
+    clock = time.process_time if cpu_time else time.perf_counter
     value, grads = torch_pass(torch, ops)
     times = []
     for _ in range(iterations):
         gc.collect()
-        start = time.perf_counter()
+        start = clock()
         torch_pass(torch, ops)
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return {"value": value, "grads": grads, "times": times}
 
 
-def torch_in_its_own_process(ops: int, iterations: int) -> dict[str, Any] | str:
+def torch_in_its_own_process(ops: int, iterations: int,
+                             cpu_time: bool = False) -> dict[str, Any] | str:
     """`torch_worker` run by another Python process; a str saying why when it cannot run."""
     if importlib.util.find_spec("torch") is None:
         return "not installed (pip install torch)"
     result = subprocess.run(
         [sys.executable, __file__, "--torch-worker", "--ops", str(ops), "--iterations",
-         str(iterations)], capture_output=True, text=True,
+         str(iterations), *(["--cpu-time"] if cpu_time else [])], capture_output=True, text=True,
     )
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines() or ["no message"]
@@ -364,9 +367,11 @@ def _agrees(name: str, got: tuple[float, list[float]], want: tuple[float, list[f
 
 
 def measure(ops: int, iterations: int, progress: Callable[[str], None] | None = None,
-            ) -> tuple[dict[str, float], dict[str, Any]]:
-    """Median seconds per pass of each contender, the contenders taking turns (GC on)."""
+            cpu_time: bool = False) -> tuple[dict[str, float], dict[str, Any]]:
+    """Median seconds per pass of each contender, the contenders taking turns (GC on); by the
+    process's CPU time with `cpu_time`, else by the wall clock."""
     say = progress or (lambda text: None)
+    clock = time.process_time if cpu_time else time.perf_counter
     passes, notes = contenders(ops, say)
     say("checking that every contender computes the same ...")
     check(passes)
@@ -375,12 +380,12 @@ def measure(ops: int, iterations: int, progress: Callable[[str], None] | None = 
         say(f"pass {i + 1} / {iterations}")
         for name, run in passes.items():
             gc.collect()
-            start = time.perf_counter()
+            start = clock()
             run()
-            times[name].append(time.perf_counter() - start)
+            times[name].append(clock() - start)
     medians = {name: statistics.median(t) for name, t in times.items()}
     say("PyTorch, in a process of its own ...")
-    torch = torch_in_its_own_process(ops, iterations)
+    torch = torch_in_its_own_process(ops, iterations, cpu_time)
     if isinstance(torch, str):
         notes["PyTorch"] = torch
     else:
@@ -389,11 +394,13 @@ def measure(ops: int, iterations: int, progress: Callable[[str], None] | None = 
     return medians, notes
 
 
-def table(medians: dict[str, float], notes: dict[str, Any], ops: int, iterations: int) -> str:
+def table(medians: dict[str, float], notes: dict[str, Any], ops: int, iterations: int,
+          cpu_time: bool = False) -> str:
     base = medians["index tape"]
     lines = [
         f"{ops:,} operations, median of {iterations} passes each, scaled to 10,000 passes "
-        f"(Python {sys.version.split()[0]}, garbage collector on)",
+        f"(Python {sys.version.split()[0]}, garbage collector on"
+        f"{', CPU time' if cpu_time else ''})",
         "",
         "| contender | ms per pass | 10,000 passes | / index tape |",
         "| --- | ---: | ---: | ---: |",
@@ -424,18 +431,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--iterations", type=int, default=10, help="timed passes (10)")
     parser.add_argument("--full", action="store_true",
                         help="the article's size: 10,000 operations x 10,000 passes (hours)")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time by the process's CPU time (steadier on a busy machine)")
     parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.torch_worker:  # the PyTorch passes, for the process that measures the others
-        print(json.dumps(torch_worker(args.ops, args.iterations)))
+        print(json.dumps(torch_worker(args.ops, args.iterations, args.cpu_time)))
         return 0
     if args.full:
         args.ops, args.iterations = 10_000, 10_000
     if args.ops < 40 or args.iterations < 1:
         parser.error("--ops must be at least 40 and --iterations at least 1")
     medians, notes = measure(args.ops, args.iterations,
-                             lambda text: print(text, file=sys.stderr, flush=True))
-    print(table(medians, notes, args.ops, args.iterations))
+                             lambda text: print(text, file=sys.stderr, flush=True), args.cpu_time)
+    print(table(medians, notes, args.ops, args.iterations, args.cpu_time))
     return 0
 
 
