@@ -254,18 +254,18 @@ def train_section(repeats: int, say: Callable[[str], None]) -> str:
     return "\n".join(lines)
 
 
-def tape_section(ops: int, iterations: int, say: Callable[[str], None]) -> str:
+def tape_section(ops: int, iterations: int, say: Callable[[str], None], cpu_time: bool) -> str:
     from benchmarks import tape
 
-    medians, notes = tape.measure(ops, iterations, lambda text: say(f"tape: {text}"))
+    medians, notes = tape.measure(ops, iterations, lambda text: say(f"tape: {text}"), cpu_time)
     return ("## Fastest Autograd in the West (the tape workload)\n\n"
-            + tape.table(medians, notes, ops, iterations))
+            + tape.table(medians, notes, ops, iterations, cpu_time))
 
 
-def microgpt_section(repeats: int, say: Callable[[str], None]) -> str:
+def microgpt_section(repeats: int, say: Callable[[str], None], cpu_time: bool) -> str:
     from benchmarks import microgpt
 
-    result = microgpt.run(repeats, (True,), say)
+    result = microgpt.run(repeats, (True,), say, cpu_time)
     return "## microgpt\n\n" + microgpt.table(result)
 
 
@@ -280,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tape-ops", type=int, default=5_000, help="tape: operations (5,000)")
     parser.add_argument("--tape-iterations", type=int, default=5, help="tape: passes (5)")
     parser.add_argument("--microgpt-repeats", type=int, default=3, help="microgpt: steps (3)")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="tape, microgpt: time by CPU time (steadier on a busy machine)")
     args = parser.parse_args(argv)
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in chosen if name not in SECTIONS]
@@ -298,8 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[str, Callable[[], str]] = {
         "engine": lambda: engine_section(args.ops, args.repeats, say),
         "train": lambda: train_section(args.train_repeats, say),
-        "tape": lambda: tape_section(args.tape_ops, args.tape_iterations, say),
-        "microgpt": lambda: microgpt_section(args.microgpt_repeats, say),
+        "tape": lambda: tape_section(args.tape_ops, args.tape_iterations, say, args.cpu_time),
+        "microgpt": lambda: microgpt_section(args.microgpt_repeats, say, args.cpu_time),
     }
     for i, name in enumerate(chosen, start=1):
         say(f"section {i} of {len(chosen)}: {name}")
