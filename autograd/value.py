@@ -17,13 +17,19 @@ call per operation costs about a quarter of the time it takes to build a node (m
 micrograd's node API is here too: ``Value(data, _children, _op)``, ``_prev``, ``_op`` and
 ``_backward``. An operation written micrograd's way (a node made with children, then
 ``out._backward = fn``) is recorded like any other: `fn` is run once to read its local partials,
-which the node then keeps as numbers (see `Value._backward`).
+which the node then keeps as numbers (see `Value._backward`). So is microgpt's:
+``Value(data, children, local_grads)`` with a tuple of numbers as the third argument is a node
+whose local partials are those numbers, and ``_children`` / ``_local_grads`` read any node's
+inputs and partials as microgpt's Value keeps them.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+import operator
+import sys
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Any
@@ -78,6 +84,11 @@ def _constant(other: object, rule: Rule, node: Value, reflected: bool) -> Any:
     cls = other.__class__
     if cls is float or cls is _STRONG:  # a masked zero stays one (create_graph multiplies by it)
         return other
+    if cls is int:  # sum()'s start 0, x * 2: no error message is built unless it is needed
+        try:
+            return float(other)  # type: ignore[arg-type]
+        except OverflowError:
+            pass
     if cls is int or cls is bool or (
         isinstance(other, (int, float, numbers.Real)) and not isinstance(other, Value)
     ):
@@ -292,20 +303,41 @@ class Value:
     _label: str
 
     def __init__(
-        self, data: float, _children: Sequence[Value] = (), _op: str = "", label: str = ""
+        self,
+        data: float,
+        _children: Sequence[Value] = (),
+        _op: str | Sequence[float] = "",
+        label: str = "",
+        *,
+        children: Sequence[Value] | None = None,
+        local_grads: Sequence[float] | None = None,
     ) -> None:
-        """A leaf holding `data`; with `_children`, micrograd's user-defined operation node.
+        """A leaf holding `data`; with children, a node of an operation defined by the user.
 
-        ``Value(data, label="w")`` is what most code writes. micrograd's form
-        ``Value(out, (self,), 'sigmoid')`` makes a node of a user's own operation: its inputs are
-        the distinct children in order, and it passes no gradient until ``_backward`` is set.
+        ``Value(data, label="w")`` is what most code writes. Two ways of defining an operation
+        of one's own make a node from its children:
+
+        - micrograd's, ``Value(out, (self,), 'sigmoid')``, the third argument the op's text:
+          its inputs are the distinct children in order, and it passes no gradient until
+          ``_backward`` is set;
+        - microgpt's, ``Value(out, (self,), (d,))``, the third argument a tuple (or list) of
+          numbers: one local partial ∂out/∂child per child, in order (a child listed twice
+          gets both). The node is named for the function that made it (``tanh`` when a method
+          ``tanh`` makes it), so drawings and explanations write it as that call.
+
+        `children` and `local_grads` may also be given by those names, as microgpt calls them.
         """
         self.data = data if data.__class__ is float else _to_float(data, "Value(data)")
         self.grad = 0.0
         self._rule = self._a = self._b = self._da = self._db = None
         self._n = LEAF
+        if children is not None or local_grads is not None:
+            _children, _op = _by_keyword(_children, _op, children, local_grads)
         if _children or _op:
-            _user_node(self, _children, _op)
+            if _op.__class__ is str:
+                _user_node(self, _children, _op)
+            else:
+                _local_grads_node(self, _children, _op, sys._getframe(1).f_code.co_name)
         if label:
             self.label = label
 
@@ -395,6 +427,33 @@ class Value:
             y = self._b  # micrograd writes f'**{exponent}'; a whole number without '.0'
             text += str(int(y)) if y.is_integer() and abs(y) < 1e16 else repr(y)
         return text
+
+    # microgpt's names: its Value keeps the inputs and their local partials in two tuples.
+    @property
+    def _children(self) -> tuple[Value, ...]:
+        """The Value inputs in order, as microgpt's ``_children`` (plain-number inputs are
+        constants inside the node, not children); `_local_grads` pairs with it."""
+        db = self._db
+        if db is None:
+            return () if self._da is None else (self._a,)
+        b = self._b
+        if b.__class__ is tuple:  # a node of any number of inputs
+            return b
+        return (b,) if self._da is None else (self._a, b)
+
+    @property
+    def _local_grads(self) -> tuple[float, ...]:
+        """∂self/∂child for each of `_children`, in the same order: microgpt's ``_local_grads``.
+
+        So microgpt's backward step, ``child.grad += local_grad * v.grad`` over
+        ``zip(v._children, v._local_grads)``, runs on kuibu's nodes as on its own.
+        """
+        db = self._db
+        if db is None:
+            return () if self._da is None else (self._da,)
+        if db.__class__ is tuple:
+            return db
+        return (db,) if self._da is None else (self._da, db)
 
     @property
     def _backward(self) -> Callable[[], None]:
@@ -589,26 +648,9 @@ def _user_node(node: Value, children: Any, op: str) -> None:
     """Make `node` micrograd's ``Value(data, children, op)``: a user operation of its children."""
     if not isinstance(op, str):
         raise TypeError(f"Value(_op) must be a str, not {type(op).__name__}: {_short(op)}")
-    if isinstance(children, str):
-        raise TypeError(
-            f"Value(data, _children, _op, label): _children must be a tuple of Values, not the "
-            f"str {_short(children)}; to name the node write label={children!r}"
-        )
-    try:
-        items = tuple(children)
-    except TypeError:
-        raise TypeError(
-            f"Value(_children) must be a tuple of Values, not {type(children).__name__}: "
-            f"{_short(children)}"
-        ) from None
     distinct: list[Value] = []
     seen: set[int] = set()
-    for i, c in enumerate(items):
-        if not isinstance(c, Value):
-            raise TypeError(
-                f"Value(_children): child {i} must be a Value, not {type(c).__name__}: "
-                f"{_short(c)} (a constant belongs in the data, not among the children)"
-            )
+    for c in _child_values(children, "Value(data, _children, _op, label)"):
         if id(c) not in seen:  # micrograd keeps children in a set: a child listed twice is one
             seen.add(id(c))
             distinct.append(c)
@@ -623,17 +665,106 @@ def _user_node(node: Value, children: Any, op: str) -> None:
     _record_user_partials(node, [floats.STRONG_ZERO] * len(distinct), op, tuple(distinct))
 
 
+def _by_keyword(
+    _children: Any, _op: Any, children: Any, local_grads: Any
+) -> tuple[Any, Any]:
+    """The children and third argument, given by position or by microgpt's keyword names."""
+    if children is not None:
+        if len(_children) if isinstance(_children, (tuple, list)) else _children:
+            raise TypeError("Value: the children were given twice, by position and as children=")
+        _children = children
+    if local_grads is not None:
+        if _op:
+            raise TypeError(
+                "Value: give the op text (micrograd) or local_grads= (microgpt), not both"
+            )
+        _op = local_grads
+    return _children, _op
+
+
+def _child_values(children: Any, where: str) -> tuple[Value, ...]:
+    """The children as a tuple of Values, or a TypeError naming the one that is not."""
+    if isinstance(children, str):
+        raise TypeError(
+            f"{where}: the children must be a tuple of Values, not the str {_short(children)}; "
+            f"to name the node write label={children!r}"
+        )
+    try:
+        items = tuple(children)
+    except TypeError:
+        raise TypeError(
+            f"{where}: the children must be a tuple of Values, not {type(children).__name__}: "
+            f"{_short(children)}"
+        ) from None
+    for i, c in enumerate(items):
+        if not isinstance(c, Value):
+            raise TypeError(
+                f"{where}: child {i} must be a Value, not {type(c).__name__}: "
+                f"{_short(c)} (a constant belongs in the data, not among the children)"
+            )
+    return items
+
+
+def _local_grads_node(node: Value, children: Any, local_grads: Any, caller: str) -> None:
+    """Make `node` microgpt's ``Value(data, children, local_grads)``: a user operation of its
+    children whose local partials are the numbers given, named for the function `caller`."""
+    where = "Value(data, children, local_grads)"
+    if not isinstance(local_grads, (tuple, list)):
+        raise TypeError(
+            f"Value(data, children, ...): the third argument is micrograd's op text (a str) or "
+            f"microgpt's local gradients (a tuple of numbers, one per child), not "
+            f"{type(local_grads).__name__}: {_short(local_grads)}"
+        )
+    kids = _child_values(children, where)
+    if not local_grads:  # as Value(data, children): no partials until _backward is set
+        _user_node(node, kids, "")
+        return
+    if len(local_grads) != len(kids):
+        raise ValueError(
+            f"{where}: {len(kids)} children but {len(local_grads)} local gradients; give one "
+            "local gradient (∂out/∂child) per child, in the children's order"
+        )
+    partials: list[float] = []
+    for i, d in enumerate(local_grads):
+        if d.__class__ is float:
+            partials.append(d)
+        elif isinstance(d, Value):
+            raise TypeError(
+                f"{where}: local gradient {i} is a Value ({d!r}); local gradients are numbers "
+                "(write its .data)"
+            )
+        else:
+            partials.append(_to_float(d, f"{where}: local gradient {i}"))
+    mode = MODE.get()
+    if mode & NO_GRAD:  # as every operation under no_grad: a leaf, no graph
+        return
+    name = caller.strip("_")
+    op = name if name.isidentifier() else ""
+    if mode & ANOMALY and not all(math.isfinite(x) for x in (node.data, *partials)):
+        raise AnomalyError(
+            f"detect_anomaly: the user operation {op or '(unnamed)'} gave {node.data} with "
+            f"local gradients {tuple(partials)} from {_describe(kids)}"
+        )
+    node._n = 0
+    _record_user_partials(node, partials, op, kids, call=False)
+
+
 def _record_user_partials(
     node: Value, partials: Sequence[float], op: str | None = None,
-    children: tuple[Value, ...] | None = None,
+    children: tuple[Value, ...] | None = None, call: bool = True,
 ) -> None:
-    """Store a user operation's partials in the node's slots, with a rule describing them."""
+    """Store a user operation's partials in the node's slots, with a rule describing them.
+
+    `call`: whether a table rule that `op` names writes the node's value (micrograd's op text
+    is the user's word for what the node computes; a name found from the calling function is
+    not).
+    """
     rule = node._rule
     if op is None:
         assert rule is not None
         op = rule.micrograd
     kids = children if children is not None else node.parents
-    node._rule = _user_rule(op, node, partials)
+    node._rule = _user_rule(op, node, partials, call)
     if len(kids) == 1:
         node._a, node._da = kids[0], partials[0]
     elif len(kids) == 2:
@@ -653,16 +784,16 @@ def _formula_number(v: float) -> str:
     return "1e+308 * 10" if v > 0 else "-1e+308 * 10"
 
 
-def _user_rule(op: str, node: Value, partials: Sequence[float]) -> Rule:
+def _user_rule(op: str, node: Value, partials: Sequence[float], call: bool = True) -> Rule:
     """The rule of one user-operation node: its own op text, its partials as recorded numbers.
 
     The formula language knows only the table's functions, so the value is written as a call
-    when `op` names one of the same arity (``tanh(x)``), else as its number; each partial is the
-    number the user's ``_backward`` gave.
+    when `op` names one of the same arity (``tanh(x)``) and `call` trusts it to, else as its
+    number; each partial is the number the user gave (through ``_backward`` or local_grads).
     """
     n = len(partials)
     names = ("x",) if n == 1 else ("x", "y") if n == 2 else tuple(f"x{i}" for i in range(n))
-    known = RULES.get(op)
+    known = RULES.get(op) if call else None
     if known is not None and known.arity == n and op not in ("add", "sub", "mul", "div", "pow",
                                                              "neg"):
         text = f"{op}({', '.join(names)})"
@@ -671,8 +802,12 @@ def _user_rule(op: str, node: Value, partials: Sequence[float]) -> Rule:
     partial_texts = tuple(_formula_number(d) for d in partials)
     recorded = tuple(partials)
     symbol = op or "f"
-    note = (f"a user operation {op!r} (micrograd style): its partials are the numbers its "
-            "_backward gave, constants for higher derivatives")
+    if call:
+        note = (f"a user operation {op!r} (micrograd style): its partials are the numbers its "
+                "_backward gave, constants for higher derivatives")
+    else:
+        note = (f"a user operation {op!r} (microgpt style): its partials are the local "
+                "gradients given, constants for higher derivatives")
     if n <= 2:
         return Rule(
             op or "user", n, _no_forward, tuple(float(d) for d in recorded), symbol, text,
@@ -690,8 +825,10 @@ WIDE_DOMAIN = ((-3.0, 3.0),)
 
 def _no_forward(*inputs: float) -> float:
     raise TypeError(
-        "a user operation (micrograd style) has no forward function in kuibu: its node holds "
-        "the value the user computed; register a Rule to have one"
+        "a user-defined operation (made micrograd's or microgpt's way) has no forward function "
+        "in kuibu: its node holds the value the user's code computed, so kuibu cannot compute it "
+        "again (for other inputs, or in a generated program); register a Rule "
+        "(autograd.register) to have one"
     )
 
 
@@ -714,7 +851,58 @@ def linear(weights: Sequence[Any], inputs: Sequence[Any], bias: Any = 0.0) -> Va
     flat: list[Any] = [bias] * (2 * k + 1)
     flat[0 : 2 * k : 2] = weights
     flat[1 : 2 * k : 2] = inputs
+    if k and not MODE.get():
+        node = _linear_node(weights, inputs, bias, flat)
+        if node is not None:
+            return node
     return _variadic(_LINEAR, flat)
+
+
+def _linear_node(
+    weights: Sequence[Any], inputs: Sequence[Any], bias: Any, flat: list[Any]
+) -> Value | None:
+    """The `linear` node `_variadic` would make, built directly in the common cases (measured
+    about twice as fast): the weights all Values or all floats, the inputs too (not both
+    floats), the bias a Value or a float. None otherwise, for `_variadic` to make."""
+    kinds_w = {w.__class__ for w in weights}
+    kinds_x = {x.__class__ for x in inputs}
+    if len(kinds_w) != 1 or len(kinds_x) != 1:
+        return None
+    w_values, x_values = Value in kinds_w, Value in kinds_x
+    if not (w_values or float in kinds_w) or not (x_values or float in kinds_x) or not (
+        w_values or x_values
+    ):
+        return None
+    cls = bias.__class__
+    if cls is Value:
+        bias_data, bias_value = bias.data, True
+    elif cls is float:
+        bias_data, bias_value = bias, False
+    else:
+        return None
+    wd: Sequence[Any] = [w.data for w in weights] if w_values else weights
+    xd: Sequence[Any] = [x.data for x in inputs] if x_values else inputs
+    n = _new(Value)
+    # Left to right, as the rule's forward (and w0*x0 + w1*x1 + ... + b written out) adds them.
+    n.data = functools.reduce(operator.add, map(operator.mul, wd, xd)) + bias_data
+    n.grad = 0.0
+    n._n = 0
+    n._rule = _LINEAR
+    n._a = tuple(flat)
+    n._da = None
+    # The Value inputs and their partials (∂/∂wₖ = xₖ, ∂/∂xₖ = wₖ, ∂/∂b = 1), in input order.
+    if w_values and x_values:
+        k2 = 2 * len(wd)
+        partials = [1.0] * (k2 + bias_value)
+        partials[0:k2:2] = xd
+        partials[1:k2:2] = wd
+        n._b = n._a if bias_value else n._a[:-1]
+        n._db = tuple(partials)
+    else:
+        values, numbers_ = (weights, xd) if w_values else (inputs, wd)
+        n._b = (*values, bias) if bias_value else tuple(values)
+        n._db = (*numbers_, 1.0) if bias_value else tuple(numbers_)
+    return n
 
 
 def apply(rule: Rule | str, *inputs: Any) -> Any:

@@ -1,9 +1,11 @@
 """Write the explorer page of the worked example into the docs: ``python docs/make_explorer.py``.
 
 The page goes to docs/explorer/worked-example.html, which docs/explorer.md embeds, so the site
-itself lets a reader step through the worked example. ``--screenshots`` also takes the pictures
-in docs/images/ (explorer.png at 1366 × 768, explorer-phone.png at 390 × 844) with headless
-Chromium; it needs Playwright and a Chromium (``--chromium PATH``).
+itself lets a reader step through the worked example; its Chinese page to
+docs/explorer/worked-example.zh.html, which the Chinese site serves in its place.
+``--screenshots`` also takes the pictures in docs/images/ (explorer.png at 1366 × 768,
+explorer-phone.png at 390 × 844) with headless Chromium; it needs Playwright and a Chromium
+(``--chromium PATH``).
 """
 
 from __future__ import annotations
@@ -16,25 +18,29 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 DOCS = Path(__file__).resolve().parent
-PAGE = DOCS / "explorer" / "worked-example.html"
-TITLE = "The worked example, step by step"
-SUBTITLE = ("Mazur's 2-2-2 logistic network (nn.examples): E = ½Σ(target − out)², "
-            "inputs 0.05 and 0.10, targets 0.01 and 0.99, lr = 0.5")
+#: The page in each language; the Chinese one is the English one's translation (suffix .zh).
+PAGES = {"en": DOCS / "explorer" / "worked-example.html",
+         "zh": DOCS / "explorer" / "worked-example.zh.html"}
+PAGE = PAGES["en"]
 #: The step the screenshots show: the backward pass at out_h2, which gathers two terms.
 SHOT_STEP = 46
 
 
-def explorer() -> Any:
-    """The worked example's explorer page (an `Explorer`)."""
+def explorer(lang: str = "en") -> Any:
+    """The worked example's explorer page (an `Explorer`), in `lang`: the page `kuibu demo
+    --html` writes."""
     from nn.examples import LEARNING_RATE, build, forward
+    from nn.worked_text import text
     from viz.explore import explore
 
-    return explore(forward(build())["E"], title=TITLE, subtitle=SUBTITLE, lr=LEARNING_RATE)
+    words = text(lang)
+    return explore(forward(build())["E"], title=words["page_title"],
+                   subtitle=words["page_subtitle"], lr=LEARNING_RATE, lang=lang)
 
 
-def page() -> Path:
-    """The worked example's explorer page, saved into the docs."""
-    return explorer().save(PAGE)  # type: ignore[no-any-return]
+def pages() -> list[Path]:
+    """The worked example's explorer pages, saved into the docs."""
+    return [explorer(lang).save(path) for lang, path in PAGES.items()]
 
 
 def screenshots(chromium: str) -> list[Path]:
@@ -68,7 +74,8 @@ def main() -> None:
     parser.add_argument("--screenshots", action="store_true", help="also take the screenshots")
     parser.add_argument("--chromium", default="/usr/bin/chromium", help="Chromium's executable")
     args = parser.parse_args()
-    print(page())
+    for path in pages():
+        print(path)
     if args.screenshots:
         for path in screenshots(args.chromium):
             print(path)

@@ -1,4 +1,4 @@
-"""kuibu's neural networks: neurons, layers, MLPs, losses, optimizers and a training loop.
+"""kuibu's neural networks: neurons, layers, MLPs, a small GPT, losses, optimizers and training.
 
 Built only on autograd's public names. The modules are micrograd's (same attributes, same
 parameter order), with labelled parameters, a choice of activation, initial weights from the
@@ -32,9 +32,11 @@ from nn.modules import MLP, Layer, Module, Neuron, load
 from nn.optim import SGD, Adam, Optimizer
 from nn.saving import ModelFileError
 from nn.train import TrainingDivergedError, fit
+from nn.transformer import GPT
 
 __all__ = [
     "ACTIVATIONS",
+    "GPT",
     "LOSSES",
     "MLP",
     "SGD",

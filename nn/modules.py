@@ -549,6 +549,8 @@ def load(path: PathLike) -> Module:
     """
     content = saving.read(path)
     arch, weights = content["architecture"], content["weights"]
+    if arch["type"] in saving.MATRIX_KINDS:  # a kind defined elsewhere (nn.transformer's GPT)
+        return saving.MATRIX_KINDS[arch["type"]].build(arch, weights)  # type: ignore[no-any-return]
     if arch["type"] == "Neuron":
         return Neuron.from_weights(weights, activation=arch["activation"])
     if arch["type"] == "Layer":

@@ -104,6 +104,21 @@ class Adam(Optimizer):
 
     m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²,  p ← p − lr·m̂ / (√v̂ + eps), where
     m̂ = m / (1 − β₁ᵗ) and v̂ = v / (1 − β₂ᵗ) undo the averages' bias towards 0 at step t.
+
+    With `decay_steps` = N the learning rate falls linearly, as microgpt's does: step t (counted
+    from 1) uses lr·(1 − (t − 1)/N), so the first step takes the full lr, step N takes lr/N, and
+    any step after N takes none. Without it the learning rate stays lr. The arithmetic is
+    microgpt's, term for term, so its training runs here to the last bit.
+
+    >>> from autograd import Value
+    >>> w = Value(1.0, label="w")
+    >>> opt = Adam([w], lr=0.01, betas=(0.85, 0.99), decay_steps=1000)
+    >>> (w * w).backward(); opt.step()
+    >>> round(w.data, 9), opt.lr_now        # the first step moves w by about lr
+    (0.99, 0.01)
+    >>> opt.zero_grad(); (w * w).backward(); opt.step()
+    >>> opt.lr_now                          # the second by about lr·(1 − 1/1000)
+    0.00999
     """
 
     def __init__(
@@ -112,6 +127,7 @@ class Adam(Optimizer):
         lr: float = 0.001,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
+        decay_steps: int | None = None,
     ) -> None:
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
@@ -121,9 +137,24 @@ class Adam(Optimizer):
             _hyper(betas[1], "betas[1]", "Adam", 0.0, 1.0, False, True),
         )
         self.eps = _hyper(eps, "eps", "Adam", 0.0, math.inf, True, True)
+        if decay_steps is not None and (
+            isinstance(decay_steps, bool) or not isinstance(decay_steps, int) or decay_steps < 1
+        ):
+            raise ValueError(
+                f"Adam: decay_steps must be a whole number of steps >= 1 (or None for a constant "
+                f"learning rate), not {short(decay_steps)}"
+            )
+        self.decay_steps = decay_steps
         self.t = 0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
+
+    @property
+    def lr_now(self) -> float:
+        """The learning rate the last step used (lr itself before the first step)."""
+        if self.decay_steps is None or self.t == 0:
+            return self.lr
+        return self.lr * max(0.0, 1.0 - (self.t - 1) / self.decay_steps)
 
     @no_grad()
     def step(self) -> None:
@@ -131,9 +162,9 @@ class Adam(Optimizer):
         self.t += 1
         correction1 = 1.0 - beta1**self.t
         correction2 = 1.0 - beta2**self.t
-        lr, eps, m, v = self.lr, self.eps, self.m, self.v
+        lr, eps, m, v = self.lr_now, self.eps, self.m, self.v
         for i, p in enumerate(self.params):
             g = p.grad
             m[i] = beta1 * m[i] + (1.0 - beta1) * g
-            v[i] = beta2 * v[i] + (1.0 - beta2) * g * g
+            v[i] = beta2 * v[i] + (1.0 - beta2) * (g * g)
             p.data -= lr * (m[i] / correction1) / (math.sqrt(v[i] / correction2) + eps)

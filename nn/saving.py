@@ -2,7 +2,8 @@
 
 A file holds ``{"format": "kuibu.nn", "version": 1, "architecture": {...}, "weights": [...]}``,
 the weights nested as `Module.get_weights` gives them (one row ``[w0, ..., b]`` per neuron, one
-list of rows per layer). This module knows the format and nothing of the module classes: it
+list of rows per layer), or, for a kind registered in `MATRIX_KINDS` (`nn.transformer`'s GPT),
+as named matrices. This module knows the format and nothing of the module classes: it
 checks a whole file against the format before anyone builds a model from it, and it writes a
 file so that no reader or crash ever sees half of one. `nn.modules` builds on it.
 
@@ -27,6 +28,8 @@ import re
 import secrets
 import stat
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from nn._text import short
@@ -37,7 +40,8 @@ try:
 except ImportError:  # Windows: leftovers are recognised by their age instead
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["FORMAT", "VERSION", "ModelFileError", "PathLike", "document", "read", "write"]
+__all__ = ["FORMAT", "MATRIX_KINDS", "VERSION", "MatrixKind", "ModelFileError", "PathLike",
+           "document", "read", "write"]
 
 FORMAT = "kuibu.nn"
 VERSION = 1
@@ -49,6 +53,27 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "Layer": ("nin", "nout", "activation"),
     "MLP": ("nin", "nouts", "activations"),
 }
+
+
+
+@dataclass(frozen=True)
+class MatrixKind:
+    """A kind of module whose weights are named matrices: in the file, a JSON object mapping each
+    name to its rows (a GPT's ``{"wte": [[...], ...], ...}``). The module that defines the kind
+    adds it to `MATRIX_KINDS`; reading then checks its files as it checks the others."""
+
+    #: the architecture's fields beside "type", in the order written
+    fields: tuple[str, ...]
+    #: (architecture, path) -> each matrix's name and (rows, columns), in order, one at a time
+    #: (so a file that declares a million layers costs only the matrices it holds); it checks
+    #: the fields' values and raises ModelFileError naming the field that is wrong
+    shapes: Callable[[dict[str, Any], str], Iterable[tuple[str, tuple[int, int]]]]
+    #: (architecture, weights) -> the module, from a file `read` has checked
+    build: Callable[[dict[str, Any], dict[str, list[list[float]]]], Any]
+
+
+#: The kinds whose weights are named matrices, by the architecture's "type".
+MATRIX_KINDS: dict[str, MatrixKind] = {}
 
 #: An integer literal longer than this is read as a float: a weight or size that long is
 #: corrupt anyway, and converting long digit strings to int costs time quadratic in their length.
@@ -372,14 +397,9 @@ def _architecture(arch: object, where: str) -> tuple[int, list[int], list[str], 
     kind = arch.get("type")
     if not isinstance(kind, str) or kind not in FIELDS:
         raise ModelFileError(where, "architecture.type", f"unknown module type {short(kind)} "
-                                                         f"(known: {', '.join(FIELDS)})")
-    expected = ("type", *FIELDS[kind])
-    missing = [k for k in expected if k not in arch]
-    extra = sorted(str(k) for k in arch if k not in expected)
-    if missing or extra:
-        parts = ([f"missing {missing}"] if missing else []) + (
-            [f"unexpected {extra}"] if extra else [])
-        raise ModelFileError(where, "architecture", f"keys for a {kind}: {', '.join(parts)}")
+                                                         f"(known: "
+                                                         f"{', '.join([*FIELDS, *MATRIX_KINDS])})")
+    _keys(arch, kind, FIELDS[kind], where)
     nin = _size(arch["nin"], where, "architecture.nin")
     if kind == "Neuron":
         return nin, [1], [_activation(arch["activation"], where, "architecture.activation")], kind
@@ -398,8 +418,39 @@ def _architecture(arch: object, where: str) -> tuple[int, list[int], list[str], 
                         for i, a in enumerate(names)], kind
 
 
-def _row(row: object, nin: int, where: str, field: str) -> list[float]:
-    numbers = _list(row, nin + 1, where, field, f"numbers ({nin} weights then the bias)")
+def _keys(arch: dict[Any, Any], kind: str, fields: tuple[str, ...], where: str) -> None:
+    expected = ("type", *fields)
+    missing = [k for k in expected if k not in arch]
+    extra = sorted(str(k) for k in arch if k not in expected)
+    if missing or extra:
+        parts = ([f"missing {missing}"] if missing else []) + (
+            [f"unexpected {extra}"] if extra else [])
+        raise ModelFileError(where, "architecture", f"keys for a {kind}: {', '.join(parts)}")
+
+
+def _named_matrices(weights: object, shapes: Iterable[tuple[str, tuple[int, int]]],
+                    where: str) -> dict[str, list[list[float]]]:
+    """A matrix kind's weights as floats, checked name by name against their shapes; the work
+    stops at the first matrix the file lacks, so it is bounded by the file's length."""
+    if not isinstance(weights, dict):
+        raise ModelFileError(where, "weights", f"must be a JSON object of named matrices, not "
+                                               f"{_describe(weights)}")
+    checked: dict[str, list[list[float]]] = {}
+    for name, (rows, columns) in shapes:
+        field = f"weights.{name}"
+        if name not in weights:
+            raise ModelFileError(where, "weights", f"the matrix {name!r} is missing")
+        matrix = _list(weights[name], rows, where, field, f"rows of {columns} numbers")
+        checked[name] = [_numbers(r, columns, where, f"{field}[{i}]", "numbers")
+                         for i, r in enumerate(matrix)]
+    extra = sorted(str(k) for k in weights if k not in checked)
+    if extra:
+        raise ModelFileError(where, "weights", f"unexpected matrices {extra}")
+    return checked
+
+
+def _numbers(row: object, n: int, where: str, field: str, what: str) -> list[float]:
+    numbers = _list(row, n, where, field, what)
     out: list[float] = []
     for k, x in enumerate(numbers):
         if isinstance(x, bool) or not isinstance(x, (int, float)):
@@ -411,6 +462,10 @@ def _row(row: object, nin: int, where: str, field: str) -> list[float]:
                                                          "only finite numbers")
         out.append(value)
     return out
+
+
+def _row(row: object, nin: int, where: str, field: str) -> list[float]:
+    return _numbers(row, nin + 1, where, field, f"numbers ({nin} weights then the bias)")
 
 
 def _weights(weights: object, nin: int, sizes: list[int], kind: str,
@@ -454,6 +509,14 @@ def read(path: PathLike) -> dict[str, Any]:
     if version != VERSION or isinstance(version, bool) or not isinstance(version, int):
         raise ModelFileError(where, "version", f"{short(version)} is not supported (this kuibu "
                                                f"reads version {VERSION})")
-    nin, sizes, _, kind = _architecture(content["architecture"], where)
+    arch = content["architecture"]
+    kind = arch.get("type") if isinstance(arch, dict) else None
+    if isinstance(kind, str) and kind in MATRIX_KINDS:
+        matrices = MATRIX_KINDS[kind]
+        _keys(arch, kind, matrices.fields, where)
+        content["weights"] = _named_matrices(content["weights"], matrices.shapes(arch, where),
+                                             where)
+        return content
+    nin, sizes, _, kind = _architecture(arch, where)
     content["weights"] = _weights(content["weights"], nin, sizes, kind, where)
     return content

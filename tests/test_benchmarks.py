@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_the_engine_benchmark_prints_both_tables() -> None:
     pytest.importorskip("micrograd")
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--ops", "400", "--repeats", "1"],
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--only", "engine", "--ops", "400",
+         "--repeats", "1"],
         capture_output=True, text=True, check=True,
     )
     assert "garbage collector on" in result.stdout and "garbage collector off" in result.stdout

@@ -117,3 +117,42 @@ def test_the_parameter_list_given_is_not_changed() -> None:
     opt = SGD(params, lr=0.1)
     opt.params.append(Value(0.0))
     assert params == given
+
+
+def test_adam_with_decay_is_microgpts_update_to_the_last_bit() -> None:
+    params = _params()
+    lr, b1, b2, eps, steps = 0.01, 0.85, 0.99, 1e-8, 3
+    seen = _run(lambda ps: Adam(ps, lr=lr, betas=(b1, b2), eps=eps, decay_steps=steps), params)
+    x, m, v = [1.0, -2.0], [0.0, 0.0], [0.0, 0.0]
+    for step, grads in enumerate(GRADIENTS):  # microgpt's loop: step counts from 0
+        lr_t = lr * (1 - step / steps)
+        for i, g in enumerate(grads):
+            m[i] = b1 * m[i] + (1 - b1) * g
+            v[i] = b2 * v[i] + (1 - b2) * g**2
+            m_hat = m[i] / (1 - b1 ** (step + 1))
+            v_hat = v[i] / (1 - b2 ** (step + 1))
+            # past the last step microgpt's rate would turn negative; Adam's stays at 0
+            x[i] -= max(lr_t, 0.0) * m_hat / (v_hat**0.5 + eps)
+        assert seen[step] == x
+    assert seen[3] == seen[2]  # the fourth step of three moves nothing
+
+
+def test_adam_with_decay_against_pytorch_linear_lr() -> None:
+    torch = pytest.importorskip("torch")
+    params = _params()
+    tensors = [torch.tensor(p.data, dtype=torch.float64, requires_grad=True) for p in params]
+    seen = _run(lambda ps: Adam(ps, lr=0.05, betas=(0.85, 0.99), decay_steps=4), params)
+    opt = torch.optim.Adam(tensors, lr=0.05, betas=(0.85, 0.99), eps=1e-8)
+    schedule = torch.optim.lr_scheduler.LinearLR(opt, 1.0, 0.0, total_iters=4)
+    for step, grads in enumerate(GRADIENTS):
+        for t, g in zip(tensors, grads, strict=True):
+            t.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+        schedule.step()
+        assert seen[step] == pytest.approx([t.item() for t in tensors], rel=1e-12, abs=1e-14)
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True, "10"])
+def test_adam_refuses_a_decay_that_is_not_a_count_of_steps(bad: object) -> None:
+    with pytest.raises(ValueError, match="decay_steps must be a whole number of steps"):
+        Adam(_params(), decay_steps=bad)  # type: ignore[arg-type]
