@@ -18,7 +18,8 @@ CJK = (
     "[\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
     "\uff00-\uffef]"
 )
-_BREAK = re.compile(f"(?<={CJK})[ \t]*\n[ \t]*(?={CJK})")
+#: A line break between two CJK characters, with tags (a link's) on either side of it.
+_BREAK = re.compile(f"({CJK}(?:</?[a-z][^>]*>)*)[ \t]*\n[ \t]*((?:</?[a-z][^>]*>)*{CJK})")
 #: Elements whose text is shown as written.
 _VERBATIM = re.compile(r"<(pre|code|script|style|textarea)\b.*?</\1>", re.S)
 _BLANKLINE_MD = re.compile(r"^([ \t]*)<BLANKLINE>[ \t]*$", re.M)
@@ -54,10 +55,10 @@ def join_cjk_lines(html: str) -> str:
     out: list[str] = []
     at = 0
     for m in _VERBATIM.finditer(html):
-        out.append(_BREAK.sub("", html[at : m.start()]))
+        out.append(_BREAK.sub(r"\1\2", html[at : m.start()]))
         out.append(m.group(0))
         at = m.end()
-    out.append(_BREAK.sub("", html[at:]))
+    out.append(_BREAK.sub(r"\1\2", html[at:]))
     return "".join(out)
 
 
