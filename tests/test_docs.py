@@ -44,19 +44,25 @@ def test_every_nav_page_exists_and_every_page_is_in_the_nav() -> None:
         assert re.sub(r"\.[a-z]{2}\.md$", ".md", name) in names, f"{name} translates no page"
 
 
-@pytest.mark.slow
-def test_mkdocs_build_strict(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The documentation site, built once with ``mkdocs build --strict``."""
     pytest.importorskip("mkdocs")
     pytest.importorskip("mkdocstrings")
     mkdocs = shutil.which("mkdocs")
     command = [mkdocs] if mkdocs else [sys.executable, "-m", "mkdocs"]
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # the theme's notice about its own future
+    out = tmp_path_factory.mktemp("docs") / "site"
     result = subprocess.run(
-        [*command, "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        [*command, "build", "--strict", "--site-dir", str(out)],
         capture_output=True, text=True, cwd=ROOT, env=env,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    site = tmp_path / "site"
+    return out
+
+
+@pytest.mark.slow
+def test_mkdocs_build_strict(site: Path) -> None:
     assert (site / "index.html").exists()
     pages = sorted(site.rglob("*.html"))
     assert not [p for p in pages if "BLANKLINE" in p.read_text(encoding="utf-8")]
@@ -136,3 +142,37 @@ def test_the_readme_test_command_is_the_one_ci_runs() -> None:
     assert any(c.endswith("pip install -e '.[test]' && python -m pytest") for c in commands)
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "readme_command test" in ci  # .ci/run reads the command from the README itself
+
+
+#: The embedded explorer's boxes' text in CSS pixels, at least, per screen (as on its own page).
+EMBED_SCREENS = {(1366, 768): 11.0, (1920, 1080): 11.0, (390, 844): 9.0}
+
+
+@pytest.mark.slow
+@pytest.mark.needs_browser
+@pytest.mark.parametrize("page", ["explorer", "zh/explorer"])
+def test_the_embedded_explorer_reads_on_every_screen(site: Path, page: str) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
+    chromium = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "")
+                     if p and Path(p).exists()), None)
+    if chromium is None or shutil.which("dot") is None:
+        pytest.skip("needs Chromium and Graphviz's dot (the page embeds a laid-out graph)")
+    measure = """() => {
+        const m = document.getElementById("graph").getScreenCTM();
+        const sizes = [...document.querySelectorAll(".box:not(.off) text")]
+            .map((t) => parseFloat(getComputedStyle(t).fontSize));
+        return [Math.min(...sizes) * Math.hypot(m.a, m.b), document.documentElement.lang];
+    }"""
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium)
+        for (width, height), least in EMBED_SCREENS.items():
+            tab = browser.new_page(viewport={"width": width, "height": height})
+            tab.goto((site / page / "index.html").as_uri())
+            frame = tab.frame_locator("iframe").first
+            frame.locator("#graph").wait_for()
+            inner = next(f for f in tab.frames if f.url.endswith("worked-example.html"))
+            px, lang = inner.evaluate(measure)
+            assert px >= least, (page, width, height, px)
+            assert lang == ("zh" if page.startswith("zh") else "en")
+            tab.close()
+        browser.close()
