@@ -1,6 +1,7 @@
-"""Draw the figures of docs/viz.md into docs/images/ from code: ``python docs/make_figures.py``.
+"""Draw the documentation's figures into docs/images/ from code: ``python docs/make_figures.py``.
 
-Every image on the page comes from here, so a change to the drawing shows up in the docs by
+Every drawing and plot on the pages (the home page, the article's, the worked example's and
+docs/viz.md) comes from here, so a change to the drawing shows up in the docs by
 running this again. The graphs need Graphviz's `dot`; the plots need matplotlib (the `plot`
 extra). Randomness comes from seeded generators, so the same code gives the same pictures.
 """
@@ -57,8 +58,9 @@ def graphs(out: Path, fmt: str = "svg") -> list[Path]:
     from nn import MLP, hinge
     from viz import draw_dot, render
 
+    written = article(out, fmt)
     o, leaves = neuron()
-    written = [
+    written += [
         render(draw_dot(o), out / f"viz-neuron.{fmt}"),
         render(draw_dot(o, highlight=leaves["w1"]), out / f"viz-highlight.{fmt}"),
         render(draw_dot(expression(), show_partials=True), out / f"viz-names.{fmt}"),
@@ -88,6 +90,24 @@ def graphs(out: Path, fmt: str = "svg") -> list[Path]:
     written.append(render(draw_dot(nodes["E"], highlight=params["w5"], size="16:9", lang="zh"),
                           out / f"worked-slide-zh.{fmt}"))
     return written
+
+
+def article(out: Path, fmt: str = "svg") -> list[Path]:
+    """The article's network (docs/index.md, docs/article.md) with both paths from E to W12
+    marked and every edge on them labelled with its factor, captioned in English and Chinese.
+
+    The boxes leave out the gradients: with them the drawing is twice as wide and its text too
+    small to read at a page's width (the caption still gives ∂E/∂W12, and `kuibu draw` or the
+    step-by-step page shows every gradient).
+    """
+    from nn import article_network
+    from viz import draw_dot, render
+
+    net = article_network()
+    net.E.backward()
+    return [render(draw_dot(net.E, highlight=net["W12"], show_grad=False, lang=lang),
+                   out / f"article-w12{suffix}.{fmt}")
+            for lang, suffix in (("en", ""), ("zh", "-zh"))]
 
 
 def plots(out: Path) -> list[Path]:
