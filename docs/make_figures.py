@@ -107,7 +107,11 @@ def article(out: Path, fmt: str = "svg") -> list[Path]:
     net.E.backward()
     return [render(draw_dot(net.E, highlight=net["W12"], show_grad=False, lang=lang),
                    out / f"article-w12{suffix}.{fmt}")
-            for lang, suffix in (("en", ""), ("zh", "-zh"))]
+            for lang, suffix in (("en", ""), ("zh", "-zh"))] + [
+        # The home page's picture: a box per neuron, with every gradient, both paths marked.
+        render(draw_dot(net.E, view="neurons", highlight=net["W12"], lang=lang),
+               out / f"article-neurons{suffix}.{fmt}")
+        for lang, suffix in (("en", ""), ("zh", "-zh"))]
 
 
 def plots(out: Path) -> list[Path]:

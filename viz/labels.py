@@ -39,9 +39,12 @@ ROLES: tuple[Role, ...] = ("parameter", "input", "target", "loss", "value")
 
 #: One level of nn's label paths: ``layer1``, ``neuron2``.
 GROUP_PART = re.compile(r"(?:layer|neuron)\d+\Z")
-_PARAMETER = re.compile(r"(?:w\d*|b\d*)\Z")
-_WEIGHT = re.compile(r"w\d*\Z")
-_TARGET = re.compile(r"(?:target|y_true)\w*\Z")
+#: Parameters: nn's and the worked example's w0, w5, b1, and the article's W12 (weights are
+#: written with a capital there), b2.
+_PARAMETER = re.compile(r"(?:[wW]\d*|b\d*)\Z")
+_WEIGHT = re.compile(r"[wW]\d*\Z")
+#: Targets: target_o1, y_true, and the article's t4, t5.
+_TARGET = re.compile(r"(?:(?:target|y_true)\w*|t\d+)\Z")
 #: Names a loss goes by: nn's ``loss``, the worked example's ``E``, micrograd's ``L``, ``J``.
 _LOSS_NAMES = ("E", "L", "J")
 
@@ -62,11 +65,13 @@ def group_of(label: str) -> tuple[str, ...]:
 
 
 def role_of(node: Value) -> Role:
-    """What a label says a node is: a parameter (a leaf ``w<i>``, ``w``, ``b`` or ``b<i>``), a
-    target (a leaf ``target…``, as ``target_o1``), an input (any other leaf), the loss
+    """What a label says a node is: a parameter (a leaf ``w<i>``, ``W<ij>``, ``w``, ``b`` or
+    ``b<i>``), a target (a leaf ``target…``, as ``target_o1``, or ``t<i>``), an input (any other leaf), the loss
     (``loss``; or ``E``, ``L``, ``J`` computed), or an ordinary value.
 
     >>> [role_of(Value(1.0, label=name)) for name in ("layer0.neuron1.w2", "b1", "target_o1", "i1")]
+    ['parameter', 'parameter', 'target', 'input']
+    >>> [role_of(Value(1.0, label=name)) for name in ("W12", "b2", "t4", "out1")]  # the article's
     ['parameter', 'parameter', 'target', 'input']
     """
     label = node.label

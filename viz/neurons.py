@@ -128,6 +128,8 @@ def _neuron_names(node: Value) -> tuple[str, str, tuple[str, ...]] | None:
     if label.startswith("net_") and len(label) > 4:
         name = label[4:]
         return name, "out_" + name, ()
+    if label.startswith("net") and label[3:].isdigit():  # the article's net2, out2
+        return label[3:], "out" + label[3:], ()
     last = label.rsplit(".", 1)[-1]
     group = group_of(label)
     if last == "net" and (group or label == "net"):

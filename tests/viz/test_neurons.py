@@ -135,3 +135,16 @@ def test_no_neurons_no_view() -> None:
 def test_chinese_note() -> None:
     E, _ = worked_network()
     assert "每个神经元一个方框" in draw_dot(E, view="neurons", lang="zh").source
+
+
+def test_the_articles_network_reads_as_its_neurons_and_roles() -> None:
+    from nn import article_network
+    from viz.labels import roles
+
+    net = article_network()
+    order = topological_order(net.E)
+    assert [n.name for n in find_neurons(order)] == ["2", "3", "4", "5"]
+    by_label = dict(zip((n.label for n in order), roles(order) or [], strict=True))
+    assert by_label["W12"] == by_label["b2"] == "parameter"
+    assert by_label["t4"] == "target" and by_label["out1"] == "input"
+    assert by_label["E"] == "loss"
