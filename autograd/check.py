@@ -731,6 +731,11 @@ def _rounded(engine: float, typed: Decimal | None) -> str:
         return ""
     exponent = typed.as_tuple().exponent
     assert isinstance(exponent, int)
+    if engine != 0.0 and typed != 0:
+        # As many significant digits as were typed (the message says "the k digits you gave"),
+        # also when the engine's value is of another size than the typed one.
+        digits = len(typed.as_tuple().digits)
+        exponent = Decimal(engine).adjusted() - digits + 1
     rounded = Decimal(engine).quantize(Decimal(1).scaleb(exponent))
     return f"{rounded:f}" if -12 < exponent <= 0 else str(rounded)
 

@@ -330,6 +330,8 @@ class Command:
         your_value = engine_words["your_value"] + (" " if lang == "en" else "")
         for hint in r["diagnosis"]:
             self.say(f"  {hint}" if r["unexplained"] else f"  {your_value}{hint}")
+        if r["see"]:
+            self.say(f"  {r['see']}")
 
     @staticmethod
     def _read_check(item: str) -> tuple[str, str]:
@@ -347,7 +349,7 @@ class Command:
         number (a formula without names) is compared at the given point, to its typed digits."""
         from autograd import check_partials
 
-        formula = read_formula(text, f"--check {name}")
+        formula = _with_constants(read_formula(text, f"--check {name}"), evaluated, name)
         output = evaluated.output
         known = set(evaluated.leaves) | set(evaluated.steps) | {output.label}
         unknown = sorted(formula.names - known)
@@ -376,6 +378,10 @@ class Command:
         if unexplained:
             hints = [phrases(args.lang)["unexplained"].format(
                 command=_explain_command(args, evaluated, name, worst["at"]))]
+        see = ""  # what the mistake fits, then where to see it for oneself
+        if hints and not unexplained and not row.ok:
+            see = phrases(args.lang)["see_paths"].format(
+                command=_explain_command(args, evaluated, name, worst["at"]))
         return {
             "name": name, "formula": text, "at": given, "yours": yours, "engine": engine,
             "difference": _difference(yours, engine, row.ok_here), "ok_here": row.ok_here,
@@ -384,7 +390,7 @@ class Command:
                                                          row.ok)},
             "digits": row.digits, "rounded": row.rounded,
             "kink": row.kink.to_dict() if row.kink else None,
-            "diagnosis": hints, "unexplained": unexplained,
+            "diagnosis": hints, "unexplained": unexplained, "see": see,
         }
 
     @staticmethod
@@ -517,7 +523,9 @@ class Command:
             self.say(_json({"expression": evaluated.formula.text,
                             "drawing": _drawing_dict(drawn)}))
         elif drawn.path or drawn.missing_dot:
-            shown = shorten(evaluated.formula.text)
+            # A derivation read from a file is called by the file's name, not its first line.
+            shown = args.file if args.file and args.file != "-" else shorten(
+                " ".join(evaluated.formula.text.split()))
             self._say_drawing(drawn, phrases(args.lang)["drawn_of"].format(
                 expression=shown, path="{}"))
         if drawn.error:
@@ -748,6 +756,19 @@ def _node(evaluated: Evaluated, name: str) -> Value:
                      f"{shorten(evaluated.formula.text)!r}")
 
 
+def _with_constants(formula: Any, evaluated: Evaluated, name: str) -> Any:
+    """The user's formula with each step of numbers alone (``t4 = 0.9``) written in as its
+    number: such a step is no node of the graph, so the library could not read it by name."""
+    from autograd.formula import number_text, render
+
+    constants = {n: v for n, v in evaluated.steps.items()
+                 if n in formula.names and not isinstance(v, Value)}
+    if not constants:
+        return formula
+    numbers = {n: f"({number_text(v, 'python')})" for n, v in constants.items()}
+    return read_formula(render(formula, "python", numbers), f"--check {name}")
+
+
 def _tolerances(args: argparse.Namespace, formula: Any) -> tuple[float | None, float | None]:
     """The tolerances a check passes: none for a number (checked to its typed digits) unless
     --atol or --rtol is given; the command's defaults for a formula."""
@@ -925,7 +946,7 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
     demo.add_argument("--code", action="store_true",
                       help="also print the program: forward and backward as straight-line Python")
     demo.add_argument("--html", metavar="PATH",
-                      help="also write the step-by-step page of the worked example (.html)")
+                      help="also write the step-by-step page of the network (.html)")
     language_option(demo)
     drawing_options(demo)
 

@@ -38,6 +38,7 @@ _EN = {
     "kink_agrees": "= {yours}: {note}; {which}, and agrees",
     "unexplained": "No single wrong factor or dropped path explains it; compare your factors "
                    "with the ones this command writes out:\n    {command}",
+    "see_paths": "Every path and factor, written out: {command}",
     "program": "The program: forward and backward as straight-line Python (it needs only math):",
     "drawn": "The graph is drawn in {path}",
     "drawn_of": "The graph of {expression} is drawn in {path}",
@@ -64,6 +65,7 @@ _ZH = {
     "kink_agrees": "= {yours}：{note}；{which}，因此一致",
     "unexplained": "没有哪一个错误因子或漏掉的路径能单独解释它；请把你的各个因子与下面这条命令"
                    "写出的因子逐一对照：\n    {command}",
+    "see_paths": "逐条写出每条路径和每个因子：{command}",
     "program": "程序：把前向和反向写成逐行的 Python（只需要 math）：",
     "drawn": "计算图已画在 {path}",
     "drawn_of": "{expression} 的计算图已画在 {path}",

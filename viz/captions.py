@@ -42,9 +42,9 @@ _EN = {
     "neuron_view": "One box per neuron: its weights, bias, net input and output (data and grad); "
                    "each weight's arrow comes from its input.",
     "slide_neurons": "The full graph does not fit a 16:9 slide with text of at least {px} px "
-                     "(it would be {shown:.0f} px), so each neuron is drawn as one box.",
+                     "(it would be {shown:.1f} px), so each neuron is drawn as one box.",
     "slide_small": "This drawing does not fit a 16:9 slide with text of at least {px} px: its "
-                   "text is {shown:.0f} px high there.",
+                   "text is {shown:.1f} px high there.",
     "bias": "bias",
 }
 
@@ -73,10 +73,10 @@ _ZH = {
     "edges": "{count} 条边",
     "neuron_view": "每个神经元一个方框：它的权重、偏置、净输入和输出（data 与 grad）；"
                    "每个权重的箭头来自它所乘的输入。",
-    "slide_neurons": "完整的计算图放进 16:9 幻灯片时文字不足 {px} 像素（只有 {shown:.0f} 像素），"
+    "slide_neurons": "完整的计算图放进 16:9 幻灯片时文字不足 {px} 像素（只有 {shown:.1f} 像素），"
                      "因此每个神经元画成一个方框。",
     "slide_small": "这幅图放不进 16:9 幻灯片而保持文字至少 {px} 像素：放进去后文字只有 "
-                   "{shown:.0f} 像素高。",
+                   "{shown:.1f} 像素高。",
     "bias": "偏置",
 }
 
