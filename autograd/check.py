@@ -30,7 +30,8 @@ from autograd.explain import (
 )
 from autograd.export import Naming, input_names, partial_text, user_call_name
 from autograd.formula import FLOAT_ALGEBRA, Formula, FormulaError, evaluate, parse, text_algebra
-from autograd.graph import grad, topological_order
+from autograd.functional import grad
+from autograd.graph import chain_rule, topological_order
 from autograd.modes import enable_grad, no_grad
 from autograd.value import Value
 
@@ -597,27 +598,19 @@ def _replay(
         numbers = [data[id(x)] if isinstance(x, Value) else float(x) for x in n.inputs]
         inputs[id(n)] = numbers
         data[id(n)] = float(rule.forward(*numbers))
-    adjoint: dict[int, float] = {id(order[-1]): 1.0}
-    for n in reversed(order):
+
+    def step(n: Value, i: int, recorded: float, g: float) -> float:
         rule = n.rule
-        g = adjoint.get(id(n), 0.0)
-        if rule is None:
-            continue
-        for i, x in enumerate(n.inputs):
-            if isinstance(x, Value):
-                d = float(rule.partial(i, floats, *inputs[id(n)], data[id(n)]))
-                adjoint[id(x)] = adjoint.get(id(x), 0.0) + g * d
-    return data, adjoint
+        assert rule is not None
+        d = rule.partial(i, floats, *inputs[id(n)], data[id(n)])
+        return g * (d if isinstance(d, float) else float(d))  # a masked zero stays one
+
+    return data, chain_rule(order[-1], 1.0, step=step).grads
 
 
 def _adjoints(order: list[Value]) -> dict[int, float]:
-    """∂root/∂n for every node n, root last in `order` (the reverse sweep, kept by id)."""
-    adj: dict[int, float] = {id(order[-1]): 1.0}
-    for n in reversed(order):
-        g = adj.get(id(n), 0.0)
-        for _, p, d in edges(n):
-            adj[id(p)] = adj.get(id(p), 0.0) + g * d
-    return adj
+    """∂root/∂n for every node n, root last in `order` (the engine's sweep, kept by id)."""
+    return chain_rule(order[-1]).grads
 
 
 def _tangents(order: list[Value], node: Value) -> dict[int, float]:

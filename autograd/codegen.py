@@ -56,6 +56,7 @@ from typing import Any
 
 from autograd import floats
 from autograd.export import Naming
+from autograd.graph import sweep_order
 from autograd.ops import Rule
 from autograd.value import Value
 
@@ -103,11 +104,18 @@ def _literal(x: float) -> Expr:
     return Expr(text, _UNARY if text.startswith("-") else _ATOM)
 
 
+#: The helpers of `autograd.floats` that may return a special partial (a `StrongZero` or a
+#: `Reciprocal`), which multiplies unlike its plain float.
+_SPECIAL_HELPERS = frozenset({"reciprocal", "step"})
+
+
 def _expr(x: Any) -> Expr:
     if isinstance(x, Expr):
         return x
     if isinstance(x, floats.StrongZero):  # a masked zero stays one: g·0 is 0 even for inf g
-        return Expr("STRONG_ZERO", _ATOM)
+        return Expr("STRONG_ZERO", _ATOM, special=True)
+    if isinstance(x, floats.Reciprocal):  # 1/x overflowed: g times it is g/x, not g·inf
+        return Expr(f"reciprocal({_literal(x.x).text})", _ATOM, special=True)
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return _literal(float(x))
     raise TypeError(f"codegen: cannot write {type(x).__name__} {x!r} as code")
@@ -133,12 +141,13 @@ class Expr:
     using a condition in an ``if`` asks the active tracer which branch to follow.
     """
 
-    __slots__ = ("prec", "text")
+    __slots__ = ("prec", "special", "text")
     __hash__ = object.__hash__
 
-    def __init__(self, text: str, prec: int = _ATOM) -> None:
+    def __init__(self, text: str, prec: int = _ATOM, special: bool = False) -> None:
         self.text = text
         self.prec = prec
+        self.special = special  #: may be a special partial of `autograd.floats` (see `_times`)
 
     def __repr__(self) -> str:
         return f"Expr({self.text!r})"
@@ -215,9 +224,10 @@ def _conditional(condition: Expr, yes: Any, no: Any, backend: str) -> Any:
     a, b = _expr(yes), _expr(no)
     if a.text == b.text:
         return a
+    special = a.special or b.special
     if backend == "numpy":
-        return Expr(f"where({condition.text}, {a.text}, {b.text})", _ATOM)
-    return Expr(f"{_wrap(a, _CMP)} if {condition.text} else {_wrap(b, _COND)}", _COND)
+        return Expr(f"where({condition.text}, {a.text}, {b.text})", _ATOM, special)
+    return Expr(f"{_wrap(a, _CMP)} if {condition.text} else {_wrap(b, _COND)}", _COND, special)
 
 
 def _trace(fn: Callable[[], Any], backend: str) -> Any:
@@ -268,7 +278,8 @@ class _CodeMath:
             if not any(isinstance(a, Expr) for a in args):
                 return float_fn(*args)
             self.used.add(name)
-            return Expr(f"{name}({', '.join(_expr(a).text for a in args)})", _ATOM)
+            return Expr(f"{name}({', '.join(_expr(a).text for a in args)})", _ATOM,
+                        name in _SPECIAL_HELPERS)
 
         return call
 
@@ -542,35 +553,27 @@ def _edges(node: Value) -> list[tuple[int, Value]]:
     return [(i, x) for i, x in enumerate(node.inputs) if isinstance(x, Value)]
 
 
-def _sweep_order(root: Value, order: list[Value]) -> list[tuple[Value, int, Value]]:
-    """Every edge (node, input position, input) in the order `autograd.graph` sweeps them.
-
-    The same two passes as the engine's sweep: count each inner node's users, then pop nodes
-    from a stack as their last user is swept, so each gradient is summed in the engine's order.
-    """
-    uses: dict[int, int] = {}
-    for node in order:
-        for _, x in _edges(node):
-            if not x.is_leaf:
-                uses[id(x)] = uses.get(id(x), 0) + 1
-    swept: list[tuple[Value, int, Value]] = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        for i, x in _edges(node):
-            swept.append((node, i, x))
-            if not x.is_leaf:
-                uses[id(x)] -= 1
-                if not uses[id(x)]:
-                    stack.append(x)
-    return swept
+def _sweep_order(root: Value) -> list[tuple[Value, int, Value]]:
+    """Every edge (node, input position, input) in the order the engine's sweep takes them
+    (`autograd.sweep_order`), so each gradient is summed in the engine's order."""
+    return [(node, i, x) for node in sweep_order(root) for i, x in _edges(node)]
 
 
 def _times(g: Expr | None, d: Any) -> Expr:
-    """g·d as code, dropping exact factors of 1 (g is None for the root's seed, 1)."""
+    """g·d as code, dropping exact factors of 1 (g is None for the root's seed, 1).
+
+    The seed is written out (``1.0 * d``) when d may be one of the special partials of
+    `autograd.floats` (a masked zero, an overflowed reciprocal): the engine multiplies them by
+    the seed, which gives a plain float, and a gradient must never hold one (a masked zero kept
+    in it would hide an inf or nan further down, where the engine has nan).
+    """
     if g is None:
-        return _expr(d)
-    if isinstance(d, float) and not isinstance(d, bool):
+        if not isinstance(d, Expr):  # a number: the seed times it, as the engine computes it
+            return _expr(1.0 * d)
+        return _binary("*", _MUL, 1.0, d) if d.special else d
+    if isinstance(d, float) and not isinstance(d, bool) and not isinstance(
+        d, (floats.StrongZero, floats.Reciprocal)
+    ):
         if d == 1.0:
             return g
         if d == -1.0:
@@ -669,7 +672,7 @@ def codegen(
     # For each wrt leaf whose gradient is one term: that line's position and the term.
     first_line: dict[int, tuple[int, str]] = {}
     products: dict[int, tuple[str, str]] = {}  # ... and when the term is g·d, g and d
-    for node, i, x in _sweep_order(root, order):
+    for node, i, x in _sweep_order(root):
         if id(x) not in needed:
             continue
         if id(node) not in partials_of:
@@ -794,7 +797,12 @@ def _tuple(items: list[str]) -> str:
 
 
 def _strong_zero_used(lines: list[str]) -> set[str]:
-    return {"STRONG_ZERO"} if any("STRONG_ZERO" in line for line in lines) else set()
+    """The special partials written in as constants (a masked zero, an overflowed reciprocal of
+    a constant), whose helpers the program needs although no rule called them on a variable."""
+    found = {"STRONG_ZERO"} if any("STRONG_ZERO" in line for line in lines) else set()
+    if any("reciprocal(" in line for line in lines):
+        found.add("reciprocal")
+    return found
 
 
 def _where_used(lines: list[str]) -> set[str]:

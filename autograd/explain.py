@@ -46,7 +46,8 @@ from autograd.formula import (
     number_text,
     text_algebra,
 )
-from autograd.graph import grad, topological_order
+from autograd.functional import grad
+from autograd.graph import chain_rule, edges, topological_order
 from autograd.value import Value
 from autograd.words import LANGUAGES, words
 
@@ -558,18 +559,6 @@ def resolve_node(output: Value, node: Any, order: list[Value], what: str) -> Val
     return node
 
 
-def edges(node: Value) -> list[tuple[int, Value, float]]:
-    """(input index, parent, recorded partial) for each Value input of `node`."""
-    partials = node.partials
-    result: list[tuple[int, Value, float]] = []
-    k = 0
-    for i, x in enumerate(node.inputs):
-        if isinstance(x, Value):
-            result.append((i, x, partials[k]))
-            k += 1
-    return result
-
-
 @dataclass
 class _Link:
     """The grouped factor from one key node down to another, before it is written."""
@@ -684,20 +673,23 @@ def explain(
                     stack.append((link.bottom, [*factors, f], [*names, f.bottom]))
         result.total = fsum(p.product for p in result.paths)
     else:
-        delta: dict[int, float] = {id(output): 1.0}
+        # δ(n) is the engine's own gradient of n, summed in its order: the terms written out
+        # beside it are the same sum grouped between labelled nodes.
+        sweep = chain_rule(output)
+        delta = sweep.grads
         terms: dict[int, list[tuple[int, str, Factor]]] = {id(output): []}
 
         def in_order(node: Value) -> list[tuple[str, Factor]]:
             """The node's terms, its users in the graph's input order."""
             return [(u, f) for _, u, f in sorted(terms.get(id(node), []), key=lambda t: t[0])]
 
-        for a in reversed(keys):
-            if a is target:
-                break
+        is_key = {id(a) for a in keys}
+        for a in sweep.order:  # users before their inputs: each δ is complete when written
+            if id(a) not in is_key or a is target:
+                continue
             result.deltas.append(Delta(naming.name(a), delta[id(a)], in_order(a)))
             for link in links[id(a)]:
                 b = id(link.bottom)
-                delta[b] = delta.get(b, 0.0) + delta[id(a)] * link.value
                 terms.setdefault(b, []).append((index[id(a)], naming.name(a), factor(a, link)))
         result.deltas.append(
             Delta(naming.name(target), delta.get(id(target), 0.0), in_order(target))
@@ -781,6 +773,8 @@ class BackwardStep:
     sends: list[tuple[str, str, float, float, float]]
     python_definition: str = ""  #: the formula in Python's syntax
     python_formulas: list[str] = field(default_factory=list)  #: each send's, in Python's syntax
+    #: the node's position in `autograd.topological_order` (its index in every view)
+    index: int = -1
 
 
 #: The backward table's columns, as keys of `autograd.words`.
@@ -880,41 +874,43 @@ def _aligned(table: list[list[str]]) -> list[str]:
     return lines
 
 
-def backward_steps(output: Value) -> BackwardSteps:
+def backward_steps(root: Value) -> BackwardSteps:
     """The backward pass as a worked solution: every step of the reverse sweep, in order.
 
-    Nodes are visited in reverse topological order (each node's gradient is complete when it is
-    reached); each step multiplies the node's gradient by the local derivative of each input,
-    read from the rule table, and adds the result to that input's gradient.
+    Nodes come in the order `backward()` completes them (`autograd.sweep_order`): each node's
+    gradient is complete when it is reached; each step multiplies the node's gradient by the
+    local derivative of each input, read from the rule table, and adds the result to that
+    input's gradient. The numbers are the engine's own, summed in its order, to the last bit.
     """
-    if not isinstance(output, Value):
+    if not isinstance(root, Value):
         raise TypeError(
-            f"backward_steps: the output must be a Value, not {type(output).__name__}"
+            f"backward_steps: the output must be a Value, not {type(root).__name__}"
         )
-    order = topological_order(output)
+    order = topological_order(root)
     naming = Naming(order)
     writer = _Writer(naming, "unicode")
     python = _Writer(naming, "python")
-    gathered: dict[int, float] = {id(output): 1.0}
+    sent: dict[int, list[tuple[int, Value, float, float, float]]] = {}
+
+    def on_edge(node: Value, i: int, x: Value, g: Any, d: Any, step: Any, total: Any) -> None:
+        sent.setdefault(id(node), []).append((i, x, d, step, total))
+
+    sweep = chain_rule(root, 1.0, on_edge=on_edge)
     rows: list[BackwardStep] = []
-    for node in reversed(order):
-        g = gathered.get(id(node), 0.0)
+    for node in sweep.order:
         sends: list[tuple[str, str, float, float, float]] = []
         python_formulas: list[str] = []
-        for i, p, d in edges(node):
-            added = g * d
-            gathered[id(p)] = gathered.get(id(p), 0.0) + added
-            formula = writer.sum_of_products([[(node, i)]])
-            sends.append((naming.name(p), formula, d, added, gathered[id(p)]))
+        for i, p, d, added, total in sent.get(id(node), []):
+            sends.append((naming.name(p), writer.sum_of_products([[(node, i)]]), d, added, total))
             python_formulas.append(python.sum_of_products([[(node, i)]]))
         # A labelled leaf is an input; an unlabelled one is defined by its number.
         defined = node.rule is not None or not node.label
         definition = naming.definition(node) if defined else ""
         python_definition = naming.definition(node, "python") if defined else ""
-        rows.append(BackwardStep(naming.name(node), definition, g, sends, python_definition,
-                                 python_formulas))
+        rows.append(BackwardStep(naming.name(node), definition, sweep.grads[id(node)], sends,
+                                 python_definition, python_formulas, naming.index[id(node)]))
     used = {naming.name(n) for n in order}
     notes = _unlabelled_notes(naming, used) + user_notes(order)
     translated = {lang: _unlabelled_notes(naming, used, lang=lang) + user_notes(order, lang)
                   for lang in LANGUAGES if lang != "en"}
-    return BackwardSteps(naming.name(output), rows, notes, translated)
+    return BackwardSteps(naming.name(root), rows, notes, translated)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd.formula import evaluate, name_text, number_text, opaque_call, parse, text_algebra
-from autograd.graph import topological_order
+from autograd.graph import chain_rule, topological_order
 from autograd.ops import RULES
 from autograd.value import Value
 from autograd.words import words
@@ -444,19 +444,13 @@ def to_sympy(output: Value, wrt: Any = None, rational: bool = True) -> SympyForm
             continue
         exprs[id(node)] = node_formula(node, exprs, algebra, sympy.Function)
     wanted = _wanted_leaves(output, naming, wrt)
-    # The reverse sweep with symbolic partials: adjoint[input] += adjoint[node] · ∂node/∂input.
-    adjoint: dict[int, Any] = {id(output): sympy.Integer(1)}
-    for node in reversed(order):
-        rule = node.rule
-        g = adjoint.get(id(node))
-        if rule is None or g is None:
-            continue
+    # The engine's reverse sweep, replayed with symbolic partials from the table's formulas.
+
+    def symbolic(node: Value, i: int, recorded: float, g: Any) -> Any:
         variables = input_values(node, exprs, algebra)
         variables["out"] = exprs[id(node)]
-        for i, x in enumerate(node.inputs):
-            if isinstance(x, Value):
-                step = g * evaluate(partial_text(node, i), variables, algebra)
-                previous = adjoint.get(id(x))
-                adjoint[id(x)] = step if previous is None else previous + step
+        return g * evaluate(partial_text(node, i), variables, algebra)
+
+    adjoint = chain_rule(output, sympy.Integer(1), step=symbolic).grads
     derivatives = {naming.name(n): adjoint.get(id(n), sympy.Integer(0)) for n in wanted}
     return SympyForm(exprs[id(output)], derivatives, symbols, values)

@@ -472,8 +472,7 @@ class Value:
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0 on this node and every node behind it."""
-        for node in graph.topological_order(self):
-            node.grad = 0.0
+        graph.zero_grad(self)
 
     # -- operations (all of them entries of autograd.ops.RULES) -------------------------------
 

@@ -146,7 +146,7 @@ def _graph_data(
             forward[i] = len(steps)
 
     sweep = backward_steps(root)
-    if len(sweep.rows) != len(order):  # the sweep visits every node once, in reverse order
+    if len(sweep.rows) != len(order):  # the sweep visits every node once
         raise RuntimeError("explore: backward_steps did not visit every node of the graph once")
     backward = [0] * len(order)
     grads = [0.0] * len(order)
@@ -154,8 +154,9 @@ def _graph_data(
     # Each contribution a node receives: (step, user's name, partial formula, d, user's grad,
     # amount added, the node's gradient so far).
     received: list[list[tuple[int, str, str, float, float, float, float]]] = [[] for _ in order]
-    for k, (row, node) in enumerate(zip(sweep.rows, reversed(order), strict=True)):
-        i = index[id(node)]
+    for k, row in enumerate(sweep.rows):  # in the engine's sweep order
+        node = order[row.index]
+        i = row.index
         step = len(steps) + 1
         backward[i] = step
         grads[i] = row.grad
