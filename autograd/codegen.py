@@ -60,12 +60,20 @@ from autograd.graph import sweep_order
 from autograd.ops import Rule
 from autograd.value import Value
 
-__all__ = ["Program", "codegen", "source", "structure"]
+__all__ = ["Program", "ProgramTooLargeError", "codegen", "source", "structure"]
 
 BACKENDS = ("python", "numpy")
 
 # Precedence of the expressions the generator writes, lowest first (Python's own order).
 _COND, _CMP, _ADD, _MUL, _UNARY, _POW, _ATOM = range(7)
+
+
+#: Longest program `Program` compiles to run (its text has no limit); see `ProgramTooLargeError`.
+MAX_COMPILED_LINES = 1_000_000
+
+
+class ProgramTooLargeError(ValueError):
+    """A program too long for Python's compiler in reasonable time and memory."""
 
 
 class _UndecidedError(Exception):
@@ -125,13 +133,47 @@ def _wrap(e: Expr, at_least: int) -> str:
     return e.text if e.prec >= at_least else f"({e.text})"
 
 
+#: Deepest expression the generator writes in one line; Python's compiler recurses once per
+#: level (a neuron of 3,000 inputs is a sum 3,000 deep), and strings built by nesting would
+#: cost the square of their length. Deeper parts go into temporaries (see `_Spill`).
+MAX_DEPTH = 50
+
+
+class _Spill:
+    """Where a subexpression deeper than `MAX_DEPTH` goes: a line ``_t<k> = ...`` of its own,
+    written before the line that uses it (the program computes the same numbers in the same
+    order; the names start with _, which no node's name does)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.count = 0
+
+    def store(self, e: Expr) -> Expr:
+        self.count += 1
+        name = f"_t{self.count}"
+        self.lines.append(f"{name} = {e.text}")
+        return Expr(name, _ATOM, e.special)
+
+    def flush(self, into: list[str]) -> None:
+        into += self.lines
+        self.lines = []
+
+
+_SPILLS: list[_Spill] = []
+
+
+def _shallow(e: Expr) -> Expr:
+    return _SPILLS[-1].store(e) if e.depth >= MAX_DEPTH and _SPILLS else e
+
+
 def _binary(op: str, prec: int, left: Any, right: Any) -> Expr:
-    a, b = _expr(left), _expr(right)
+    a, b = _shallow(_expr(left)), _shallow(_expr(right))
+    depth = max(a.depth, b.depth) + 1
     if op == "**":  # right-associative; the base must be an atom (-2.0 ** y is -(2.0 ** y))
-        return Expr(f"{_wrap(a, _ATOM)} ** {_wrap(b, _UNARY)}", _POW)
+        return Expr(f"{_wrap(a, _ATOM)} ** {_wrap(b, _UNARY)}", _POW, depth=depth)
     if prec == _CMP:  # comparisons chain in Python: keep each side whole
-        return Expr(f"{_wrap(a, _ADD)} {op} {_wrap(b, _ADD)}", _CMP)
-    return Expr(f"{_wrap(a, prec)} {op} {_wrap(b, prec + 1)}", prec)
+        return Expr(f"{_wrap(a, _ADD)} {op} {_wrap(b, _ADD)}", _CMP, depth=depth)
+    return Expr(f"{_wrap(a, prec)} {op} {_wrap(b, prec + 1)}", prec, depth=depth)
 
 
 class Expr:
@@ -141,13 +183,16 @@ class Expr:
     using a condition in an ``if`` asks the active tracer which branch to follow.
     """
 
-    __slots__ = ("prec", "special", "text")
+    __slots__ = ("depth", "prec", "special", "text")
     __hash__ = object.__hash__
 
-    def __init__(self, text: str, prec: int = _ATOM, special: bool = False) -> None:
+    def __init__(
+        self, text: str, prec: int = _ATOM, special: bool = False, depth: int = 0
+    ) -> None:
         self.text = text
         self.prec = prec
         self.special = special  #: may be a special partial of `autograd.floats` (see `_times`)
+        self.depth = depth  #: how deeply the text nests operations (see `MAX_DEPTH`)
 
     def __repr__(self) -> str:
         return f"Expr({self.text!r})"
@@ -183,13 +228,15 @@ class Expr:
         return _binary("**", _POW, o, self)
 
     def __neg__(self) -> Expr:
-        return Expr(f"-{_wrap(self, _UNARY)}", _UNARY)
+        inner = _shallow(self)
+        return Expr(f"-{_wrap(inner, _UNARY)}", _UNARY, depth=inner.depth + 1)
 
     def __pos__(self) -> Expr:
         return self
 
     def __abs__(self) -> Expr:
-        return Expr(f"abs({self.text})", _ATOM)
+        inner = _shallow(self)
+        return Expr(f"abs({inner.text})", _ATOM, depth=inner.depth + 1)
 
     def __gt__(self, o: Any) -> Expr:
         return _binary(">", _CMP, self, o)
@@ -225,9 +272,12 @@ def _conditional(condition: Expr, yes: Any, no: Any, backend: str) -> Any:
     if a.text == b.text:
         return a
     special = a.special or b.special
+    a, b, condition = _shallow(a), _shallow(b), _shallow(condition)
+    depth = max(a.depth, b.depth, condition.depth) + 1
     if backend == "numpy":
-        return Expr(f"where({condition.text}, {a.text}, {b.text})", _ATOM, special)
-    return Expr(f"{_wrap(a, _CMP)} if {condition.text} else {_wrap(b, _COND)}", _COND, special)
+        return Expr(f"where({condition.text}, {a.text}, {b.text})", _ATOM, special, depth)
+    return Expr(f"{_wrap(a, _CMP)} if {condition.text} else {_wrap(b, _COND)}", _COND, special,
+                depth)
 
 
 def _trace(fn: Callable[[], Any], backend: str) -> Any:
@@ -278,8 +328,9 @@ class _CodeMath:
             if not any(isinstance(a, Expr) for a in args):
                 return float_fn(*args)
             self.used.add(name)
-            return Expr(f"{name}({', '.join(_expr(a).text for a in args)})", _ATOM,
-                        name in _SPECIAL_HELPERS)
+            inner = [_shallow(_expr(a)) for a in args]
+            return Expr(f"{name}({', '.join(a.text for a in inner)})", _ATOM,
+                        name in _SPECIAL_HELPERS, max(a.depth for a in inner) + 1)
 
         return call
 
@@ -505,16 +556,34 @@ class Program:
     wrt: tuple[str, ...]  #: the parameters the gradients are taken for, by identifier
     inputs: tuple[str, ...]  #: the other parameters, by identifier
     backend: str = "python"
-    function: Callable[..., tuple[Any, tuple[Any, ...]]] = field(init=False, repr=False)
-    #: The same lines summed over many samples: ``summed(*wrt_values, samples)`` with samples a
-    #: list of input tuples (python), or ``summed(*wrt_values, *input_arrays)`` (numpy).
-    summed: Callable[..., tuple[Any, tuple[Any, ...]]] = field(init=False, repr=False)
+    _compiled: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        namespace: dict[str, Any] = {"__builtins__": builtins, "__name__": "kuibu_program"}
-        exec(compile(self.source, f"<kuibu program {self.name}>", "exec"), namespace)
-        self.function = namespace[self.name]
-        self.summed = namespace[f"{self.name}_summed"]
+    @property
+    def function(self) -> Callable[..., tuple[Any, tuple[Any, ...]]]:
+        """The program's function, compiled when first asked for (`source` alone never is)."""
+        return self._namespace()[self.name]  # type: ignore[no-any-return]
+
+    @property
+    def summed(self) -> Callable[..., tuple[Any, tuple[Any, ...]]]:
+        """The same lines summed over many samples: ``summed(*wrt_values, samples)`` with
+        samples a list of input tuples (python), or ``summed(*wrt_values, *input_arrays)``
+        (numpy)."""
+        return self._namespace()[f"{self.name}_summed"]  # type: ignore[no-any-return]
+
+    def _namespace(self) -> dict[str, Any]:
+        if self._compiled is None:
+            lines = self.source.count("\n")
+            if lines > MAX_COMPILED_LINES:
+                raise ProgramTooLargeError(
+                    f"codegen: the program {self.name} has {lines:,} lines, more than "
+                    f"{MAX_COMPILED_LINES:,}; Python's compiler would take minutes and "
+                    "gigabytes for it. Its text (Program.source, autograd.source) is fine at "
+                    "any size; replay a smaller graph, or use backward()"
+                )
+            namespace: dict[str, Any] = {"__builtins__": builtins, "__name__": "kuibu_program"}
+            exec(compile(self.source, f"<kuibu program {self.name}>", "exec"), namespace)
+            self._compiled = namespace
+        return self._compiled
 
     def __call__(self, *values: Any) -> tuple[Any, tuple[Any, ...]]:
         expected = len(self.wrt) + len(self.inputs)
@@ -643,6 +712,21 @@ def codegen(
     names = _Names(order, outside, avoid=[name])
     math_ns = _CodeMath()
     lines: list[str] = []
+    spill = _Spill()
+    _SPILLS.append(spill)
+    try:
+        return _write(root, order, wanted, given_inputs, names, math_ns, lines, spill, name,
+                      backend)
+    finally:
+        _SPILLS.pop()
+
+
+def _write(
+    root: Value, order: list[Value], wanted: list[Value], given_inputs: list[Value],
+    names: _Names, math_ns: _CodeMath, lines: list[str], spill: _Spill, name: str,
+    backend: str,
+) -> Program:
+    """The program's text, once its parameters and names are settled (see `codegen`)."""
     code: dict[int, Any] = {}
     for leaf in (*wanted, *given_inputs):
         code[id(leaf)] = Expr(names[leaf])
@@ -655,6 +739,7 @@ def codegen(
             continue
         args = [code[id(x)] if isinstance(x, Value) else float(x) for x in node.inputs]
         value = _expr(_forward_expr(rule, args, math_ns, backend))
+        spill.flush(lines)
         lines.append(f"{names[node]} = {value.text}")
         code[id(node)] = Expr(names[node])
 
@@ -681,6 +766,7 @@ def codegen(
             args = [code[id(a)] if isinstance(a, Value) else float(a) for a in node.inputs]
             partials_of[id(node)] = _partials(rule, args, code[id(node)], math_ns, backend)
         term = _times(grads[id(node)], partials_of[id(node)][i])
+        spill.flush(lines)
         target = f"dE_d{names[x]}"
         if id(x) in grads:
             lines.append(f"{target} = {target} + {_wrap(term, _ADD + 1)}")

@@ -201,17 +201,21 @@ class _Writer:
         self.mono = _MonoAlgebra(style)
         self.algebra = self.mono.algebra()
         self.texts = naming.texts(style)
+        self._bound: tuple[Value | None, dict[str, _Mono]] = (None, {})
 
     def partial(self, edge: Edge) -> _Mono:
         node, i = edge
         rule = node.rule
         assert rule is not None
-        variables: dict[str, _Mono] = {"out": self.mono.opaque(self.texts[id(node)])}
-        names = input_names(node)
-        for j, x in enumerate(node.inputs):
-            variables[names[j]] = (
-                self.mono.opaque(self.texts[id(x)]) if isinstance(x, Value) else _Mono(x)
-            )
+        bound, variables = self._bound
+        if bound is not node:  # bound once per node: a neuron's edges all share its inputs
+            variables = {"out": self.mono.opaque(self.texts[id(node)])}
+            names = input_names(node)
+            for j, x in enumerate(node.inputs):
+                variables[names[j]] = (
+                    self.mono.opaque(self.texts[id(x)]) if isinstance(x, Value) else _Mono(x)
+                )
+            self._bound = (node, variables)
         result: _Mono = evaluate(partial_text(node, i), variables, self.algebra)
         return result
 

@@ -29,13 +29,23 @@ out = tanh(net)
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.formula import evaluate, name_text, number_text, opaque_call, parse, text_algebra
+from autograd.formula import (
+    Formula,
+    evaluate,
+    functions,
+    name_text,
+    number_text,
+    opaque_call,
+    parse,
+    text_algebra,
+)
 from autograd.graph import chain_rule, topological_order
 from autograd.ops import RULES
 from autograd.value import Value
@@ -105,7 +115,76 @@ def node_formula(
     assert node.rule is not None
     if node.rule.user:
         return call(user_call_name(node))(*input_values(node, known, algebra).values())
+    if node.rule.arity == 0:  # a neuron's sum: as long as its inputs are many
+        summing = _LazySums(algebra)
+        return summing.done(evaluate(rule_formula(value_text(node)), input_values(
+            node, known, algebra), summing))
     return evaluate(value_text(node), input_values(node, known, algebra), algebra)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str, functions: frozenset[str]) -> Formula:
+    return parse(text, functions, max_length=len(text), max_nodes=len(text) + 1)
+
+
+def rule_formula(text: str) -> Formula:
+    """A rule's formula text, parsed: the table's own texts are not limited as a person's input
+    is (a neuron of 4,000 inputs has a formula of 60,000 characters)."""
+    return _parsed(text, frozenset(functions()))
+
+
+class _Terms:
+    """A sum being gathered (see `_LazySums`)."""
+
+    __slots__ = ("terms",)
+
+    def __init__(self, terms: list[Any]) -> None:
+        self.terms = terms
+
+
+class _LazySums(Mapping[str, Callable[..., Any]]):
+    """`algebra` with sums gathered before they are added: the formula of a neuron adds its
+    thousands of terms one at a time, and written as text each addition would copy the whole
+    sum so far (the square of its length). A text algebra's sum is joined once, in the same
+    words; any other algebra adds the terms left to right, as the formula does."""
+
+    def __init__(self, algebra: Mapping[str, Callable[..., Any]]) -> None:
+        self.algebra = algebra
+        self.add = algebra["add"]
+
+    def __getitem__(self, name: str) -> Callable[..., Any]:
+        if name == "add":
+            return self._add
+        fn = self.algebra[name]
+        return lambda *args: fn(*map(self.done, args))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.algebra)
+
+    def __len__(self) -> int:
+        return len(self.algebra)
+
+    def _add(self, a: Any, b: Any) -> Any:
+        if isinstance(a, _Terms):
+            a.terms.append(self.done(b))  # evaluate uses each result once: a is ours to grow
+            return a
+        return _Terms([a, self.done(b)])
+
+    def done(self, x: Any) -> Any:
+        if not isinstance(x, _Terms):
+            return x
+        terms = x.terms
+        if all(isinstance(t, tuple) and isinstance(t[0], str) for t in terms):
+            # (text, precedence) pairs: the additions' text, read from the algebra itself.
+            hole = ("\x00", 1 << 30)
+            sep_text, prec = self.add(hole, hole)
+            sep = sep_text[1:-1]
+            first = self.add(terms[0], hole)[0][: -len(sep) - 1]
+            rest = [self.add(hole, t)[0][len(sep) + 1:] for t in terms[1:]]
+            return (sep.join([first, *rest]), prec)
+        if "_sum" in self.algebra:  # an algebra that adds many terms at once (sympy's Add)
+            return self.algebra["_sum"](terms)
+        return functools.reduce(self.add, terms)
 
 
 def rule_text(node: Value, inputs: Sequence[str], style: str = "unicode") -> str:
@@ -183,7 +262,9 @@ class Naming:
                 inline[id(node)] = name_text(node.label, "unicode")
                 continue
             rule = node.rule
-            if rule is not None:
+            # Each input takes a character and a sign between: past inline_limit / 2 inputs
+            # the formula cannot fit, and is not written just to find that out.
+            if rule is not None and 2 * len(node.inputs) - 1 <= inline_limit:
                 t = node_formula(node, inline, unicode, _opaque("unicode"))
                 if len(t[0]) <= inline_limit:
                     inline[id(node)] = t
@@ -334,6 +415,7 @@ def sympy_algebra(sympy: Any, rational: bool = True) -> dict[str, Callable[..., 
         "relu": lambda x: sympy.Piecewise((x, x > 0), (0, True)),
         "leaky_relu": lambda x, y: sympy.Piecewise((x, x > 0), (y * x, True)),
         "linear": lambda *a: sum((a[k] * a[k + 1] for k in range(0, len(a) - 1, 2)), a[-1]),
+        "_sum": lambda terms: sympy.Add(*terms),  # a neuron's many terms at once
         # step(0) = 0 and sign(0) = 0, the table's conventions at the kinks.
         "step": lambda x: sympy.Heaviside(x, 0),
         "sign": sympy.sign,
@@ -421,6 +503,44 @@ def to_sympy(output: Value, wrt: Any = None, rational: bool = True) -> SympyForm
     if not isinstance(output, Value):
         raise TypeError(f"to_sympy: the output must be a Value, not {type(output).__name__}")
     order = topological_order(output)
+    deepest = depth(order)
+    if deepest > MAX_SYMPY_DEPTH:
+        raise ValueError(
+            f"to_sympy: the graph of {output.label or 'the output'} is {deepest:,} operations "
+            f"deep, more than {MAX_SYMPY_DEPTH}: sympy handles each level of an expression by "
+            "recursion and fails (RecursionError) past about 150 nested functions, and its "
+            "work grows steeply before that; check a smaller piece of the graph symbolically, "
+            "or check this one by numbers (gradcheck, check_partials)"
+        )
+    try:
+        return _to_sympy(sympy, output, order, wrt, rational)
+    except RecursionError:
+        raise ValueError(
+            f"to_sympy: sympy ran out of recursion on the graph of "
+            f"{output.label or 'the output'} ({deepest} operations deep); check a smaller "
+            "piece of it symbolically, or check it by numbers (gradcheck, check_partials)"
+        ) from None
+
+
+#: Deepest graph `to_sympy` takes, in operations from a leaf to the output (see its error).
+MAX_SYMPY_DEPTH = 100
+
+
+def depth(order: Sequence[Value]) -> int:
+    """The most operations on one path from a leaf to the last node of `order` (a
+    topological order)."""
+    level: dict[int, int] = {}
+    deepest = 0
+    for n in order:
+        d = 1 + max((level[id(p)] for p in n.parents), default=-1) if n.rule else 0
+        level[id(n)] = d
+        deepest = d
+    return deepest
+
+
+def _to_sympy(
+    sympy: Any, output: Value, order: list[Value], wrt: Any, rational: bool
+) -> SympyForm:
     naming = Naming(order)
     algebra = sympy_algebra(sympy, rational)
     exprs: dict[int, Any] = {}
@@ -446,9 +566,14 @@ def to_sympy(output: Value, wrt: Any = None, rational: bool = True) -> SympyForm
     wanted = _wanted_leaves(output, naming, wrt)
     # The engine's reverse sweep, replayed with symbolic partials from the table's formulas.
 
+    bound: dict[int, dict[str, Any]] = {}  # the node being swept: its inputs' expressions
+
     def symbolic(node: Value, i: int, recorded: float, g: Any) -> Any:
-        variables = input_values(node, exprs, algebra)
-        variables["out"] = exprs[id(node)]
+        variables = bound.get(id(node))
+        if variables is None:  # the node's first edge: bind its inputs once, not per edge
+            bound.clear()
+            variables = bound[id(node)] = input_values(node, exprs, algebra)
+            variables["out"] = exprs[id(node)]
         return g * evaluate(partial_text(node, i), variables, algebra)
 
     adjoint = chain_rule(output, sympy.Integer(1), step=symbolic).grads
