@@ -31,23 +31,33 @@ path 1 of 1: out → net → w
 from __future__ import annotations
 
 import difflib
+import functools
 import math
+import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.export import Naming, input_names, partial_text, user_notes
+from autograd.export import (
+    Naming,
+    fold_text,
+    input_names,
+    partial_text,
+    rule_formula,
+    style_algebra,
+    user_notes,
+)
 from autograd.formula import (
     FLOAT_ALGEBRA,
     evaluate,
     functions,
     name_text,
     number_text,
-    text_algebra,
 )
 from autograd.functional import grad
 from autograd.graph import chain_rule, edges, topological_order
+from autograd.phrases import phrases
 from autograd.value import Value
 from autograd.words import LANGUAGES, words
 
@@ -68,6 +78,9 @@ Text = tuple[str, int]
 Edge = tuple[Value, int]
 #: Sub-paths kept per factor to write its formula; past this the factor shows its number only.
 MAX_SUBPATHS = 4
+#: Steps (edges) of a factor whose formula is written; past this it shows its number only (a
+#: product of hundreds of partials on one line helps no reader, and costs a line per edge).
+MAX_FACTOR_STEPS = 64
 
 
 def _number(v: float, style: str = "unicode") -> str:
@@ -124,16 +137,14 @@ class _MonoAlgebra:
     """An algebra over `_Mono`: numbers fold, products gather; the rest is written as text."""
 
     def __init__(self, style: str) -> None:
-        self.base = text_algebra(style)
+        self.base = style_algebra(style)
 
     def text(self, m: _Mono) -> Text:
         b = self.base
         if not m.factors:
             number: Text = b["const"](float(f"{m.coef:.12g}"))
             return number
-        body = m.factors[0]
-        for f in m.factors[1:]:
-            body = b["mul"](body, f)
+        body = fold_text(b["mul"], list(m.factors))  # a product of thousands, joined once
         c = abs(m.coef)
         if c != 1.0:
             body = b["mul"](b["const"](float(f"{c:.12g}")), body)
@@ -216,19 +227,21 @@ class _Writer:
                     self.mono.opaque(self.texts[id(x)]) if isinstance(x, Value) else _Mono(x)
                 )
             self._bound = (node, variables)
-        result: _Mono = evaluate(partial_text(node, i), variables, self.algebra)
+        result: _Mono = evaluate(rule_formula(partial_text(node, i)), variables, self.algebra)
         return result
 
     def sum_of_products(self, subpaths: list[list[Edge]]) -> str:
         """Σ over sub-paths of the product of their partials, like terms gathered."""
         terms: dict[tuple[Text, ...], float] = {}
         for sub in subpaths:
-            m = _Mono(1.0)
+            coef = 1.0
+            factors: list[Text] = []  # gathered in a list: a sub-path may be thousands long
             for edge in sub:
                 p = self.partial(edge)
-                m = _Mono(m.coef * p.coef, m.factors + p.factors)
-            key = m.factors if m.coef else ()
-            terms[key] = terms.get(key, 0.0) + m.coef
+                coef *= p.coef
+                factors += p.factors
+            key = tuple(factors) if coef else ()
+            terms[key] = terms.get(key, 0.0) + coef
         parts = [(c, f) for f, c in terms.items() if c != 0.0]
         if not parts:
             return "0"
@@ -250,11 +263,23 @@ class Factor:
     top: str  #: the upper node's name (its label, or n<k>)
     bottom: str
     value: float  #: the factor's number: Σ over sub-paths of the product of partials
-    formula: str | None  #: from the rule table in the user's names; None past MAX_SUBPATHS
-    latex_formula: str | None
+    #: from the rule table in the user's names; None past MAX_SUBPATHS sub-paths or
+    #: MAX_FACTOR_STEPS steps
+    formula: str | None
     steps: int  #: edges folded into the factor (1 when top uses bottom directly)
     subpaths: int  #: how many sub-paths from top to bottom (through unlabelled nodes)
-    python_formula: str | None = None  #: the formula in Python's syntax (ASCII)
+    #: writes the formula in another style ("latex", "python") when it is first asked for
+    write: Callable[[str], str | None] | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def latex_formula(self) -> str | None:
+        """The formula in LaTeX."""
+        return self.write("latex") if self.write is not None else None
+
+    @functools.cached_property
+    def python_formula(self) -> str | None:
+        """The formula in Python's syntax (ASCII)."""
+        return self.write("python") if self.write is not None else None
 
     def symbol(self) -> str:
         """The factor as written in a chain: ∂top/∂bottom."""
@@ -324,17 +349,26 @@ class Explanation:
     max_paths: int
     paths: list[Path] = field(default_factory=list)  #: empty when there are too many
     deltas: list[Delta] = field(default_factory=list)  #: filled when there are too many paths
-    legend: list[tuple[str, str, str]] = field(default_factory=list)  #: name, text, LaTeX
+    #: name, text, LaTeX of each n-name used (the LaTeX is written when first read)
+    legend: list[Sequence[str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     #: the legend's definitions in Python's syntax, by name
-    python_legend: dict[str, str] = field(default_factory=dict)
+    python_legend: Mapping[str, str] = field(default_factory=dict)
     #: `notes` in each other language, by its code (see `autograd.words`)
     translated_notes: dict[str, list[str]] = field(default_factory=dict)
+    factor_count: int = 0  #: the factors of all the paths together (an int of any size)
+    #: most factors a listing holds (past it, the per-node form); 0: no limit
+    max_factors: int = 0
 
     @property
     def listed(self) -> bool:
         """True when the paths are listed, False in the per-node (δ) form."""
-        return self.path_count <= self.max_paths
+        return self.path_count <= self.max_paths and not self._too_long()
+
+    def _too_long(self) -> bool:
+        """Few enough paths, but too many factors on them to list (the listing would grow
+        with the product of the paths and their length, not with the graph)."""
+        return bool(self.max_factors) and self.factor_count > self.max_factors
 
     def _head(self) -> str:
         return f"∂{self.output}/∂{self.leaf}"
@@ -354,6 +388,10 @@ class Explanation:
             return f"{head} = " + " · ".join(f.symbol() for f in self.paths[0].factors)
         if self.listed:
             return w["sum_over"].format(head=head, count=self.path_count)
+        if self.path_count <= self.max_paths:
+            return phrases(lang)["long_listing"].format(
+                head=head, count=self.path_count, factors=self.factor_count,
+                output=self.output, leaf=self.leaf, limit=self.max_factors)
         return w["too_many"].format(head=head, count=self.path_count, output=self.output,
                                     leaf=self.leaf, limit=self.max_paths)
 
@@ -388,30 +426,28 @@ class Explanation:
                          f"{self._engine(style, lang)}")
         else:
             lines.append("")
+            deltas = {d.node: d.value for d in self.deltas}
             for d in self.deltas:
-                lines.append(self._delta_line(d, style))
+                lines.append(self._delta_line(d, style, deltas))
             lines += ["", f"{self._head()} = δ({self.leaf}) = {_number(self.total, style)}"
                       f"{self._engine(style, lang)}"]
         lines += self._tail(style, lang)
         return "\n".join(lines)
 
-    def _delta_line(self, d: Delta, style: str) -> str:
+    def _delta_line(self, d: Delta, style: str, deltas: Mapping[str, float]) -> str:
         if not d.terms:
             return f"δ({d.node}) = 1"
         sym = " + ".join(f"δ({u})·{f.symbol()}" for u, f in d.terms)
         num = " + ".join(
-            f"{_factor_number(self._delta(u), style)}×{_factor_number(f.value, style)}"
+            f"{_factor_number(deltas[u], style)}×{_factor_number(f.value, style)}"
             for u, f in d.terms
         )
         return f"δ({d.node}) = {sym} = {num} = {_number(d.value, style)}"
 
-    def _delta(self, name: str) -> float:
-        return next(d.value for d in self.deltas if d.node == name)
-
     def _definitions(self, style: str) -> list[tuple[str, str]]:
         if style == "python":
-            return [(n, self.python_legend.get(n, t)) for n, t, _ in self.legend]
-        return [(n, t) for n, t, _ in self.legend]
+            return [(e[0], self.python_legend.get(e[0], e[1])) for e in self.legend]
+        return [(e[0], e[1]) for e in self.legend]
 
     def _notes(self, lang: str) -> list[str]:
         return self.notes if lang == "en" else self.translated_notes.get(lang, self.notes)
@@ -497,7 +533,10 @@ class Explanation:
             last = rf"{head} &= {num(self.total)}"
             lines = [first, *lines, last]
         else:
-            form = w["per_node_form"].format(count=self.path_count)
+            form = (w["per_node_form"].format(count=self.path_count)
+                    if self.path_count > self.max_paths else phrases(lang)[
+                        "per_node_factors"].format(count=self.path_count,
+                                                   factors=self.factor_count))
             lines.append(rf"&\text{{{form}}}")
             for d in self.deltas:
                 terms = " + ".join(
@@ -505,7 +544,8 @@ class Explanation:
                 summed = f"{terms} = " if terms else ""  # the output's own δ is just 1
                 lines.append(rf"\delta_{{{name(d.node)}}} &= {summed}{num(d.value)}")
             lines.append(rf"{head} &= \delta_{{{name(self.leaf)}}} = {num(self.total)}")
-        for n, _, tex in self.legend:
+        for entry in self.legend:
+            n, tex = entry[0], entry[2]
             lines.append(rf"&\text{{{w['where']} }} {name(n)} = {tex}")
         return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
@@ -574,45 +614,84 @@ class _Link:
     steps: int
 
 
+#: Work a grouped explanation may spend on the unlabelled parts of a graph, in node visits per
+#: node of the graph: a big unlabelled part shared by many labelled nodes is walked once for
+#: each of them. Past it, every operation is a factor of its own (which costs one visit each).
+REGION_VISITS = 8
+#: Most factors a listing of paths holds, per node of the graph (with a floor): the listing of
+#: a few paths through a long graph would grow with their product; past it, the per-node form.
+LISTED_FACTORS = 4
+MIN_LISTED_FACTORS = 2_000
+
+#: A sub-path kept backwards as a linked list, ((node, input), the rest), so that extending one
+#: costs the same at any depth; None is the empty path.
+_Tail = tuple[Edge, Any] | None
+
+
+class _TooCostlyError(Exception):
+    """Grouping the factors between labelled nodes would walk more than the graph's size."""
+
+
+def _unlink(tail: _Tail) -> list[Edge]:
+    path: list[Edge] = []
+    while tail is not None:
+        edge, tail = tail
+        path.append(edge)
+    path.reverse()
+    return path
+
+
 def _links(
-    top: Value, on: set[int], key: Callable[[Value], bool], index: Mapping[int, int]
+    top: Value, on: set[int], key: Callable[[Value], bool], index: Mapping[int, int],
+    budget: list[int],
 ) -> list[_Link]:
-    """The grouped factors from key node `top` to the key nodes reached through unkeyed ones."""
+    """The grouped factors from key node `top` to the key nodes reached through unkeyed ones;
+    `budget` holds the node visits left (see `REGION_VISITS`)."""
     region: list[Value] = []
     seen: set[int] = set()
     stack = [top]
     while stack:
         n = stack.pop()
         for _, p, _ in edges(n):
-            if id(p) in on and not key(p) and id(p) not in seen:
+            if id(p) in on and id(p) not in seen and not key(p):
                 seen.add(id(p))
                 region.append(p)
                 stack.append(p)
+    budget[0] -= len(region) + 1
+    if budget[0] < 0:
+        raise _TooCostlyError
     region.sort(key=lambda n: index[id(n)], reverse=True)  # users before their inputs
     value: dict[int, float] = {id(top): 1.0}
     count: dict[int, int] = {id(top): 1}
-    subs: dict[int, list[list[Edge]] | None] = {id(top): [[]]}
+    tails: dict[int, list[_Tail] | None] = {id(top): [None]}
     depth: dict[int, int] = {id(top): 0}
     found: dict[int, Value] = {}
     for n in [top, *region]:
         if id(n) not in value:
             continue
+        mine, above, paths, steps = tails[id(n)], value[id(n)], count[id(n)], depth[id(n)] + 1
         for i, p, d in edges(n):
-            if id(p) not in on:
-                continue
             pid = id(p)
-            value[pid] = value.get(pid, 0.0) + value[id(n)] * d
-            count[pid] = count.get(pid, 0) + count[id(n)]
-            depth[pid] = max(depth.get(pid, 0), depth[id(n)] + 1)
-            mine, theirs = subs[id(n)], subs.get(pid, [])
-            if mine is None or theirs is None or count[pid] > MAX_SUBPATHS:
-                subs[pid] = None
+            if pid not in on:
+                continue
+            value[pid] = value.get(pid, 0.0) + above * d
+            total = count[pid] = count.get(pid, 0) + paths
+            if steps > depth.get(pid, 0):
+                depth[pid] = steps
+            theirs = tails.get(pid, [])
+            if mine is None or theirs is None or total > MAX_SUBPATHS:
+                tails[pid] = None
             else:
-                subs[pid] = [*theirs, *[[*s, (n, i)] for s in mine]]
+                tails[pid] = [*theirs, *[((n, i), t) for t in mine]]
             if key(p):
                 found.setdefault(pid, p)
     bottoms = sorted(found.values(), key=lambda n: index[id(n)])  # the graph's input order
-    return [_Link(b, value[id(b)], subs[id(b)], count[id(b)], depth[id(b)]) for b in bottoms]
+    links = []
+    for b in bottoms:
+        kept = tails[id(b)]
+        subpaths = None if kept is None else [_unlink(t) for t in kept]
+        links.append(_Link(b, value[id(b)], subpaths, count[id(b)], depth[id(b)]))
+    return links
 
 
 def explain(
@@ -622,7 +701,9 @@ def explain(
 
     `leaf` is any node of the graph (usually a leaf), or its label. Factors run between
     labelled nodes; ``steps=True`` shows every operation as a factor of its own. With more than
-    `max_paths` paths, the explanation gives the per-node δ form instead of the list.
+    `max_paths` paths, or more factors on them than the graph has nodes (times
+    `LISTED_FACTORS`), the explanation gives the per-node δ form instead of the list. Its cost
+    grows with the graph's size, whatever the graph (see `REGION_VISITS`).
     """
     if not isinstance(output, Value):
         raise TypeError(f"explain: the output must be a Value, not {type(output).__name__}")
@@ -635,113 +716,234 @@ def explain(
     for n in order[index[id(target)] + 1:]:
         if any(id(p) in on for p in n.parents):
             on.add(id(n))
-
-    def key(n: Value) -> bool:
-        return steps or bool(n.label) or n is output or n is target
-
-    keys = [n for n in order if id(n) in on and key(n)]  # inputs first
-    links = {id(a): _links(a, on, key, index) for a in keys if a is not target}
-    # Paths counted by dynamic programming, never by listing them.
+    grouped = not steps
+    keys, links = _keys_and_links(output, target, order, on, index, grouped)
+    if grouped and links is None:  # too costly to group: every operation a factor
+        grouped = False
+        keys, links = _keys_and_links(output, target, order, on, index, grouped)
+    assert links is not None
+    # Paths, and the factors on them, counted by dynamic programming, never by listing them.
     paths_below: dict[int, int] = {id(target): 1}
+    factors_below: dict[int, int] = {id(target): 0}
     for a in keys:
         if a is not target:
             paths_below[id(a)] = sum(paths_below[id(k.bottom)] for k in links[id(a)])
+            factors_below[id(a)] = sum(
+                factors_below[id(k.bottom)] + paths_below[id(k.bottom)] for k in links[id(a)])
     path_count = paths_below[id(output)]
-    writers = {style: _Writer(naming, style) for style in ("unicode", "latex", "python")}
+    writers = {"unicode": _Writer(naming, "unicode")}  # the others when first asked for
+    made: dict[tuple[int, int], Factor] = {}  # each link's factor is written once
 
-    def factor(a: Value, link: _Link) -> Factor:
-        formulas = [
-            w.sum_of_products(link.subpaths) if link.subpaths is not None else None
-            for w in (writers["unicode"], writers["latex"], writers["python"])
-        ]
-        return Factor(naming.name(a), naming.name(link.bottom), link.value, formulas[0],
-                      formulas[1], link.steps, link.count, formulas[2])
+    def factor(a: Value, link: _Link, written: bool = True) -> Factor:
+        found = made.get((id(a), id(link.bottom)))
+        if found is not None:
+            return found
+        # The per-node form shows each factor's number (its formulas would cost a line per
+        # edge of the graph, for no line of the text).
+        subpaths = link.subpaths if written and link.steps <= MAX_FACTOR_STEPS else None
+
+        def write(style: str) -> str | None:
+            if subpaths is None:
+                return None
+            if style not in writers:
+                writers[style] = _Writer(naming, style)
+            return writers[style].sum_of_products(subpaths)
+
+        made[(id(a), id(link.bottom))] = f = Factor(
+            naming.name(a), naming.name(link.bottom), link.value, write("unicode"),
+            link.steps, link.count, write)
+        return f
 
     gradient = float(grad(output, target)) if output is not target else 1.0
     result = Explanation(naming.name(output), naming.name(target), gradient, 0.0, path_count,
-                         max_paths)
-    if path_count <= max_paths:
-        # Depth-first over the grouped factors; each stack entry is a path so far.
-        stack: list[tuple[Value, list[Factor], list[str]]] = [
-            (output, [], [naming.name(output)])
-        ]
-        while stack:
-            node, factors, names = stack.pop()
-            if node is target:
-                product = math.prod(f.value for f in factors)
-                result.paths.append(Path(names, factors, product))
-                continue
-            for link in reversed(links[id(node)]):
-                if paths_below[id(link.bottom)]:
-                    f = factor(node, link)
-                    stack.append((link.bottom, [*factors, f], [*names, f.bottom]))
-        result.total = fsum(p.product for p in result.paths)
+                         max_paths, factor_count=factors_below[id(output)],
+                         max_factors=max(LISTED_FACTORS * len(order), MIN_LISTED_FACTORS))
+    if result.listed:
+        _list_paths(result, output, target, links, paths_below, factor, naming)
     else:
-        # δ(n) is the engine's own gradient of n, summed in its order: the terms written out
-        # beside it are the same sum grouped between labelled nodes.
-        sweep = chain_rule(output)
-        delta = sweep.grads
-        terms: dict[int, list[tuple[int, str, Factor]]] = {id(output): []}
-
-        def in_order(node: Value) -> list[tuple[str, Factor]]:
-            """The node's terms, its users in the graph's input order."""
-            return [(u, f) for _, u, f in sorted(terms.get(id(node), []), key=lambda t: t[0])]
-
-        is_key = {id(a) for a in keys}
-        for a in sweep.order:  # users before their inputs: each δ is complete when written
-            if id(a) not in is_key or a is target:
-                continue
-            result.deltas.append(Delta(naming.name(a), delta[id(a)], in_order(a)))
-            for link in links[id(a)]:
-                b = id(link.bottom)
-                terms.setdefault(b, []).append((index[id(a)], naming.name(a), factor(a, link)))
-        result.deltas.append(
-            Delta(naming.name(target), delta.get(id(target), 0.0), in_order(target))
-        )
-        result.total = delta.get(id(target), 0.0)
+        _per_node(result, output, target, keys, links, lambda a, k: factor(a, k, False),
+                  naming)
     used = _names_used(result)
     # Every n-name the explanation uses gets a definition (an unlabelled leaf: its number).
     defined = [n for n in order if not n.label and naming.name(n) in used]
-    result.legend = [
-        (naming.name(n), naming.definition(n, "unicode"), naming.definition(n, "latex"))
-        for n in defined
-    ]
-    result.python_legend = {naming.name(n): naming.definition(n, "python") for n in defined}
+    result.legend = [_Definition(naming, n) for n in defined]
+    result.python_legend = _PythonLegend(naming, defined)
     on_paths = [n for n in order if id(n) in on and n is not target]
-    result.notes = _unlabelled_notes(naming, used) + user_notes(on_paths)
-    result.translated_notes = {
-        lang: _unlabelled_notes(naming, used, lang=lang) + user_notes(on_paths, lang)
-        for lang in LANGUAGES if lang != "en"
-    }
+    result.notes, result.translated_notes = [], {}
+    short = result.listed and any(f.formula is None for f in made.values())
+    for lang in LANGUAGES:
+        notes = _unlabelled_notes(naming, used, lang=lang) + user_notes(on_paths, lang)
+        if not grouped and not steps:
+            notes.append(phrases(lang)["every_step"])
+        if short:
+            notes.append(phrases(lang)["formula_left_out"].format(limit=MAX_SUBPATHS,
+                                                                   steps=MAX_FACTOR_STEPS))
+        if lang == "en":
+            result.notes = notes
+        else:
+            result.translated_notes[lang] = notes
     return result
+
+
+class _Definition(Sequence[str]):
+    """(name, text, LaTeX) of one n-name: the LaTeX written when first read."""
+
+    def __init__(self, naming: Naming, node: Value) -> None:
+        self.naming, self.node = naming, node
+        self.items: list[str | None] = [naming.name(node), naming.definition(node), None]
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        if self.items[i] is None:
+            self.items[i] = self.naming.definition(self.node, "latex")
+        return self.items[i]  # type: ignore[return-value]
+
+    def __len__(self) -> int:
+        return 3
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+class _PythonLegend(Mapping[str, str]):
+    """The legend's definitions in Python's syntax, by name, each written when first read."""
+
+    def __init__(self, naming: Naming, nodes: list[Value]) -> None:
+        self.naming = naming
+        self.nodes = {naming.name(n): n for n in nodes}
+        self.done: dict[str, str] = {}
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self.done:
+            self.done[name] = self.naming.definition(self.nodes[name], "python")
+        return self.done[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.nodes)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+
+def _keys_and_links(
+    output: Value, target: Value, order: list[Value], on: set[int], index: Mapping[int, int],
+    grouped: bool,
+) -> tuple[list[Value], dict[int, list[_Link]] | None]:
+    """The key nodes (inputs first) and each one's grouped factors; None for the factors when
+    grouping would cost more than `REGION_VISITS` visits per node of the graph."""
+
+    keys = [n for n in order if id(n) in on
+            and (not grouped or n.label or n is output or n is target)]
+    if not grouped:  # every operation a factor: each link is one node's edges into one input
+        return keys, {id(a): _direct_links(a, on, index) for a in keys if a is not target}
+    key_ids = {id(n) for n in keys}
+
+    def key(n: Value) -> bool:
+        return id(n) in key_ids
+
+    budget = [REGION_VISITS * len(order)]
+    try:
+        links = {id(a): _links(a, on, key, index, budget) for a in keys if a is not target}
+    except _TooCostlyError:
+        return keys, None
+    return keys, links
+
+
+def _direct_links(top: Value, on: set[int], index: Mapping[int, int]) -> list[_Link]:
+    """`_links` when every node is a key: one link per input on a path (``a*a``: one link of
+    two sub-paths), without walking any region."""
+    by_input: dict[int, _Link] = {}
+    for i, p, d in edges(top):
+        if id(p) not in on:
+            continue
+        link = by_input.get(id(p))
+        if link is None:
+            by_input[id(p)] = _Link(p, 0.0 + d, [[(top, i)]], 1, 1)
+        else:  # the same input again: its partials add, as the sweep adds them
+            link.value += d
+            link.count += 1
+            assert link.subpaths is not None
+            link.subpaths.append([(top, i)])
+    links = list(by_input.values())
+    if len(links) > 1:
+        links.sort(key=lambda k: index[id(k.bottom)])
+    return links
+
+
+def _list_paths(
+    result: Explanation, output: Value, target: Value, links: Mapping[int, list[_Link]],
+    paths_below: Mapping[int, int], factor: Callable[[Value, _Link], Factor], naming: Naming,
+) -> None:
+    """Every path, depth-first over the grouped factors; a path so far is kept backwards as a
+    linked list, so going one factor deeper costs the same at any depth."""
+    stack: list[tuple[Value, Any]] = [(output, None)]
+    while stack:
+        node, chain = stack.pop()
+        if node is target:
+            factors: list[Factor] = []
+            while chain is not None:
+                f, chain = chain
+                factors.append(f)
+            factors.reverse()
+            names = [naming.name(output), *(f.bottom for f in factors)]
+            result.paths.append(Path(names, factors, math.prod(f.value for f in factors)))
+            continue
+        for link in reversed(links[id(node)]):
+            if paths_below[id(link.bottom)]:
+                stack.append((link.bottom, (factor(node, link), chain)))
+    result.total = fsum(p.product for p in result.paths)
+
+
+def _per_node(
+    result: Explanation, output: Value, target: Value, keys: list[Value],
+    links: Mapping[int, list[_Link]], factor: Callable[[Value, _Link], Factor], naming: Naming,
+) -> None:
+    """The per-node form: δ(n) is the engine's own gradient of n, summed in its order; the
+    terms written beside it are the same sum grouped between labelled nodes."""
+    sweep = chain_rule(output)
+    delta = sweep.grads
+    index = naming.index
+    terms: dict[int, list[tuple[int, str, Factor]]] = {id(output): []}
+
+    def in_order(node: Value) -> list[tuple[str, Factor]]:
+        """The node's terms, its users in the graph's input order."""
+        return [(u, f) for _, u, f in sorted(terms.get(id(node), []), key=lambda t: t[0])]
+
+    is_key = {id(a) for a in keys}
+    for a in sweep.order:  # users before their inputs: each δ is complete when written
+        if id(a) not in is_key or a is target:
+            continue
+        result.deltas.append(Delta(naming.name(a), delta[id(a)], in_order(a)))
+        for link in links[id(a)]:
+            b = id(link.bottom)
+            terms.setdefault(b, []).append((index[id(a)], naming.name(a), factor(a, link)))
+    result.deltas.append(
+        Delta(naming.name(target), delta.get(id(target), 0.0), in_order(target))
+    )
+    result.total = delta.get(id(target), 0.0)
 
 
 def _names_used(e: Explanation) -> set[str]:
     used = {e.output, e.leaf}
+    factors: dict[int, Factor] = {}  # each factor once: paths share them
     for p in e.paths:
         used.update(p.nodes)
-        for f in p.factors:
-            for text in (f.formula or "",):
-                used.update(w for w in _words(text))
+        factors.update((id(f), f) for f in p.factors)
     for d in e.deltas:
         used.add(d.node)
         for u, f in d.terms:
             used.add(u)
-            used.update(_words(f.formula or ""))
+            factors[id(f)] = f
+    for f in factors.values():
+        used.update(_words(f.formula or ""))
     return used
 
 
+_WORD = re.compile(r"\w+")
+
+
 def _words(text: str) -> list[str]:
-    word = ""
-    words: list[str] = []
-    for ch in text + " ":
-        if ch.isalnum() or ch == "_":
-            word += ch
-        else:
-            if word:
-                words.append(word)
-            word = ""
-    return words
+    """The names in a formula's text: runs of letters, digits and _."""
+    return _WORD.findall(text)
 
 
 def _unlabelled_notes(naming: Naming, used: set[str], verb: str = "give_it_one",

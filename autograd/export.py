@@ -115,22 +115,46 @@ def node_formula(
     assert node.rule is not None
     if node.rule.user:
         return call(user_call_name(node))(*input_values(node, known, algebra).values())
+    formula = rule_formula(value_text(node))
     if node.rule.arity == 0:  # a neuron's sum: as long as its inputs are many
         summing = _LazySums(algebra)
-        return summing.done(evaluate(rule_formula(value_text(node)), input_values(
-            node, known, algebra), summing))
-    return evaluate(value_text(node), input_values(node, known, algebra), algebra)
+        return summing.done(evaluate(formula, input_values(node, known, algebra), summing))
+    return evaluate(formula, input_values(node, known, algebra), algebra)
 
 
-@functools.lru_cache(maxsize=64)
-def _parsed(text: str, functions: frozenset[str]) -> Formula:
-    return parse(text, functions, max_length=len(text), max_nodes=len(text) + 1)
-
-
+@functools.lru_cache(maxsize=256)
 def rule_formula(text: str) -> Formula:
-    """A rule's formula text, parsed: the table's own texts are not limited as a person's input
-    is (a neuron of 4,000 inputs has a formula of 60,000 characters)."""
-    return _parsed(text, frozenset(functions()))
+    """A rule's formula text, parsed once: every view reads the same few texts once per node.
+    The table's own texts are not limited as a person's input is (a neuron of 4,000 inputs has
+    a formula of 60,000 characters); a text parsed once stays valid as the table grows."""
+    return parse(text, max_length=len(text), max_nodes=len(text) + 1)
+
+
+_ALGEBRAS: dict[tuple[str, frozenset[str]], dict[str, Callable[..., Any]]] = {}
+
+
+def style_algebra(style: str) -> dict[str, Callable[..., Any]]:
+    """`text_algebra(style)`, made once per style and state of the rule table (making one
+    costs as much as writing a few hundred formulas with it)."""
+    key = (style, functions())
+    found = _ALGEBRAS.get(key)
+    if found is None:
+        found = _ALGEBRAS[key] = text_algebra(style)
+    return found
+
+
+def fold_text(op: Callable[[Text, Text], Text], items: list[Text]) -> Text:
+    """``op(op(op(a, b), c), ...)`` for a text algebra's + or ·, joined once: built one step at
+    a time, each step would copy the whole text so far (the square of its length). Each item is
+    written as `op` writes it on its side, read from `op` itself with a placeholder."""
+    if len(items) == 1:
+        return items[0]
+    hole: Text = ("\x00", 1 << 30)  # an atom: never wrapped
+    joined, prec = op(hole, hole)
+    sep = joined[1:-1]
+    first = op(items[0], hole)[0][: -len(sep) - 1]
+    rest = [op(hole, t)[0][len(sep) + 1:] for t in items[1:]]
+    return (sep.join([first, *rest]), prec)
 
 
 class _Terms:
@@ -175,13 +199,7 @@ class _LazySums(Mapping[str, Callable[..., Any]]):
             return x
         terms = x.terms
         if all(isinstance(t, tuple) and isinstance(t[0], str) for t in terms):
-            # (text, precedence) pairs: the additions' text, read from the algebra itself.
-            hole = ("\x00", 1 << 30)
-            sep_text, prec = self.add(hole, hole)
-            sep = sep_text[1:-1]
-            first = self.add(terms[0], hole)[0][: -len(sep) - 1]
-            rest = [self.add(hole, t)[0][len(sep) + 1:] for t in terms[1:]]
-            return (sep.join([first, *rest]), prec)
+            return fold_text(self.add, terms)
         if "_sum" in self.algebra:  # an algebra that adds many terms at once (sympy's Add)
             return self.algebra["_sum"](terms)
         return functools.reduce(self.add, terms)
@@ -206,7 +224,7 @@ def rule_text(node: Value, inputs: Sequence[str], style: str = "unicode") -> str
     if node.rule.user:
         return str(opaque_call(user_call_name(node), style)(*atoms)[0])
     variables = dict(zip(names, atoms, strict=True))
-    return str(evaluate(value_text(node), variables, text_algebra(style))[0])
+    return str(evaluate(value_text(node), variables, style_algebra(style))[0])
 
 
 def input_values(
@@ -243,29 +261,34 @@ class Naming:
     def __init__(self, order: list[Value], inline_limit: int = INLINE_LIMIT) -> None:
         self.order = order
         self.index = {id(n): i for i, n in enumerate(order)}
-        labels = {n.label for n in order if n.label}
+        labelled = [n.label for n in order]  # read once: a property call per node per use adds up
+        labels = set(filter(None, labelled))
         self._names: dict[int, str] = {}
         k = 0
-        for n in order:
-            if not n.label:
+        self._every: dict[int, str] = {}  # every node's name, label or n<k>
+        for n, label in zip(order, labelled, strict=True):
+            if not label:
                 k += 1
                 while f"n{k}" in labels:
                     k += 1
-                self._names[id(n)] = f"n{k}"
+                self._names[id(n)] = label = f"n{k}"
+            self._every[id(n)] = label
         # Unlabelled nodes (leaves included) that are written by a name rather than inline.
         self.named: set[int] = set()
-        self._texts: dict[str, dict[int, Text]] = {}
-        unicode = text_algebra("unicode")
+        self._texts: dict[str, Mapping[int, Text]] = {}
+        self._written: dict[int, str] = {}  # named nodes' unicode definitions, found on the way
+        unicode = style_algebra("unicode")
         inline: dict[int, Text] = {}
-        for node in order:
-            if node.label:
-                inline[id(node)] = name_text(node.label, "unicode")
+        for node, label in zip(order, labelled, strict=True):
+            if label:
+                inline[id(node)] = name_text(label, "unicode")
                 continue
             rule = node.rule
             # Each input takes a character and a sign between: past inline_limit / 2 inputs
             # the formula cannot fit, and is not written just to find that out.
             if rule is not None and 2 * len(node.inputs) - 1 <= inline_limit:
                 t = node_formula(node, inline, unicode, _opaque("unicode"))
+                self._written[id(node)] = t[0]  # its definition: written once, kept
                 if len(t[0]) <= inline_limit:
                     inline[id(node)] = t
                     continue
@@ -275,26 +298,20 @@ class Naming:
 
     def name(self, node: Value) -> str:
         """The node as every view names it: its label, or its ``n<k>`` name."""
-        return node.label or self._names[id(node)]
+        return self._every.get(id(node)) or node.label
 
     def unlabelled_leaves(self) -> list[Value]:
         """Leaves without a label, in topological order."""
         return [n for n in self.order if n.is_leaf and not n.label]
 
-    def texts(self, style: str) -> dict[int, Text]:
-        """Each node's formula in `style`, by id: a label, an inline formula or a name."""
+    def texts(self, style: str) -> Mapping[int, Text]:
+        """Each node's formula in `style`, by id: a label, an inline formula or a name.
+
+        Other styles than unicode are written when a node's text is first asked for (a view
+        usually needs a few of them); an inline formula's inputs are a few nodes deep at most.
+        """
         if style not in self._texts:
-            algebra = text_algebra(style)
-            texts: dict[int, Text] = {}
-            for node in self.order:
-                rule = node.rule
-                if node.label:
-                    texts[id(node)] = name_text(node.label, style)
-                elif id(node) in self.named or rule is None:
-                    texts[id(node)] = name_text(self._names[id(node)], style)
-                else:
-                    texts[id(node)] = node_formula(node, texts, algebra, _opaque(style))
-            self._texts[style] = texts
+            self._texts[style] = _StyleTexts(self, style)
         return self._texts[style]
 
     def text(self, node: Value, style: str = "unicode") -> str:
@@ -307,8 +324,9 @@ class Naming:
         rule = node.rule
         if rule is None:
             return number_text(node.data, style)
-        algebra = text_algebra(style)
-        t = node_formula(node, self.texts(style), algebra, _opaque(style))
+        if style == "unicode" and id(node) in self._written:
+            return self._written[id(node)]
+        t = node_formula(node, self.texts(style), style_algebra(style), _opaque(style))
         return str(t[0])
 
     def defined(self) -> list[Value]:
@@ -319,6 +337,38 @@ class Naming:
             if (n.rule is None and not n.label)
             or (n.rule is not None and (n.label or id(n) in self.named))
         ]
+
+
+class _StyleTexts(Mapping[int, Text]):
+    """A naming's texts in one style, each written when first asked for (see `Naming.texts`)."""
+
+    def __init__(self, naming: Naming, style: str) -> None:
+        self.naming = naming
+        self.style = style
+        self.algebra = style_algebra(style)
+        self.opaque = _opaque(style)
+        self.done: dict[int, Text] = {}
+
+    def __getitem__(self, key: int) -> Text:
+        found = self.done.get(key)
+        if found is not None:
+            return found
+        naming = self.naming
+        node = naming.order[naming.index[key]]  # a KeyError for a node outside the graph
+        if node.label:
+            text = name_text(node.label, self.style)
+        elif key in naming.named or node.rule is None:
+            text = name_text(naming._names[key], self.style)
+        else:  # inline: its inputs are names or short inline formulas themselves
+            text = node_formula(node, self, self.algebra, self.opaque)
+        self.done[key] = text
+        return text
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.naming.index)
+
+    def __len__(self) -> int:
+        return len(self.naming.index)
 
 
 def _opaque(style: str) -> Callable[[str], Callable[..., Any]]:

@@ -263,12 +263,19 @@ def sweep_order(root: Value) -> list[Value]:
 def edges(node: Value) -> list[tuple[int, Value, float]]:
     """(input position, parent, recorded partial) for each Value input of `node`, in input
     order: the edges the sweep sends the node's gradient along, in the order it sends."""
-    partials = node.partials
-    result: list[tuple[int, Value, float]] = []
+    db = node._db
+    if db.__class__ is not tuple:  # one or two inputs, read from the slots as the sweep does
+        result: list[tuple[int, Value, float]] = []
+        if node._da is not None:
+            result.append((0, node._a, node._da))
+        if db is not None:
+            result.append((1, node._b, db))
+        return result
+    result = []
     k = 0
     for i, x in enumerate(node.inputs):
         if not isinstance(x, float):  # a constant input is a float; every other input a Value
-            result.append((i, x, partials[k]))
+            result.append((i, x, db[k]))
             k += 1
     return result
 
