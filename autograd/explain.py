@@ -287,8 +287,13 @@ class Factor:
 
     def styled(self, style: str) -> str | None:
         """The formula in `style`: "unicode", "python" or "latex"."""
-        return {"unicode": self.formula, "python": self.python_formula,
-                "latex": self.latex_formula}[style]
+        if style == "unicode":
+            return self.formula
+        if style == "python":
+            return self.python_formula
+        if style == "latex":
+            return self.latex_formula
+        raise ValueError(f"style must be 'unicode', 'python' or 'latex', not {style!r}")
 
     def line(self, style: str = "unicode") -> str:
         """∂top/∂bottom = formula = value, the formula left out when it is a number itself."""
