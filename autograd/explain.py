@@ -43,6 +43,7 @@ from autograd.export import (
     Naming,
     fold_text,
     input_names,
+    latex_name,
     partial_text,
     rule_formula,
     style_algebra,
@@ -52,7 +53,6 @@ from autograd.formula import (
     FLOAT_ALGEBRA,
     evaluate,
     functions,
-    name_text,
     number_text,
 )
 from autograd.functional import grad
@@ -71,6 +71,7 @@ __all__ = [
     "backward_steps",
     "edges",
     "explain",
+    "markdown_text",
 ]
 
 Text = tuple[str, int]
@@ -337,6 +338,36 @@ class Delta:
                 "terms": [{"user": u, "factor": f.to_dict(style)} for u, f in self.terms]}
 
 
+# Characters that make Markdown (CommonMark, GitHub's tables, math extensions) or raw HTML,
+# each written so that it is shown: < and & as HTML entities, the rest after a backslash.
+_MARKDOWN = {"\\": "\\\\", "`": "\\`", "*": "\\*", "[": "\\[", "]": "\\]", "|": "\\|",
+             "$": "\\$", "~": "\\~", "<": "&lt;", "&": "&amp;"}
+
+
+def markdown_text(text: str) -> str:
+    r"""`text` (a name, a formula, a note) safe inside a line of Markdown: shown as it is, never
+    read as markup or HTML. An _ inside a word (out_h1) stays, as Markdown leaves it; one at a
+    word's edge is escaped. A line break is a space; a character that cannot be written (a
+    lone surrogate) is U+FFFD.
+
+    >>> markdown_text("<script>x</script> | out_h1 | _w_")
+    '&lt;script>x&lt;/script> \\| out_h1 \\| \\_w\\_'
+    """
+    out: list[str] = []
+    last = len(text) - 1
+    for k, ch in enumerate(text):
+        if ch in _MARKDOWN:
+            out.append(_MARKDOWN[ch])
+        elif ch == "_":
+            inside = 0 < k < last and text[k - 1].isalnum() and text[k + 1].isalnum()
+            out.append("_" if inside else "\\_")
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(" " if ch.isspace() else "\ufffd")
+    return "".join(out)
+
+
 def _check_style(style: str) -> None:
     if style not in ("unicode", "python"):
         raise ValueError(f"style must be 'unicode' or 'python', not {style!r}")
@@ -467,32 +498,33 @@ class Explanation:
         return lines
 
     def markdown(self, lang: str = "en") -> str:
-        """Markdown: a table of factors per path (or of δs); `lang` as in `text`."""
+        """Markdown: a table of factors per path (or of δs); `lang` as in `text`. Every name
+        and formula is escaped (`markdown_text`): no label can make markup or raw HTML."""
         w = words(lang)
+        md = markdown_text
         summary = self._summary(lang)
-        lines = [summary.replace("*", r"\*"), ""] if summary else []
+        lines = [md(summary), ""] if summary else []
         if self.listed:
             for k, path in enumerate(self.paths, 1):
                 heading = w["path_heading"].format(k=k, count=self.path_count)
-                lines += [f"**{heading}** " + " → ".join(path.nodes), ""]
+                lines += [f"**{md(heading)}** " + " → ".join(map(md, path.nodes)), ""]
                 lines += [f"| {w['factor']} | {w['formula']} | {w['value']} |", "|---|---|---:|"]
                 for f in path.factors:
                     shown = "" if f.formula is None or _is_number(f.formula) else f.formula
-                    cell = shown.replace("|", r"\|")
-                    lines.append(f"| {f.symbol()} | {cell} | {_number(f.value)} |")
+                    lines.append(f"| {md(f.symbol())} | {md(shown)} | {_number(f.value)} |")
                 if len(path.factors) > 1:
                     lines.append(f"| **{w['product']}** | | **{_number(path.product)}** |")
                 lines.append("")
-            lines.append(f"**{self._head()} = {_number(self.total)}**"
-                         f"{self._engine('unicode', lang)}")
+            lines.append(f"**{md(self._head())} = {_number(self.total)}**"
+                         f"{md(self._engine('unicode', lang))}")
         else:
             lines += [f"| {w['node']} | {w['delta_sum']} | {w['value']} |", "|---|---|---:|"]
             for d in self.deltas:
                 sym = " + ".join(f"δ({u})·{f.symbol()}" for u, f in d.terms) or w["the_output"]
-                lines.append(f"| {d.node} | {sym} | {_number(d.value)} |")
-            lines += ["", f"**{self._head()} = δ({self.leaf}) = {_number(self.total)}**"
-                      f"{self._engine('unicode', lang)}"]
-        lines += self._tail("unicode", lang)
+                lines.append(f"| {md(d.node)} | {md(sym)} | {_number(d.value)} |")
+            lines += ["", f"**{md(self._head())} = δ({md(self.leaf)}) = {_number(self.total)}**"
+                      f"{md(self._engine('unicode', lang))}"]
+        lines += [md(line) for line in self._tail("unicode", lang)]
         return "\n".join(lines)
 
     def latex(self, lang: str = "en") -> str:
@@ -501,7 +533,7 @@ class Explanation:
         w = words(lang)
 
         def name(n: str) -> str:
-            return name_text(n, "latex")[0]
+            return latex_name(n)
 
         def frac(top: str, bottom: str) -> str:
             return rf"\frac{{\partial {name(top)}}}{{\partial {name(bottom)}}}"
@@ -1041,9 +1073,9 @@ class BackwardSteps:
         """A Markdown table; `lang` as in `text`."""
         lines = ["| " + " | ".join(self._header(lang)) + " |",
                  "|" + "|".join(["---:", "---", "---", "---:", "---", "---", "---:", "---:"]) + "|"]
-        lines += ["| " + " | ".join(c.replace("|", r"\|") for c in r) + " |"
+        lines += ["| " + " | ".join(map(markdown_text, r)) + " |"
                   for r in self._table("unicode", lang)]
-        return "\n".join([*lines, *self._notes(lang)])
+        return "\n".join([*lines, *map(markdown_text, self._notes(lang))])
 
     def to_dict(self, style: str = "unicode") -> dict[str, Any]:
         """The sweep as JSON-ready structure: per step the node, its formula, its gradient, and

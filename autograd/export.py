@@ -51,12 +51,49 @@ from autograd.ops import RULES
 from autograd.value import Value
 from autograd.words import words
 
-__all__ = ["Naming", "SympyForm", "rule_text", "to_latex", "to_sympy", "to_text"]
+__all__ = ["Naming", "SympyForm", "latex_name", "rule_text", "to_latex", "to_sympy", "to_text"]
 
 #: Longest inline formula (in the unicode style) before an unlabelled node gets a name of its own.
 INLINE_LIMIT = 40
 
 Text = tuple[str, int]
+
+
+# LaTeX's special characters in text mode, each written so that it is shown, never obeyed.
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+    "^": r"\textasciicircum{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+
+
+def latex_name(name: str) -> str:
+    r"""A name (a label) as LaTeX that shows it and can run nothing: ``w5`` → ``w_{5}``,
+    ``out_h1`` → ``\mathrm{out}_{h1}`` when it is letters, digits, ``_`` and ``.`` alone; any
+    other as ``\text{…}`` with LaTeX's special characters escaped (a newline is a space, a
+    character that cannot be written, a lone surrogate, is U+FFFD).
+
+    >>> latex_name("out_h1"), latex_name(r"\input{/etc/passwd}")
+    ('\\mathrm{out}_{h1}', '\\text{\\textbackslash{}input\\{/etc/passwd\\}}')
+    """
+    if name and all(ch.isalnum() or ch in "_." for ch in name):
+        return name_text(name, "latex")[0]
+    return r"\text{" + "".join(_latex_char(ch) for ch in name) + "}"
+
+
+def _latex_char(ch: str) -> str:
+    if ch in _LATEX_SPECIALS:
+        return _LATEX_SPECIALS[ch]
+    if ch.isprintable():
+        return ch
+    return " " if ch.isspace() else "\ufffd"
+
+
+def name_atom(name: str, style: str) -> Text:
+    """A name as an atom of `text_algebra(style)`: LaTeX's is `latex_name`, safe for any label."""
+    if style == "latex":
+        return latex_name(name), name_text(name, "latex")[1]
+    return name_text(name, style)
 
 
 def input_names(node: Value) -> tuple[str, ...]:
@@ -220,11 +257,20 @@ def rule_text(node: Value, inputs: Sequence[str], style: str = "unicode") -> str
     names = input_names(node)
     if len(inputs) != len(names):
         raise ValueError(f"rule_text: the node has {len(names)} inputs, not {len(inputs)}")
-    atoms = [name_text(t, "unicode" if style == "latex" else style) for t in inputs]
+    atoms = [name_text(t, "unicode") if style == "latex" and _is_number(t) else name_atom(
+        t, style) for t in inputs]
     if node.rule.user:
         return str(opaque_call(user_call_name(node), style)(*atoms)[0])
     variables = dict(zip(names, atoms, strict=True))
     return str(evaluate(value_text(node), variables, style_algebra(style))[0])
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace("−", "-").strip("()"))
+    except ValueError:
+        return False
+    return True
 
 
 def input_values(
@@ -356,9 +402,9 @@ class _StyleTexts(Mapping[int, Text]):
         naming = self.naming
         node = naming.order[naming.index[key]]  # a KeyError for a node outside the graph
         if node.label:
-            text = name_text(node.label, self.style)
+            text = name_atom(node.label, self.style)
         elif key in naming.named or node.rule is None:
-            text = name_text(naming._names[key], self.style)
+            text = name_atom(naming._names[key], self.style)
         else:  # inline: its inputs are names or short inline formulas themselves
             text = node_formula(node, self, self.algebra, self.opaque)
         self.done[key] = text
@@ -382,7 +428,7 @@ def _equations(output: Value, style: str) -> list[tuple[str, str]]:
     nodes = naming.defined()
     if not nodes or nodes[-1] is not output:
         nodes.append(output)  # an unlabelled output still gets its line
-    return [(name_text(naming.name(n), style)[0], naming.definition(n, style)) for n in nodes]
+    return [(name_atom(naming.name(n), style)[0], naming.definition(n, style)) for n in nodes]
 
 
 def to_text(output: Value, style: str = "unicode") -> str:
@@ -405,12 +451,12 @@ def to_latex(output: Value, wrt: Any = None) -> str:
     if wrt is not None:
         sympy = _import_sympy("to_latex(..., wrt=...)")
         form = to_sympy(output, wrt)
-        top = name_text(output.label or "f", "latex")[0]
+        top = latex_name(output.label or "f")
+        names = {sym: latex_name(label) for label, sym in form.symbols.items()}
         for label, d in form.derivatives.items():
-            bottom = name_text(label, "latex")[0]
-            lines.append(
-                rf"\frac{{\partial {top}}}{{\partial {bottom}}} &= {sympy.latex(d)}"
-            )
+            bottom = latex_name(label)
+            written = sympy.latex(d, symbol_names=names)  # labels escaped as everywhere else
+            lines.append(rf"\frac{{\partial {top}}}{{\partial {bottom}}} &= {written}")
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 
