@@ -58,6 +58,7 @@ from autograd import floats
 from autograd.export import Naming
 from autograd.graph import sweep_order
 from autograd.ops import Rule
+from autograd.phrases import PHRASES, phrases
 from autograd.value import Value
 
 __all__ = ["Program", "ProgramTooLargeError", "codegen", "source", "structure"]
@@ -675,6 +676,7 @@ def codegen(
     *,
     backend: str = "python",
     name: str = "forward_backward",
+    lang: str = "en",
 ) -> Program:
     """Write the graph behind `root` as a program of its forward and backward pass.
 
@@ -682,9 +684,13 @@ def codegen(
     every leaf not in `inputs`) and then the `inputs` leaves. Any other leaf is a constant, written
     in at its current value. ``backend="numpy"`` writes code over arrays (NumPy must be
     installed to run it): `inputs` take one entry per sample, the `wrt` leaves stay numbers.
+    The program's comments are in `lang` ("en" or "zh", `autograd.phrases`); names, code and
+    numbers are the same in every language.
     """
     if not isinstance(root, Value):
         raise TypeError(f"codegen: root must be a Value, not {type(root).__name__}")
+    if lang not in PHRASES:
+        raise ValueError(f"codegen: lang must be one of {', '.join(PHRASES)}, not {lang!r}")
     if backend not in BACKENDS:
         raise ValueError(f"codegen: backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     order = graph_order(root)
@@ -716,7 +722,7 @@ def codegen(
     _SPILLS.append(spill)
     try:
         return _write(root, order, wanted, given_inputs, names, math_ns, lines, spill, name,
-                      backend)
+                      backend, phrases(lang))
     finally:
         _SPILLS.pop()
 
@@ -724,10 +730,12 @@ def codegen(
 def _write(
     root: Value, order: list[Value], wanted: list[Value], given_inputs: list[Value],
     names: _Names, math_ns: _CodeMath, lines: list[str], spill: _Spill, name: str,
-    backend: str,
+    backend: str, words: dict[str, str],
 ) -> Program:
-    """The program's text, once its parameters and names are settled (see `codegen`)."""
+    """The program's text, once its parameters and names are settled (see `codegen`); `words`
+    are the comments' (`autograd.phrases`)."""
     code: dict[int, Any] = {}
+    lines.append(f"# {words['forward']}")
     for leaf in (*wanted, *given_inputs):
         code[id(leaf)] = Expr(names[leaf])
     for node in order:
@@ -751,6 +759,8 @@ def _write(
             needed.add(id(node))
     grads: dict[int, Expr | None] = {id(root): None}
     partials_of: dict[int, list[Any]] = {}
+    if len(needed) > len(wanted_ids) or id(root) in wanted_ids:  # some gradient is written
+        lines.append(f"# {words['backward'].format(root=names[root])}")
     if id(root) in wanted_ids:
         lines.append(f"dE_d{names[root]} = 1.0")
         grads[id(root)] = Expr(f"dE_d{names[root]}")
@@ -824,7 +834,7 @@ def _write(
                     *(f"    {line}" for line in inner), f"        {returned}"]
         batch = [
             f"def {summed}({', '.join(params)}):",
-            '    """The value and gradients summed over the samples."""',
+            f'    """{words["summed"]}"""',
             f"    {errstate}", *(f"        {line}" for line in summed_lines),
             f"        {returned_sums}",
         ]
@@ -846,7 +856,7 @@ def _write(
                 direct.add(f"sum_{names[leaf]}")
         batch = [
             f"def {summed}({', '.join([*names_of(wanted, names), 'samples'])}):",
-            '    """The value and gradients summed over samples, each a tuple of the inputs."""',
+            f'    """{words["summed_python"]}"""',
             "    sum_value = 0.0",
             *(f"    {s} = 0.0" for s in sums),
             f"    for {targets} in samples:",
@@ -858,7 +868,12 @@ def _write(
         ]
     constants = [h for h in helpers if not h.startswith("def ")]
     functions = [h for h in helpers if h.startswith("def ")]
+    about = words["header"].format(name=name, root=names[root], wrt=_listed(
+        [names[n] for n in wanted]))
+    if spill.count:
+        about += "\n# " + words["temporary"]
     text = "\n".join([
+        f"# {about}",
         *header,
         *([*constants, "", ""] if constants else []),
         *(f"{h}\n\n" for h in functions),
@@ -895,6 +910,17 @@ def _where_used(lines: list[str]) -> set[str]:
     return {"where"} if any("where(" in line for line in lines) else set()
 
 
-def source(root: Value, wrt: Sequence[Value] | None = None, inputs: Sequence[Value] = ()) -> str:
-    """The program's source for the graph behind `root` (what ``kuibu ... --code`` prints)."""
-    return codegen(root, wrt, inputs).source
+def source(
+    root: Value, wrt: Sequence[Value] | None = None, inputs: Sequence[Value] = (),
+    lang: str = "en",
+) -> str:
+    """The program's source for the graph behind `root` (what ``kuibu ... --code`` prints), its
+    comments in `lang` ("en" or "zh")."""
+    return codegen(root, wrt, inputs, lang=lang).source
+
+
+def _listed(items: list[str]) -> str:
+    """Names for a comment: all of a few, the first and last of many."""
+    if len(items) <= 6:
+        return ", ".join(items) or "-"
+    return f"{', '.join(items[:3])}, …, {items[-1]} ({len(items):,})"

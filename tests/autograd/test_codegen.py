@@ -143,7 +143,8 @@ def test_the_worked_network_reads_like_the_hand_derivation() -> None:
     body = prog.body().splitlines()
     assert "out_h1 = sigmoid(net_h1)" in body
     assert "dE_dnet_h1 = dE_dout_h1 * (out_h1 * (1.0 - out_h1))" in body
-    assert prog.source.startswith("import math\n")
+    assert prog.source.startswith("# forward_backward: the value of E and its gradient")
+    assert "\nimport math\n" in prog.source
     assert "def forward_backward(w1, b1, i1):" in prog.source
 
 
@@ -410,3 +411,25 @@ def test_a_million_operations_deep_source() -> None:
         y = y * 1.0000001 + x
     text = source(y, wrt=[x])
     assert text.count("dE_d") > 1_000_000
+
+
+def test_the_comments_speak_the_readers_language() -> None:
+    w, x = Value(0.5, label="w"), Value(1.5, label="x")
+    out = (w * x).tanh()
+    out.label = "out"
+    english, chinese = source(out, wrt=[w], lang="en"), source(out, wrt=[w], lang="zh")
+    assert "# forward pass" in english and "# backward pass" in english
+    assert "# 前向" in chinese and "# 反向" in chinese and "forward pass" not in chinese
+    # Only the comments differ: the code is the same.
+    code = [line for line in english.splitlines() if not line.lstrip().startswith(("#", '"""'))]
+    assert code == [line for line in chinese.splitlines()
+                    if not line.lstrip().startswith(("#", '"""'))]
+    assert codegen(out, wrt=[w], lang="zh")(0.5) == codegen(out, wrt=[w])(0.5)
+    with pytest.raises(ValueError, match="lang must be one of en, zh, not 'fr'"):
+        codegen(out, lang="fr")
+
+
+def test_a_long_expression_says_what_its_temporaries_are() -> None:
+    ws = [Value(0.1, label=f"w{k}") for k in range(200)]
+    text = source(linear(ws, [0.5] * 200, 0.0), lang="zh")
+    assert "_t1 = " in text and "# _t<k>：" in text
