@@ -55,7 +55,7 @@ from autograd.formula import (
     functions,
     number_text,
 )
-from autograd.functional import grad
+from autograd.functional import grad, renamed
 from autograd.graph import chain_rule, edges, topological_order
 from autograd.phrases import phrases
 from autograd.value import Value
@@ -731,33 +731,34 @@ def _links(
     return links
 
 
+@renamed(output="root", leaf="wrt")
 def explain(
-    output: Value, leaf: Value | str, steps: bool = False, max_paths: int = 100
+    root: Value, wrt: Value | str, steps: bool = False, max_paths: int = 100
 ) -> Explanation:
-    """∂output/∂leaf written out by the chain rule, path by path, in the user's labels.
+    """∂root/∂wrt written out by the chain rule, path by path, in the user's labels.
 
-    `leaf` is any node of the graph (usually a leaf), or its label. Factors run between
+    `wrt` is any node of the graph (usually a leaf), or its label. Factors run between
     labelled nodes; ``steps=True`` shows every operation as a factor of its own. With more than
     `max_paths` paths, or more factors on them than the graph has nodes (times
     `LISTED_FACTORS`), the explanation gives the per-node δ form instead of the list. Its cost
     grows with the graph's size, whatever the graph (see `REGION_VISITS`).
     """
-    if not isinstance(output, Value):
-        raise TypeError(f"explain: the output must be a Value, not {type(output).__name__}")
-    order = topological_order(output)
-    target = resolve_node(output, leaf, order, "explain")
+    if not isinstance(root, Value):
+        raise TypeError(f"explain: the output must be a Value, not {type(root).__name__}")
+    order = topological_order(root)
+    target = resolve_node(root, wrt, order, "explain")
     naming = Naming(order)
     index = naming.index
-    # The nodes on some path from the output to the target: those computed from the target.
+    # The nodes on some path from the root to the target: those computed from the target.
     on = {id(target)}
     for n in order[index[id(target)] + 1:]:
         if any(id(p) in on for p in n.parents):
             on.add(id(n))
     grouped = not steps
-    keys, links = _keys_and_links(output, target, order, on, index, grouped)
+    keys, links = _keys_and_links(root, target, order, on, index, grouped)
     if grouped and links is None:  # too costly to group: every operation a factor
         grouped = False
-        keys, links = _keys_and_links(output, target, order, on, index, grouped)
+        keys, links = _keys_and_links(root, target, order, on, index, grouped)
     assert links is not None
     # Paths, and the factors on them, counted by dynamic programming, never by listing them.
     paths_below: dict[int, int] = {id(target): 1}
@@ -767,7 +768,7 @@ def explain(
             paths_below[id(a)] = sum(paths_below[id(k.bottom)] for k in links[id(a)])
             factors_below[id(a)] = sum(
                 factors_below[id(k.bottom)] + paths_below[id(k.bottom)] for k in links[id(a)])
-    path_count = paths_below[id(output)]
+    path_count = paths_below[id(root)]
     writers = {"unicode": _Writer(naming, "unicode")}  # the others when first asked for
     made: dict[tuple[int, int], Factor] = {}  # each link's factor is written once
 
@@ -791,14 +792,14 @@ def explain(
             link.steps, link.count, write)
         return f
 
-    gradient = float(grad(output, target)) if output is not target else 1.0
-    result = Explanation(naming.name(output), naming.name(target), gradient, 0.0, path_count,
-                         max_paths, factor_count=factors_below[id(output)],
+    gradient = float(grad(root, target)) if root is not target else 1.0
+    result = Explanation(naming.name(root), naming.name(target), gradient, 0.0, path_count,
+                         max_paths, factor_count=factors_below[id(root)],
                          max_factors=max(LISTED_FACTORS * len(order), MIN_LISTED_FACTORS))
     if result.listed:
-        _list_paths(result, output, target, links, paths_below, factor, naming)
+        _list_paths(result, root, target, links, paths_below, factor, naming)
     else:
-        _per_node(result, output, target, keys, links, lambda a, k: factor(a, k, False),
+        _per_node(result, root, target, keys, links, lambda a, k: factor(a, k, False),
                   naming)
     used = _names_used(result)
     # Every n-name the explanation uses gets a definition (an unlabelled leaf: its number).

@@ -46,6 +46,7 @@ from autograd.formula import (
     parse,
     text_algebra,
 )
+from autograd.functional import renamed
 from autograd.graph import chain_rule, topological_order
 from autograd.ops import RULES
 from autograd.value import Value
@@ -431,27 +432,29 @@ def _equations(output: Value, style: str) -> list[tuple[str, str]]:
     return [(name_atom(naming.name(n), style)[0], naming.definition(n, style)) for n in nodes]
 
 
-def to_text(output: Value, style: str = "unicode") -> str:
-    """The graph behind `output` as equations, one per labelled node, inputs first.
+@renamed(output="root")
+def to_text(root: Value, style: str = "unicode") -> str:
+    """The graph behind `root` as equations, one per labelled node, inputs first.
 
     `style` is "unicode" (w·x + b) or "python" (w * x + b).
     """
     if style not in ("unicode", "python"):
         raise ValueError(f"style must be 'unicode' or 'python' (see to_latex), not {style!r}")
-    return "\n".join(f"{left} = {right}" for left, right in _equations(output, style))
+    return "\n".join(f"{left} = {right}" for left, right in _equations(root, style))
 
 
-def to_latex(output: Value, wrt: Any = None) -> str:
-    """The graph behind `output` as LaTeX equations (an ``aligned`` block), inputs first.
+@renamed(output="root")
+def to_latex(root: Value, wrt: Any = None) -> str:
+    """The graph behind `root` as LaTeX equations (an ``aligned`` block), inputs first.
 
-    With `wrt` (a leaf, a label, or a list of them) the derivatives of the output follow, built
+    With `wrt` (a leaf, a label, or a list of them) the derivatives of the root follow, built
     by `to_sympy` (this part needs sympy: ``pip install 'kuibu[sympy]'``).
     """
-    lines = [f"{left} &= {right}" for left, right in _equations(output, "latex")]
+    lines = [f"{left} &= {right}" for left, right in _equations(root, "latex")]
     if wrt is not None:
         sympy = _import_sympy("to_latex(..., wrt=...)")
-        form = to_sympy(output, wrt)
-        top = latex_name(output.label or "f")
+        form = to_sympy(root, wrt)
+        top = latex_name(root.label or "f")
         names = {sym: latex_name(label) for label, sym in form.symbols.items()}
         for label, d in form.derivatives.items():
             bottom = latex_name(label)
@@ -585,8 +588,9 @@ def _wanted_leaves(output: Value, naming: Naming, wrt: Any) -> list[Value]:
     return chosen
 
 
-def to_sympy(output: Value, wrt: Any = None, rational: bool = True) -> SympyForm:
-    """The output and ∂output/∂leaf as sympy expressions, leaves as symbols named by labels.
+@renamed(output="root")
+def to_sympy(root: Value, wrt: Any = None, rational: bool = True) -> SympyForm:
+    """The root and ∂root/∂leaf as sympy expressions, leaves as symbols named by labels.
 
     Each derivative is accumulated backward through the recorded graph from the rule table's
     partial texts (not by sympy's own differentiation), so comparing it with a hand-derived
@@ -596,24 +600,24 @@ def to_sympy(output: Value, wrt: Any = None, rational: bool = True) -> SympyForm
     Needs sympy (``pip install 'kuibu[sympy]'``).
     """
     sympy = _import_sympy("to_sympy")
-    if not isinstance(output, Value):
-        raise TypeError(f"to_sympy: the output must be a Value, not {type(output).__name__}")
-    order = topological_order(output)
+    if not isinstance(root, Value):
+        raise TypeError(f"to_sympy: the output must be a Value, not {type(root).__name__}")
+    order = topological_order(root)
     deepest = depth(order)
     if deepest > MAX_SYMPY_DEPTH:
         raise ValueError(
-            f"to_sympy: the graph of {output.label or 'the output'} is {deepest:,} operations "
+            f"to_sympy: the graph of {root.label or 'the output'} is {deepest:,} operations "
             f"deep, more than {MAX_SYMPY_DEPTH}: sympy handles each level of an expression by "
             "recursion and fails (RecursionError) past about 150 nested functions, and its "
             "work grows steeply before that; check a smaller piece of the graph symbolically, "
             "or check this one by numbers (gradcheck, check_partials)"
         )
     try:
-        return _to_sympy(sympy, output, order, wrt, rational)
+        return _to_sympy(sympy, root, order, wrt, rational)
     except RecursionError:
         raise ValueError(
             f"to_sympy: sympy ran out of recursion on the graph of "
-            f"{output.label or 'the output'} ({deepest} operations deep); check a smaller "
+            f"{root.label or 'the output'} ({deepest} operations deep); check a smaller "
             "piece of it symbolically, or check it by numbers (gradcheck, check_partials)"
         ) from None
 
