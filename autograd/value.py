@@ -938,8 +938,10 @@ def _reduce(node: Value) -> tuple[Any, ...]:
     first: tuple[Any, ...] = ()
     if session is None:  # a new pickling: nothing of any graph written yet
         session = _Session()
-        ctx.session = weakref.ref(session)
-        ctx.written = written = set()
+        written = set()
+        # When the pickler lets the session go, the ids it wrote go too (not kept till the next).
+        ctx.session = weakref.ref(session, lambda _: written.clear())
+        ctx.written = written
         first = (session,)
     before: Any = ()
     if node._rule is not None:
