@@ -66,8 +66,8 @@ def group_of(label: str) -> tuple[str, ...]:
 
 def role_of(node: Value) -> Role:
     """What a label says a node is: a parameter (a leaf ``w<i>``, ``W<ij>``, ``w``, ``b`` or
-    ``b<i>``), a target (a leaf ``target…``, as ``target_o1``, or ``t<i>``), an input (any other leaf), the loss
-    (``loss``; or ``E``, ``L``, ``J`` computed), or an ordinary value.
+    ``b<i>``), a target (a leaf ``target…``, as ``target_o1``, or ``t<i>``), an input (any
+    other leaf), the loss (``loss``; or ``E``, ``L``, ``J`` computed), or an ordinary value.
 
     >>> [role_of(Value(1.0, label=name)) for name in ("layer0.neuron1.w2", "b1", "target_o1", "i1")]
     ['parameter', 'parameter', 'target', 'input']
