@@ -27,7 +27,8 @@ from autograd.explain import backward_steps, explain
 from autograd.export import Naming, rule_text, to_latex, to_sympy, to_text
 from autograd.extend import register
 from autograd.floats import STRONG_ZERO
-from autograd.graph import backward, grad, hessian, topological_order
+from autograd.functional import grad, hessian
+from autograd.graph import backward, chain_rule, sweep_order, topological_order
 from autograd.modes import (
     AnomalyError,
     detect_anomaly,
@@ -53,6 +54,7 @@ __all__ = [
     "audit",
     "backward",
     "backward_steps",
+    "chain_rule",
     "check_partials",
     "codegen",
     "detect_anomaly",
@@ -72,6 +74,7 @@ __all__ = [
     "rule_text",
     "source",
     "structure",
+    "sweep_order",
     "to_latex",
     "to_sympy",
     "to_text",

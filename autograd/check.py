@@ -24,7 +24,8 @@ from autograd.diagnosis import diagnose
 from autograd.explain import _aligned, _number, resolve_node, unlabelled_note
 from autograd.export import Naming, rule_text, user_call_name
 from autograd.formula import FLOAT_ALGEBRA, Formula, FormulaError, evaluate, number_text, parse
-from autograd.graph import grad, topological_order
+from autograd.functional import grad
+from autograd.graph import sweep_order, topological_order
 from autograd.modes import enable_grad, no_grad
 from autograd.ops import Rule
 from autograd.value import Value
@@ -851,6 +852,9 @@ class _Replay:
             for n in order
         ]
         self.leaf_data = [n.data for n in order]
+        #: the places in the order the engine's backward sweep takes the nodes (root first), so
+        #: every gradient is summed in the engine's order, to the last bit
+        self.sweep = [index[id(n)] for n in sweep_order(order[-1])]
 
     def run(self, given: Mapping[int, float]) -> tuple[list[float], list[float]]:
         """Values and ∂root/∂node with the nodes in `given` (by id) set to its values; a node
@@ -871,7 +875,7 @@ class _Replay:
             data[k] = float(rule.forward(*args))
         adjoint = [0.0] * size
         adjoint[size - 1] = 1.0
-        for k in range(size - 1, -1, -1):
+        for k in self.sweep:
             recorded = numbers[k]
             if recorded is None:
                 continue
@@ -881,5 +885,6 @@ class _Replay:
             out = data[k]
             for i, (j, _) in enumerate(inputs):
                 if j >= 0:
-                    adjoint[j] += g * float(rule.partial(i, floats, *recorded, out))
+                    d = rule.partial(i, floats, *recorded, out)
+                    adjoint[j] += g * (d if isinstance(d, float) else float(d))
         return data, adjoint

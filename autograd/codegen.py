@@ -56,15 +56,25 @@ from typing import Any
 
 from autograd import floats
 from autograd.export import Naming
+from autograd.graph import sweep_order
 from autograd.ops import Rule
+from autograd.phrases import PHRASES, phrases
 from autograd.value import Value
 
-__all__ = ["Program", "codegen", "source", "structure"]
+__all__ = ["Program", "ProgramTooLargeError", "codegen", "source", "structure"]
 
 BACKENDS = ("python", "numpy")
 
 # Precedence of the expressions the generator writes, lowest first (Python's own order).
 _COND, _CMP, _ADD, _MUL, _UNARY, _POW, _ATOM = range(7)
+
+
+#: Longest program `Program` compiles to run (its text has no limit); see `ProgramTooLargeError`.
+MAX_COMPILED_LINES = 1_000_000
+
+
+class ProgramTooLargeError(ValueError):
+    """A program too long for Python's compiler in reasonable time and memory."""
 
 
 class _UndecidedError(Exception):
@@ -103,11 +113,18 @@ def _literal(x: float) -> Expr:
     return Expr(text, _UNARY if text.startswith("-") else _ATOM)
 
 
+#: The helpers of `autograd.floats` that may return a special partial (a `StrongZero` or a
+#: `Reciprocal`), which multiplies unlike its plain float.
+_SPECIAL_HELPERS = frozenset({"reciprocal", "step"})
+
+
 def _expr(x: Any) -> Expr:
     if isinstance(x, Expr):
         return x
     if isinstance(x, floats.StrongZero):  # a masked zero stays one: g·0 is 0 even for inf g
-        return Expr("STRONG_ZERO", _ATOM)
+        return Expr("STRONG_ZERO", _ATOM, special=True)
+    if isinstance(x, floats.Reciprocal):  # 1/x overflowed: g times it is g/x, not g·inf
+        return Expr(f"reciprocal({_literal(x.x).text})", _ATOM, special=True)
     if isinstance(x, (int, float)) and not isinstance(x, bool):
         return _literal(float(x))
     raise TypeError(f"codegen: cannot write {type(x).__name__} {x!r} as code")
@@ -117,13 +134,47 @@ def _wrap(e: Expr, at_least: int) -> str:
     return e.text if e.prec >= at_least else f"({e.text})"
 
 
+#: Deepest expression the generator writes in one line; Python's compiler recurses once per
+#: level (a neuron of 3,000 inputs is a sum 3,000 deep), and strings built by nesting would
+#: cost the square of their length. Deeper parts go into temporaries (see `_Spill`).
+MAX_DEPTH = 50
+
+
+class _Spill:
+    """Where a subexpression deeper than `MAX_DEPTH` goes: a line ``_t<k> = ...`` of its own,
+    written before the line that uses it (the program computes the same numbers in the same
+    order; the names start with _, which no node's name does)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.count = 0
+
+    def store(self, e: Expr) -> Expr:
+        self.count += 1
+        name = f"_t{self.count}"
+        self.lines.append(f"{name} = {e.text}")
+        return Expr(name, _ATOM, e.special)
+
+    def flush(self, into: list[str]) -> None:
+        into += self.lines
+        self.lines = []
+
+
+_SPILLS: list[_Spill] = []
+
+
+def _shallow(e: Expr) -> Expr:
+    return _SPILLS[-1].store(e) if e.depth >= MAX_DEPTH and _SPILLS else e
+
+
 def _binary(op: str, prec: int, left: Any, right: Any) -> Expr:
-    a, b = _expr(left), _expr(right)
+    a, b = _shallow(_expr(left)), _shallow(_expr(right))
+    depth = max(a.depth, b.depth) + 1
     if op == "**":  # right-associative; the base must be an atom (-2.0 ** y is -(2.0 ** y))
-        return Expr(f"{_wrap(a, _ATOM)} ** {_wrap(b, _UNARY)}", _POW)
+        return Expr(f"{_wrap(a, _ATOM)} ** {_wrap(b, _UNARY)}", _POW, depth=depth)
     if prec == _CMP:  # comparisons chain in Python: keep each side whole
-        return Expr(f"{_wrap(a, _ADD)} {op} {_wrap(b, _ADD)}", _CMP)
-    return Expr(f"{_wrap(a, prec)} {op} {_wrap(b, prec + 1)}", prec)
+        return Expr(f"{_wrap(a, _ADD)} {op} {_wrap(b, _ADD)}", _CMP, depth=depth)
+    return Expr(f"{_wrap(a, prec)} {op} {_wrap(b, prec + 1)}", prec, depth=depth)
 
 
 class Expr:
@@ -133,12 +184,16 @@ class Expr:
     using a condition in an ``if`` asks the active tracer which branch to follow.
     """
 
-    __slots__ = ("prec", "text")
+    __slots__ = ("depth", "prec", "special", "text")
     __hash__ = object.__hash__
 
-    def __init__(self, text: str, prec: int = _ATOM) -> None:
+    def __init__(
+        self, text: str, prec: int = _ATOM, special: bool = False, depth: int = 0
+    ) -> None:
         self.text = text
         self.prec = prec
+        self.special = special  #: may be a special partial of `autograd.floats` (see `_times`)
+        self.depth = depth  #: how deeply the text nests operations (see `MAX_DEPTH`)
 
     def __repr__(self) -> str:
         return f"Expr({self.text!r})"
@@ -174,13 +229,15 @@ class Expr:
         return _binary("**", _POW, o, self)
 
     def __neg__(self) -> Expr:
-        return Expr(f"-{_wrap(self, _UNARY)}", _UNARY)
+        inner = _shallow(self)
+        return Expr(f"-{_wrap(inner, _UNARY)}", _UNARY, depth=inner.depth + 1)
 
     def __pos__(self) -> Expr:
         return self
 
     def __abs__(self) -> Expr:
-        return Expr(f"abs({self.text})", _ATOM)
+        inner = _shallow(self)
+        return Expr(f"abs({inner.text})", _ATOM, depth=inner.depth + 1)
 
     def __gt__(self, o: Any) -> Expr:
         return _binary(">", _CMP, self, o)
@@ -215,9 +272,13 @@ def _conditional(condition: Expr, yes: Any, no: Any, backend: str) -> Any:
     a, b = _expr(yes), _expr(no)
     if a.text == b.text:
         return a
+    special = a.special or b.special
+    a, b, condition = _shallow(a), _shallow(b), _shallow(condition)
+    depth = max(a.depth, b.depth, condition.depth) + 1
     if backend == "numpy":
-        return Expr(f"where({condition.text}, {a.text}, {b.text})", _ATOM)
-    return Expr(f"{_wrap(a, _CMP)} if {condition.text} else {_wrap(b, _COND)}", _COND)
+        return Expr(f"where({condition.text}, {a.text}, {b.text})", _ATOM, special, depth)
+    return Expr(f"{_wrap(a, _CMP)} if {condition.text} else {_wrap(b, _COND)}", _COND, special,
+                depth)
 
 
 def _trace(fn: Callable[[], Any], backend: str) -> Any:
@@ -268,7 +329,9 @@ class _CodeMath:
             if not any(isinstance(a, Expr) for a in args):
                 return float_fn(*args)
             self.used.add(name)
-            return Expr(f"{name}({', '.join(_expr(a).text for a in args)})", _ATOM)
+            inner = [_shallow(_expr(a)) for a in args]
+            return Expr(f"{name}({', '.join(a.text for a in inner)})", _ATOM,
+                        name in _SPECIAL_HELPERS, max(a.depth for a in inner) + 1)
 
         return call
 
@@ -495,16 +558,34 @@ class Program:
     wrt: tuple[str, ...]  #: the parameters the gradients are taken for, by identifier
     inputs: tuple[str, ...]  #: the other parameters, by identifier
     backend: str = "python"
-    function: Callable[..., tuple[Any, tuple[Any, ...]]] = field(init=False, repr=False)
-    #: The same lines summed over many samples: ``summed(*wrt_values, samples)`` with samples a
-    #: list of input tuples (python), or ``summed(*wrt_values, *input_arrays)`` (numpy).
-    summed: Callable[..., tuple[Any, tuple[Any, ...]]] = field(init=False, repr=False)
+    _compiled: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        namespace: dict[str, Any] = {"__builtins__": builtins, "__name__": "kuibu_program"}
-        exec(compile(self.source, f"<kuibu program {self.name}>", "exec"), namespace)
-        self.function = namespace[self.name]
-        self.summed = namespace[f"{self.name}_summed"]
+    @property
+    def function(self) -> Callable[..., tuple[Any, tuple[Any, ...]]]:
+        """The program's function, compiled when first asked for (`source` alone never is)."""
+        return self._namespace()[self.name]  # type: ignore[no-any-return]
+
+    @property
+    def summed(self) -> Callable[..., tuple[Any, tuple[Any, ...]]]:
+        """The same lines summed over many samples: ``summed(*wrt_values, samples)`` with
+        samples a list of input tuples (python), or ``summed(*wrt_values, *input_arrays)``
+        (numpy)."""
+        return self._namespace()[f"{self.name}_summed"]  # type: ignore[no-any-return]
+
+    def _namespace(self) -> dict[str, Any]:
+        if self._compiled is None:
+            lines = self.source.count("\n")
+            if lines > MAX_COMPILED_LINES:
+                raise ProgramTooLargeError(
+                    f"codegen: the program {self.name} has {lines:,} lines, more than "
+                    f"{MAX_COMPILED_LINES:,}; Python's compiler would take minutes and "
+                    "gigabytes for it. Its text (Program.source, autograd.source) is fine at "
+                    "any size; replay a smaller graph, or use backward()"
+                )
+            namespace: dict[str, Any] = {"__builtins__": builtins, "__name__": "kuibu_program"}
+            exec(compile(self.source, f"<kuibu program {self.name}>", "exec"), namespace)
+            self._compiled = namespace
+        return self._compiled
 
     def __call__(self, *values: Any) -> tuple[Any, tuple[Any, ...]]:
         expected = len(self.wrt) + len(self.inputs)
@@ -543,35 +624,27 @@ def _edges(node: Value) -> list[tuple[int, Value]]:
     return [(i, x) for i, x in enumerate(node.inputs) if isinstance(x, Value)]
 
 
-def _sweep_order(root: Value, order: list[Value]) -> list[tuple[Value, int, Value]]:
-    """Every edge (node, input position, input) in the order `autograd.graph` sweeps them.
-
-    The same two passes as the engine's sweep: count each inner node's users, then pop nodes
-    from a stack as their last user is swept, so each gradient is summed in the engine's order.
-    """
-    uses: dict[int, int] = {}
-    for node in order:
-        for _, x in _edges(node):
-            if not x.is_leaf:
-                uses[id(x)] = uses.get(id(x), 0) + 1
-    swept: list[tuple[Value, int, Value]] = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        for i, x in _edges(node):
-            swept.append((node, i, x))
-            if not x.is_leaf:
-                uses[id(x)] -= 1
-                if not uses[id(x)]:
-                    stack.append(x)
-    return swept
+def _sweep_order(root: Value) -> list[tuple[Value, int, Value]]:
+    """Every edge (node, input position, input) in the order the engine's sweep takes them
+    (`autograd.sweep_order`), so each gradient is summed in the engine's order."""
+    return [(node, i, x) for node in sweep_order(root) for i, x in _edges(node)]
 
 
 def _times(g: Expr | None, d: Any) -> Expr:
-    """g·d as code, dropping exact factors of 1 (g is None for the root's seed, 1)."""
+    """g·d as code, dropping exact factors of 1 (g is None for the root's seed, 1).
+
+    The seed is written out (``1.0 * d``) when d may be one of the special partials of
+    `autograd.floats` (a masked zero, an overflowed reciprocal): the engine multiplies them by
+    the seed, which gives a plain float, and a gradient must never hold one (a masked zero kept
+    in it would hide an inf or nan further down, where the engine has nan).
+    """
     if g is None:
-        return _expr(d)
-    if isinstance(d, float) and not isinstance(d, bool):
+        if not isinstance(d, Expr):  # a number: the seed times it, as the engine computes it
+            return _expr(1.0 * d)
+        return _binary("*", _MUL, 1.0, d) if d.special else d
+    if isinstance(d, float) and not isinstance(d, bool) and not isinstance(
+        d, (floats.StrongZero, floats.Reciprocal)
+    ):
         if d == 1.0:
             return g
         if d == -1.0:
@@ -604,6 +677,7 @@ def codegen(
     *,
     backend: str = "python",
     name: str = "forward_backward",
+    lang: str = "en",
 ) -> Program:
     """Write the graph behind `root` as a program of its forward and backward pass.
 
@@ -611,9 +685,13 @@ def codegen(
     every leaf not in `inputs`) and then the `inputs` leaves. Any other leaf is a constant, written
     in at its current value. ``backend="numpy"`` writes code over arrays (NumPy must be
     installed to run it): `inputs` take one entry per sample, the `wrt` leaves stay numbers.
+    The program's comments are in `lang` ("en" or "zh", `autograd.phrases`); names, code and
+    numbers are the same in every language.
     """
     if not isinstance(root, Value):
         raise TypeError(f"codegen: root must be a Value, not {type(root).__name__}")
+    if lang not in PHRASES:
+        raise ValueError(f"codegen: lang must be one of {', '.join(PHRASES)}, not {lang!r}")
     if backend not in BACKENDS:
         raise ValueError(f"codegen: backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     order = graph_order(root)
@@ -641,7 +719,24 @@ def codegen(
     names = _Names(order, outside, avoid=[name])
     math_ns = _CodeMath()
     lines: list[str] = []
+    spill = _Spill()
+    _SPILLS.append(spill)
+    try:
+        return _write(root, order, wanted, given_inputs, names, math_ns, lines, spill, name,
+                      backend, phrases(lang))
+    finally:
+        _SPILLS.pop()
+
+
+def _write(
+    root: Value, order: list[Value], wanted: list[Value], given_inputs: list[Value],
+    names: _Names, math_ns: _CodeMath, lines: list[str], spill: _Spill, name: str,
+    backend: str, words: dict[str, str],
+) -> Program:
+    """The program's text, once its parameters and names are settled (see `codegen`); `words`
+    are the comments' (`autograd.phrases`)."""
     code: dict[int, Any] = {}
+    lines.append(f"# {words['forward']}")
     for leaf in (*wanted, *given_inputs):
         code[id(leaf)] = Expr(names[leaf])
     for node in order:
@@ -653,6 +748,7 @@ def codegen(
             continue
         args = [code[id(x)] if isinstance(x, Value) else float(x) for x in node.inputs]
         value = _expr(_forward_expr(rule, args, math_ns, backend))
+        spill.flush(lines)
         lines.append(f"{names[node]} = {value.text}")
         code[id(node)] = Expr(names[node])
 
@@ -664,13 +760,15 @@ def codegen(
             needed.add(id(node))
     grads: dict[int, Expr | None] = {id(root): None}
     partials_of: dict[int, list[Any]] = {}
+    if len(needed) > len(wanted_ids) or id(root) in wanted_ids:  # some gradient is written
+        lines.append(f"# {words['backward'].format(root=names[root])}")
     if id(root) in wanted_ids:
         lines.append(f"dE_d{names[root]} = 1.0")
         grads[id(root)] = Expr(f"dE_d{names[root]}")
     # For each wrt leaf whose gradient is one term: that line's position and the term.
     first_line: dict[int, tuple[int, str]] = {}
     products: dict[int, tuple[str, str]] = {}  # ... and when the term is g·d, g and d
-    for node, i, x in _sweep_order(root, order):
+    for node, i, x in _sweep_order(root):
         if id(x) not in needed:
             continue
         if id(node) not in partials_of:
@@ -679,6 +777,7 @@ def codegen(
             args = [code[id(a)] if isinstance(a, Value) else float(a) for a in node.inputs]
             partials_of[id(node)] = _partials(rule, args, code[id(node)], math_ns, backend)
         term = _times(grads[id(node)], partials_of[id(node)][i])
+        spill.flush(lines)
         target = f"dE_d{names[x]}"
         if id(x) in grads:
             lines.append(f"{target} = {target} + {_wrap(term, _ADD + 1)}")
@@ -736,7 +835,7 @@ def codegen(
                     *(f"    {line}" for line in inner), f"        {returned}"]
         batch = [
             f"def {summed}({', '.join(params)}):",
-            '    """The value and gradients summed over the samples."""',
+            f'    """{words["summed"]}"""',
             f"    {errstate}", *(f"        {line}" for line in summed_lines),
             f"        {returned_sums}",
         ]
@@ -758,7 +857,7 @@ def codegen(
                 direct.add(f"sum_{names[leaf]}")
         batch = [
             f"def {summed}({', '.join([*names_of(wanted, names), 'samples'])}):",
-            '    """The value and gradients summed over samples, each a tuple of the inputs."""',
+            f'    """{words["summed_python"]}"""',
             "    sum_value = 0.0",
             *(f"    {s} = 0.0" for s in sums),
             f"    for {targets} in samples:",
@@ -770,7 +869,12 @@ def codegen(
         ]
     constants = [h for h in helpers if not h.startswith("def ")]
     functions = [h for h in helpers if h.startswith("def ")]
+    about = words["header"].format(name=name, root=names[root], wrt=_listed(
+        [names[n] for n in wanted]))
+    if spill.count:
+        about += "\n# " + words["temporary"]
     text = "\n".join([
+        f"# {about}",
         *header,
         *([*constants, "", ""] if constants else []),
         *(f"{h}\n\n" for h in functions),
@@ -795,13 +899,29 @@ def _tuple(items: list[str]) -> str:
 
 
 def _strong_zero_used(lines: list[str]) -> set[str]:
-    return {"STRONG_ZERO"} if any("STRONG_ZERO" in line for line in lines) else set()
+    """The special partials written in as constants (a masked zero, an overflowed reciprocal of
+    a constant), whose helpers the program needs although no rule called them on a variable."""
+    found = {"STRONG_ZERO"} if any("STRONG_ZERO" in line for line in lines) else set()
+    if any("reciprocal(" in line for line in lines):
+        found.add("reciprocal")
+    return found
 
 
 def _where_used(lines: list[str]) -> set[str]:
     return {"where"} if any("where(" in line for line in lines) else set()
 
 
-def source(root: Value, wrt: Sequence[Value] | None = None, inputs: Sequence[Value] = ()) -> str:
-    """The program's source for the graph behind `root` (what ``kuibu ... --code`` prints)."""
-    return codegen(root, wrt, inputs).source
+def source(
+    root: Value, wrt: Sequence[Value] | None = None, inputs: Sequence[Value] = (),
+    lang: str = "en",
+) -> str:
+    """The program's source for the graph behind `root` (what ``kuibu ... --code`` prints), its
+    comments in `lang` ("en" or "zh")."""
+    return codegen(root, wrt, inputs, lang=lang).source
+
+
+def _listed(items: list[str]) -> str:
+    """Names for a comment: all of a few, the first and last of many."""
+    if len(items) <= 6:
+        return ", ".join(items) or "-"
+    return f"{', '.join(items[:3])}, …, {items[-1]} ({len(items):,})"

@@ -31,15 +31,25 @@ path 1 of 1: out → net → w
 from __future__ import annotations
 
 import difflib
+import functools
 import math
+import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.export import Naming, user_notes
-from autograd.formula import name_text, number_text
-from autograd.graph import grad, topological_order
+from autograd.export import (
+    Naming,
+    latex_name,
+    user_notes,
+)
+from autograd.formula import (
+    number_text,
+)
+from autograd.functional import grad, renamed
+from autograd.graph import chain_rule, edges, topological_order
+from autograd.phrases import phrases
 from autograd.value import Value
 from autograd.words import LANGUAGES, words
 from autograd.writing import PartialWriter as _Writer  # every partial's text, written once
@@ -54,6 +64,7 @@ __all__ = [
     "backward_steps",
     "edges",
     "explain",
+    "markdown_text",
 ]
 
 Text = tuple[str, int]
@@ -61,6 +72,9 @@ Text = tuple[str, int]
 Edge = tuple[Value, int]
 #: Sub-paths kept per factor to write its formula; past this the factor shows its number only.
 MAX_SUBPATHS = 4
+#: Steps (edges) of a factor whose formula is written; past this it shows its number only (a
+#: product of hundreds of partials on one line helps no reader, and costs a line per edge).
+MAX_FACTOR_STEPS = 64
 
 
 def _number(v: float, style: str = "unicode") -> str:
@@ -112,11 +126,23 @@ class Factor:
     top: str  #: the upper node's name (its label, or n<k>)
     bottom: str
     value: float  #: the factor's number: Σ over sub-paths of the product of partials
-    formula: str | None  #: from the rule table in the user's names; None past MAX_SUBPATHS
-    latex_formula: str | None
+    #: from the rule table in the user's names; None past MAX_SUBPATHS sub-paths or
+    #: MAX_FACTOR_STEPS steps
+    formula: str | None
     steps: int  #: edges folded into the factor (1 when top uses bottom directly)
     subpaths: int  #: how many sub-paths from top to bottom (through unlabelled nodes)
-    python_formula: str | None = None  #: the formula in Python's syntax (ASCII)
+    #: writes the formula in another style ("latex", "python") when it is first asked for
+    write: Callable[[str], str | None] | None = field(default=None, repr=False, compare=False)
+
+    @functools.cached_property
+    def latex_formula(self) -> str | None:
+        """The formula in LaTeX."""
+        return self.write("latex") if self.write is not None else None
+
+    @functools.cached_property
+    def python_formula(self) -> str | None:
+        """The formula in Python's syntax (ASCII)."""
+        return self.write("python") if self.write is not None else None
 
     def symbol(self) -> str:
         """The factor as written in a chain: ∂top/∂bottom."""
@@ -124,8 +150,13 @@ class Factor:
 
     def styled(self, style: str) -> str | None:
         """The formula in `style`: "unicode", "python" or "latex"."""
-        return {"unicode": self.formula, "python": self.python_formula,
-                "latex": self.latex_formula}[style]
+        if style == "unicode":
+            return self.formula
+        if style == "python":
+            return self.python_formula
+        if style == "latex":
+            return self.latex_formula
+        raise ValueError(f"style must be 'unicode', 'python' or 'latex', not {style!r}")
 
     def line(self, style: str = "unicode") -> str:
         """∂top/∂bottom = formula = value, the formula left out when it is a number itself."""
@@ -169,6 +200,36 @@ class Delta:
                 "terms": [{"user": u, "factor": f.to_dict(style)} for u, f in self.terms]}
 
 
+# Characters that make Markdown (CommonMark, GitHub's tables, math extensions) or raw HTML,
+# each written so that it is shown: < and & as HTML entities, the rest after a backslash.
+_MARKDOWN = {"\\": "\\\\", "`": "\\`", "*": "\\*", "[": "\\[", "]": "\\]", "|": "\\|",
+             "$": "\\$", "~": "\\~", "<": "&lt;", "&": "&amp;"}
+
+
+def markdown_text(text: str) -> str:
+    r"""`text` (a name, a formula, a note) safe inside a line of Markdown: shown as it is, never
+    read as markup or HTML. An _ inside a word (out_h1) stays, as Markdown leaves it; one at a
+    word's edge is escaped. A line break is a space; a character that cannot be written (a
+    lone surrogate) is U+FFFD.
+
+    >>> markdown_text("<script>x</script> | out_h1 | _w_")
+    '&lt;script>x&lt;/script> \\| out_h1 \\| \\_w\\_'
+    """
+    out: list[str] = []
+    last = len(text) - 1
+    for k, ch in enumerate(text):
+        if ch in _MARKDOWN:
+            out.append(_MARKDOWN[ch])
+        elif ch == "_":
+            inside = 0 < k < last and text[k - 1].isalnum() and text[k + 1].isalnum()
+            out.append("_" if inside else "\\_")
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(" " if ch.isspace() else "\ufffd")
+    return "".join(out)
+
+
 def _check_style(style: str) -> None:
     if style not in ("unicode", "python"):
         raise ValueError(f"style must be 'unicode' or 'python', not {style!r}")
@@ -186,17 +247,26 @@ class Explanation:
     max_paths: int
     paths: list[Path] = field(default_factory=list)  #: empty when there are too many
     deltas: list[Delta] = field(default_factory=list)  #: filled when there are too many paths
-    legend: list[tuple[str, str, str]] = field(default_factory=list)  #: name, text, LaTeX
+    #: name, text, LaTeX of each n-name used (the LaTeX is written when first read)
+    legend: list[Sequence[str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     #: the legend's definitions in Python's syntax, by name
-    python_legend: dict[str, str] = field(default_factory=dict)
+    python_legend: Mapping[str, str] = field(default_factory=dict)
     #: `notes` in each other language, by its code (see `autograd.words`)
     translated_notes: dict[str, list[str]] = field(default_factory=dict)
+    factor_count: int = 0  #: the factors of all the paths together (an int of any size)
+    #: most factors a listing holds (past it, the per-node form); 0: no limit
+    max_factors: int = 0
 
     @property
     def listed(self) -> bool:
         """True when the paths are listed, False in the per-node (δ) form."""
-        return self.path_count <= self.max_paths
+        return self.path_count <= self.max_paths and not self._too_long()
+
+    def _too_long(self) -> bool:
+        """Few enough paths, but too many factors on them to list (the listing would grow
+        with the product of the paths and their length, not with the graph)."""
+        return bool(self.max_factors) and self.factor_count > self.max_factors
 
     def _head(self) -> str:
         return f"∂{self.output}/∂{self.leaf}"
@@ -216,6 +286,10 @@ class Explanation:
             return f"{head} = " + " · ".join(f.symbol() for f in self.paths[0].factors)
         if self.listed:
             return w["sum_over"].format(head=head, count=self.path_count)
+        if self.path_count <= self.max_paths:
+            return phrases(lang)["long_listing"].format(
+                head=head, count=self.path_count, factors=self.factor_count,
+                output=self.output, leaf=self.leaf, limit=self.max_factors)
         return w["too_many"].format(head=head, count=self.path_count, output=self.output,
                                     leaf=self.leaf, limit=self.max_paths)
 
@@ -250,30 +324,28 @@ class Explanation:
                          f"{self._engine(style, lang)}")
         else:
             lines.append("")
+            deltas = {d.node: d.value for d in self.deltas}
             for d in self.deltas:
-                lines.append(self._delta_line(d, style))
+                lines.append(self._delta_line(d, style, deltas))
             lines += ["", f"{self._head()} = δ({self.leaf}) = {_number(self.total, style)}"
                       f"{self._engine(style, lang)}"]
         lines += self._tail(style, lang)
         return "\n".join(lines)
 
-    def _delta_line(self, d: Delta, style: str) -> str:
+    def _delta_line(self, d: Delta, style: str, deltas: Mapping[str, float]) -> str:
         if not d.terms:
             return f"δ({d.node}) = 1"
         sym = " + ".join(f"δ({u})·{f.symbol()}" for u, f in d.terms)
         num = " + ".join(
-            f"{_factor_number(self._delta(u), style)}×{_factor_number(f.value, style)}"
+            f"{_factor_number(deltas[u], style)}×{_factor_number(f.value, style)}"
             for u, f in d.terms
         )
         return f"δ({d.node}) = {sym} = {num} = {_number(d.value, style)}"
 
-    def _delta(self, name: str) -> float:
-        return next(d.value for d in self.deltas if d.node == name)
-
     def _definitions(self, style: str) -> list[tuple[str, str]]:
         if style == "python":
-            return [(n, self.python_legend.get(n, t)) for n, t, _ in self.legend]
-        return [(n, t) for n, t, _ in self.legend]
+            return [(e[0], self.python_legend.get(e[0], e[1])) for e in self.legend]
+        return [(e[0], e[1]) for e in self.legend]
 
     def _notes(self, lang: str) -> list[str]:
         return self.notes if lang == "en" else self.translated_notes.get(lang, self.notes)
@@ -288,32 +360,33 @@ class Explanation:
         return lines
 
     def markdown(self, lang: str = "en") -> str:
-        """Markdown: a table of factors per path (or of δs); `lang` as in `text`."""
+        """Markdown: a table of factors per path (or of δs); `lang` as in `text`. Every name
+        and formula is escaped (`markdown_text`): no label can make markup or raw HTML."""
         w = words(lang)
+        md = markdown_text
         summary = self._summary(lang)
-        lines = [summary.replace("*", r"\*"), ""] if summary else []
+        lines = [md(summary), ""] if summary else []
         if self.listed:
             for k, path in enumerate(self.paths, 1):
                 heading = w["path_heading"].format(k=k, count=self.path_count)
-                lines += [f"**{heading}** " + " → ".join(path.nodes), ""]
+                lines += [f"**{md(heading)}** " + " → ".join(map(md, path.nodes)), ""]
                 lines += [f"| {w['factor']} | {w['formula']} | {w['value']} |", "|---|---|---:|"]
                 for f in path.factors:
                     shown = "" if f.formula is None or _is_number(f.formula) else f.formula
-                    cell = shown.replace("|", r"\|")
-                    lines.append(f"| {f.symbol()} | {cell} | {_number(f.value)} |")
+                    lines.append(f"| {md(f.symbol())} | {md(shown)} | {_number(f.value)} |")
                 if len(path.factors) > 1:
                     lines.append(f"| **{w['product']}** | | **{_number(path.product)}** |")
                 lines.append("")
-            lines.append(f"**{self._head()} = {_number(self.total)}**"
-                         f"{self._engine('unicode', lang)}")
+            lines.append(f"**{md(self._head())} = {_number(self.total)}**"
+                         f"{md(self._engine('unicode', lang))}")
         else:
             lines += [f"| {w['node']} | {w['delta_sum']} | {w['value']} |", "|---|---|---:|"]
             for d in self.deltas:
                 sym = " + ".join(f"δ({u})·{f.symbol()}" for u, f in d.terms) or w["the_output"]
-                lines.append(f"| {d.node} | {sym} | {_number(d.value)} |")
-            lines += ["", f"**{self._head()} = δ({self.leaf}) = {_number(self.total)}**"
-                      f"{self._engine('unicode', lang)}"]
-        lines += self._tail("unicode", lang)
+                lines.append(f"| {md(d.node)} | {md(sym)} | {_number(d.value)} |")
+            lines += ["", f"**{md(self._head())} = δ({md(self.leaf)}) = {_number(self.total)}**"
+                      f"{md(self._engine('unicode', lang))}"]
+        lines += [md(line) for line in self._tail("unicode", lang)]
         return "\n".join(lines)
 
     def latex(self, lang: str = "en") -> str:
@@ -322,7 +395,7 @@ class Explanation:
         w = words(lang)
 
         def name(n: str) -> str:
-            return name_text(n, "latex")[0]
+            return latex_name(n)
 
         def frac(top: str, bottom: str) -> str:
             return rf"\frac{{\partial {name(top)}}}{{\partial {name(bottom)}}}"
@@ -359,7 +432,10 @@ class Explanation:
             last = rf"{head} &= {num(self.total)}"
             lines = [first, *lines, last]
         else:
-            form = w["per_node_form"].format(count=self.path_count)
+            form = (w["per_node_form"].format(count=self.path_count)
+                    if self.path_count > self.max_paths else phrases(lang)[
+                        "per_node_factors"].format(count=self.path_count,
+                                                   factors=self.factor_count))
             lines.append(rf"&\text{{{form}}}")
             for d in self.deltas:
                 terms = " + ".join(
@@ -367,7 +443,8 @@ class Explanation:
                 summed = f"{terms} = " if terms else ""  # the output's own δ is just 1
                 lines.append(rf"\delta_{{{name(d.node)}}} &= {summed}{num(d.value)}")
             lines.append(rf"{head} &= \delta_{{{name(self.leaf)}}} = {num(self.total)}")
-        for n, _, tex in self.legend:
+        for entry in self.legend:
+            n, tex = entry[0], entry[2]
             lines.append(rf"&\text{{{w['where']} }} {name(n)} = {tex}")
         return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
@@ -425,18 +502,6 @@ def resolve_node(output: Value, node: Any, order: list[Value], what: str) -> Val
     return node
 
 
-def edges(node: Value) -> list[tuple[int, Value, float]]:
-    """(input index, parent, recorded partial) for each Value input of `node`."""
-    partials = node.partials
-    result: list[tuple[int, Value, float]] = []
-    k = 0
-    for i, x in enumerate(node.inputs):
-        if isinstance(x, Value):
-            result.append((i, x, partials[k]))
-            k += 1
-    return result
-
-
 @dataclass
 class _Link:
     """The grouped factor from one key node down to another, before it is written."""
@@ -448,171 +513,337 @@ class _Link:
     steps: int
 
 
+#: Work a grouped explanation may spend on the unlabelled parts of a graph, in node visits per
+#: node of the graph: a big unlabelled part shared by many labelled nodes is walked once for
+#: each of them. Past it, every operation is a factor of its own (which costs one visit each).
+REGION_VISITS = 8
+#: Most factors a listing of paths holds, per node of the graph (with a floor): the listing of
+#: a few paths through a long graph would grow with their product; past it, the per-node form.
+LISTED_FACTORS = 4
+MIN_LISTED_FACTORS = 2_000
+
+#: A sub-path kept backwards as a linked list, ((node, input), the rest), so that extending one
+#: costs the same at any depth; None is the empty path.
+_Tail = tuple[Edge, Any] | None
+
+
+class _TooCostlyError(Exception):
+    """Grouping the factors between labelled nodes would walk more than the graph's size."""
+
+
+def _unlink(tail: _Tail) -> list[Edge]:
+    path: list[Edge] = []
+    while tail is not None:
+        edge, tail = tail
+        path.append(edge)
+    path.reverse()
+    return path
+
+
 def _links(
-    top: Value, on: set[int], key: Callable[[Value], bool], index: Mapping[int, int]
+    top: Value, on: set[int], key: Callable[[Value], bool], index: Mapping[int, int],
+    budget: list[int],
 ) -> list[_Link]:
-    """The grouped factors from key node `top` to the key nodes reached through unkeyed ones."""
+    """The grouped factors from key node `top` to the key nodes reached through unkeyed ones;
+    `budget` holds the node visits left (see `REGION_VISITS`)."""
     region: list[Value] = []
     seen: set[int] = set()
     stack = [top]
     while stack:
         n = stack.pop()
         for _, p, _ in edges(n):
-            if id(p) in on and not key(p) and id(p) not in seen:
+            if id(p) in on and id(p) not in seen and not key(p):
                 seen.add(id(p))
                 region.append(p)
                 stack.append(p)
+    budget[0] -= len(region) + 1
+    if budget[0] < 0:
+        raise _TooCostlyError
     region.sort(key=lambda n: index[id(n)], reverse=True)  # users before their inputs
     value: dict[int, float] = {id(top): 1.0}
     count: dict[int, int] = {id(top): 1}
-    subs: dict[int, list[list[Edge]] | None] = {id(top): [[]]}
+    tails: dict[int, list[_Tail] | None] = {id(top): [None]}
     depth: dict[int, int] = {id(top): 0}
     found: dict[int, Value] = {}
     for n in [top, *region]:
         if id(n) not in value:
             continue
+        mine, above, paths, steps = tails[id(n)], value[id(n)], count[id(n)], depth[id(n)] + 1
         for i, p, d in edges(n):
-            if id(p) not in on:
-                continue
             pid = id(p)
-            value[pid] = value.get(pid, 0.0) + value[id(n)] * d
-            count[pid] = count.get(pid, 0) + count[id(n)]
-            depth[pid] = max(depth.get(pid, 0), depth[id(n)] + 1)
-            mine, theirs = subs[id(n)], subs.get(pid, [])
-            if mine is None or theirs is None or count[pid] > MAX_SUBPATHS:
-                subs[pid] = None
+            if pid not in on:
+                continue
+            value[pid] = value.get(pid, 0.0) + above * d
+            total = count[pid] = count.get(pid, 0) + paths
+            if steps > depth.get(pid, 0):
+                depth[pid] = steps
+            theirs = tails.get(pid, [])
+            if mine is None or theirs is None or total > MAX_SUBPATHS:
+                tails[pid] = None
             else:
-                subs[pid] = [*theirs, *[[*s, (n, i)] for s in mine]]
+                tails[pid] = [*theirs, *[((n, i), t) for t in mine]]
             if key(p):
                 found.setdefault(pid, p)
     bottoms = sorted(found.values(), key=lambda n: index[id(n)])  # the graph's input order
-    return [_Link(b, value[id(b)], subs[id(b)], count[id(b)], depth[id(b)]) for b in bottoms]
+    links = []
+    for b in bottoms:
+        kept = tails[id(b)]
+        subpaths = None if kept is None else [_unlink(t) for t in kept]
+        links.append(_Link(b, value[id(b)], subpaths, count[id(b)], depth[id(b)]))
+    return links
 
 
+@renamed(output="root", leaf="wrt")
 def explain(
-    output: Value, leaf: Value | str, steps: bool = False, max_paths: int = 100
+    root: Value, wrt: Value | str, steps: bool = False, max_paths: int = 100
 ) -> Explanation:
-    """∂output/∂leaf written out by the chain rule, path by path, in the user's labels.
+    """∂root/∂wrt written out by the chain rule, path by path, in the user's labels.
 
-    `leaf` is any node of the graph (usually a leaf), or its label. Factors run between
+    `wrt` is any node of the graph (usually a leaf), or its label. Factors run between
     labelled nodes; ``steps=True`` shows every operation as a factor of its own. With more than
-    `max_paths` paths, the explanation gives the per-node δ form instead of the list.
+    `max_paths` paths, or more factors on them than the graph has nodes (times
+    `LISTED_FACTORS`), the explanation gives the per-node δ form instead of the list. Its cost
+    grows with the graph's size, whatever the graph (see `REGION_VISITS`).
     """
-    if not isinstance(output, Value):
-        raise TypeError(f"explain: the output must be a Value, not {type(output).__name__}")
-    order = topological_order(output)
-    target = resolve_node(output, leaf, order, "explain")
+    if not isinstance(root, Value):
+        raise TypeError(f"explain: the output must be a Value, not {type(root).__name__}")
+    order = topological_order(root)
+    target = resolve_node(root, wrt, order, "explain")
     naming = Naming(order)
     index = naming.index
-    # The nodes on some path from the output to the target: those computed from the target.
+    # The nodes on some path from the root to the target: those computed from the target.
     on = {id(target)}
     for n in order[index[id(target)] + 1:]:
         if any(id(p) in on for p in n.parents):
             on.add(id(n))
-
-    def key(n: Value) -> bool:
-        return steps or bool(n.label) or n is output or n is target
-
-    keys = [n for n in order if id(n) in on and key(n)]  # inputs first
-    links = {id(a): _links(a, on, key, index) for a in keys if a is not target}
-    # Paths counted by dynamic programming, never by listing them.
+    grouped = not steps
+    keys, links = _keys_and_links(root, target, order, on, index, grouped)
+    if grouped and links is None:  # too costly to group: every operation a factor
+        grouped = False
+        keys, links = _keys_and_links(root, target, order, on, index, grouped)
+    assert links is not None
+    # Paths, and the factors on them, counted by dynamic programming, never by listing them.
     paths_below: dict[int, int] = {id(target): 1}
+    factors_below: dict[int, int] = {id(target): 0}
     for a in keys:
         if a is not target:
             paths_below[id(a)] = sum(paths_below[id(k.bottom)] for k in links[id(a)])
-    path_count = paths_below[id(output)]
-    writers = {style: _Writer(naming, style) for style in ("unicode", "latex", "python")}
+            factors_below[id(a)] = sum(
+                factors_below[id(k.bottom)] + paths_below[id(k.bottom)] for k in links[id(a)])
+    path_count = paths_below[id(root)]
+    writers = {"unicode": _Writer(naming, "unicode")}  # the others when first asked for
+    made: dict[tuple[int, int], Factor] = {}  # each link's factor is written once
 
-    def factor(a: Value, link: _Link) -> Factor:
-        formulas = [
-            w.sum_of_products(link.subpaths) if link.subpaths is not None else None
-            for w in (writers["unicode"], writers["latex"], writers["python"])
-        ]
-        return Factor(naming.name(a), naming.name(link.bottom), link.value, formulas[0],
-                      formulas[1], link.steps, link.count, formulas[2])
+    def factor(a: Value, link: _Link, written: bool = True) -> Factor:
+        found = made.get((id(a), id(link.bottom)))
+        if found is not None:
+            return found
+        # The per-node form shows each factor's number (its formulas would cost a line per
+        # edge of the graph, for no line of the text).
+        subpaths = link.subpaths if written and link.steps <= MAX_FACTOR_STEPS else None
 
-    gradient = float(grad(output, target)) if output is not target else 1.0
-    result = Explanation(naming.name(output), naming.name(target), gradient, 0.0, path_count,
-                         max_paths)
-    if path_count <= max_paths:
-        # Depth-first over the grouped factors; each stack entry is a path so far.
-        stack: list[tuple[Value, list[Factor], list[str]]] = [
-            (output, [], [naming.name(output)])
-        ]
-        while stack:
-            node, factors, names = stack.pop()
-            if node is target:
-                product = math.prod(f.value for f in factors)
-                result.paths.append(Path(names, factors, product))
-                continue
-            for link in reversed(links[id(node)]):
-                if paths_below[id(link.bottom)]:
-                    f = factor(node, link)
-                    stack.append((link.bottom, [*factors, f], [*names, f.bottom]))
-        result.total = fsum(p.product for p in result.paths)
+        def write(style: str) -> str | None:
+            if subpaths is None:
+                return None
+            if style not in writers:
+                writers[style] = _Writer(naming, style)
+            return writers[style].sum_of_products(subpaths)
+
+        made[(id(a), id(link.bottom))] = f = Factor(
+            naming.name(a), naming.name(link.bottom), link.value, write("unicode"),
+            link.steps, link.count, write)
+        return f
+
+    gradient = float(grad(root, target)) if root is not target else 1.0
+    result = Explanation(naming.name(root), naming.name(target), gradient, 0.0, path_count,
+                         max_paths, factor_count=factors_below[id(root)],
+                         max_factors=max(LISTED_FACTORS * len(order), MIN_LISTED_FACTORS))
+    if result.listed:
+        _list_paths(result, root, target, links, paths_below, factor, naming)
     else:
-        delta: dict[int, float] = {id(output): 1.0}
-        terms: dict[int, list[tuple[int, str, Factor]]] = {id(output): []}
-
-        def in_order(node: Value) -> list[tuple[str, Factor]]:
-            """The node's terms, its users in the graph's input order."""
-            return [(u, f) for _, u, f in sorted(terms.get(id(node), []), key=lambda t: t[0])]
-
-        for a in reversed(keys):
-            if a is target:
-                break
-            result.deltas.append(Delta(naming.name(a), delta[id(a)], in_order(a)))
-            for link in links[id(a)]:
-                b = id(link.bottom)
-                delta[b] = delta.get(b, 0.0) + delta[id(a)] * link.value
-                terms.setdefault(b, []).append((index[id(a)], naming.name(a), factor(a, link)))
-        result.deltas.append(
-            Delta(naming.name(target), delta.get(id(target), 0.0), in_order(target))
-        )
-        result.total = delta.get(id(target), 0.0)
+        _per_node(result, root, target, keys, links, lambda a, k: factor(a, k, False),
+                  naming)
     used = _names_used(result)
     # Every n-name the explanation uses gets a definition (an unlabelled leaf: its number).
     defined = [n for n in order if not n.label and naming.name(n) in used]
-    result.legend = [
-        (naming.name(n), naming.definition(n, "unicode"), naming.definition(n, "latex"))
-        for n in defined
-    ]
-    result.python_legend = {naming.name(n): naming.definition(n, "python") for n in defined}
+    result.legend = [_Definition(naming, n) for n in defined]
+    result.python_legend = _PythonLegend(naming, defined)
     on_paths = [n for n in order if id(n) in on and n is not target]
-    result.notes = _unlabelled_notes(naming, used) + user_notes(on_paths)
-    result.translated_notes = {
-        lang: _unlabelled_notes(naming, used, lang=lang) + user_notes(on_paths, lang)
-        for lang in LANGUAGES if lang != "en"
-    }
+    result.notes, result.translated_notes = [], {}
+    short = result.listed and any(f.formula is None for f in made.values())
+    for lang in LANGUAGES:
+        notes = _unlabelled_notes(naming, used, lang=lang) + user_notes(on_paths, lang)
+        if not grouped and not steps:
+            notes.append(phrases(lang)["every_step"])
+        if short:
+            notes.append(phrases(lang)["formula_left_out"].format(limit=MAX_SUBPATHS,
+                                                                   steps=MAX_FACTOR_STEPS))
+        if lang == "en":
+            result.notes = notes
+        else:
+            result.translated_notes[lang] = notes
     return result
+
+
+class _Definition(Sequence[str]):
+    """(name, text, LaTeX) of one n-name: the LaTeX written when first read."""
+
+    def __init__(self, naming: Naming, node: Value) -> None:
+        self.naming, self.node = naming, node
+        self.items: list[str | None] = [naming.name(node), naming.definition(node), None]
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        if self.items[i] is None:
+            self.items[i] = self.naming.definition(self.node, "latex")
+        return self.items[i]  # type: ignore[return-value]
+
+    def __len__(self) -> int:
+        return 3
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+class _PythonLegend(Mapping[str, str]):
+    """The legend's definitions in Python's syntax, by name, each written when first read."""
+
+    def __init__(self, naming: Naming, nodes: list[Value]) -> None:
+        self.naming = naming
+        self.nodes = {naming.name(n): n for n in nodes}
+        self.done: dict[str, str] = {}
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self.done:
+            self.done[name] = self.naming.definition(self.nodes[name], "python")
+        return self.done[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.nodes)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+
+def _keys_and_links(
+    output: Value, target: Value, order: list[Value], on: set[int], index: Mapping[int, int],
+    grouped: bool,
+) -> tuple[list[Value], dict[int, list[_Link]] | None]:
+    """The key nodes (inputs first) and each one's grouped factors; None for the factors when
+    grouping would cost more than `REGION_VISITS` visits per node of the graph."""
+
+    keys = [n for n in order if id(n) in on
+            and (not grouped or n.label or n is output or n is target)]
+    if not grouped:  # every operation a factor: each link is one node's edges into one input
+        return keys, {id(a): _direct_links(a, on, index) for a in keys if a is not target}
+    key_ids = {id(n) for n in keys}
+
+    def key(n: Value) -> bool:
+        return id(n) in key_ids
+
+    budget = [REGION_VISITS * len(order)]
+    try:
+        links = {id(a): _links(a, on, key, index, budget) for a in keys if a is not target}
+    except _TooCostlyError:
+        return keys, None
+    return keys, links
+
+
+def _direct_links(top: Value, on: set[int], index: Mapping[int, int]) -> list[_Link]:
+    """`_links` when every node is a key: one link per input on a path (``a*a``: one link of
+    two sub-paths), without walking any region."""
+    by_input: dict[int, _Link] = {}
+    for i, p, d in edges(top):
+        if id(p) not in on:
+            continue
+        link = by_input.get(id(p))
+        if link is None:
+            by_input[id(p)] = _Link(p, 0.0 + d, [[(top, i)]], 1, 1)
+        else:  # the same input again: its partials add, as the sweep adds them
+            link.value += d
+            link.count += 1
+            assert link.subpaths is not None
+            link.subpaths.append([(top, i)])
+    links = list(by_input.values())
+    if len(links) > 1:
+        links.sort(key=lambda k: index[id(k.bottom)])
+    return links
+
+
+def _list_paths(
+    result: Explanation, output: Value, target: Value, links: Mapping[int, list[_Link]],
+    paths_below: Mapping[int, int], factor: Callable[[Value, _Link], Factor], naming: Naming,
+) -> None:
+    """Every path, depth-first over the grouped factors; a path so far is kept backwards as a
+    linked list, so going one factor deeper costs the same at any depth."""
+    stack: list[tuple[Value, Any]] = [(output, None)]
+    while stack:
+        node, chain = stack.pop()
+        if node is target:
+            factors: list[Factor] = []
+            while chain is not None:
+                f, chain = chain
+                factors.append(f)
+            factors.reverse()
+            names = [naming.name(output), *(f.bottom for f in factors)]
+            result.paths.append(Path(names, factors, math.prod(f.value for f in factors)))
+            continue
+        for link in reversed(links[id(node)]):
+            if paths_below[id(link.bottom)]:
+                stack.append((link.bottom, (factor(node, link), chain)))
+    result.total = fsum(p.product for p in result.paths)
+
+
+def _per_node(
+    result: Explanation, output: Value, target: Value, keys: list[Value],
+    links: Mapping[int, list[_Link]], factor: Callable[[Value, _Link], Factor], naming: Naming,
+) -> None:
+    """The per-node form: δ(n) is the engine's own gradient of n, summed in its order; the
+    terms written beside it are the same sum grouped between labelled nodes."""
+    sweep = chain_rule(output)
+    delta = sweep.grads
+    index = naming.index
+    terms: dict[int, list[tuple[int, str, Factor]]] = {id(output): []}
+
+    def in_order(node: Value) -> list[tuple[str, Factor]]:
+        """The node's terms, its users in the graph's input order."""
+        return [(u, f) for _, u, f in sorted(terms.get(id(node), []), key=lambda t: t[0])]
+
+    is_key = {id(a) for a in keys}
+    for a in sweep.order:  # users before their inputs: each δ is complete when written
+        if id(a) not in is_key or a is target:
+            continue
+        result.deltas.append(Delta(naming.name(a), delta[id(a)], in_order(a)))
+        for link in links[id(a)]:
+            b = id(link.bottom)
+            terms.setdefault(b, []).append((index[id(a)], naming.name(a), factor(a, link)))
+    result.deltas.append(
+        Delta(naming.name(target), delta.get(id(target), 0.0), in_order(target))
+    )
+    result.total = delta.get(id(target), 0.0)
 
 
 def _names_used(e: Explanation) -> set[str]:
     used = {e.output, e.leaf}
+    factors: dict[int, Factor] = {}  # each factor once: paths share them
     for p in e.paths:
         used.update(p.nodes)
-        for f in p.factors:
-            for text in (f.formula or "",):
-                used.update(w for w in _words(text))
+        factors.update((id(f), f) for f in p.factors)
     for d in e.deltas:
         used.add(d.node)
         for u, f in d.terms:
             used.add(u)
-            used.update(_words(f.formula or ""))
+            factors[id(f)] = f
+    for f in factors.values():
+        used.update(_words(f.formula or ""))
     return used
 
 
+_WORD = re.compile(r"\w+")
+
+
 def _words(text: str) -> list[str]:
-    word = ""
-    words: list[str] = []
-    for ch in text + " ":
-        if ch.isalnum() or ch == "_":
-            word += ch
-        else:
-            if word:
-                words.append(word)
-            word = ""
-    return words
+    """The names in a formula's text: runs of letters, digits and _."""
+    return _WORD.findall(text)
 
 
 def _unlabelled_notes(naming: Naming, used: set[str], verb: str = "give_it_one",
@@ -648,6 +879,8 @@ class BackwardStep:
     sends: list[tuple[str, str, float, float, float]]
     python_definition: str = ""  #: the formula in Python's syntax
     python_formulas: list[str] = field(default_factory=list)  #: each send's, in Python's syntax
+    #: the node's position in `autograd.topological_order` (its index in every view)
+    index: int = -1
 
 
 #: The backward table's columns, as keys of `autograd.words`.
@@ -703,9 +936,9 @@ class BackwardSteps:
         """A Markdown table; `lang` as in `text`."""
         lines = ["| " + " | ".join(self._header(lang)) + " |",
                  "|" + "|".join(["---:", "---", "---", "---:", "---", "---", "---:", "---:"]) + "|"]
-        lines += ["| " + " | ".join(c.replace("|", r"\|") for c in r) + " |"
+        lines += ["| " + " | ".join(map(markdown_text, r)) + " |"
                   for r in self._table("unicode", lang)]
-        return "\n".join([*lines, *self._notes(lang)])
+        return "\n".join([*lines, *map(markdown_text, self._notes(lang))])
 
     def to_dict(self, style: str = "unicode") -> dict[str, Any]:
         """The sweep as JSON-ready structure: per step the node, its formula, its gradient, and
@@ -747,41 +980,43 @@ def _aligned(table: list[list[str]]) -> list[str]:
     return lines
 
 
-def backward_steps(output: Value) -> BackwardSteps:
+def backward_steps(root: Value) -> BackwardSteps:
     """The backward pass as a worked solution: every step of the reverse sweep, in order.
 
-    Nodes are visited in reverse topological order (each node's gradient is complete when it is
-    reached); each step multiplies the node's gradient by the local derivative of each input,
-    read from the rule table, and adds the result to that input's gradient.
+    Nodes come in the order `backward()` completes them (`autograd.sweep_order`): each node's
+    gradient is complete when it is reached; each step multiplies the node's gradient by the
+    local derivative of each input, read from the rule table, and adds the result to that
+    input's gradient. The numbers are the engine's own, summed in its order, to the last bit.
     """
-    if not isinstance(output, Value):
+    if not isinstance(root, Value):
         raise TypeError(
-            f"backward_steps: the output must be a Value, not {type(output).__name__}"
+            f"backward_steps: the output must be a Value, not {type(root).__name__}"
         )
-    order = topological_order(output)
+    order = topological_order(root)
     naming = Naming(order)
     writer = _Writer(naming, "unicode")
     python = _Writer(naming, "python")
-    gathered: dict[int, float] = {id(output): 1.0}
+    sent: dict[int, list[tuple[int, Value, float, float, float]]] = {}
+
+    def on_edge(node: Value, i: int, x: Value, g: Any, d: Any, step: Any, total: Any) -> None:
+        sent.setdefault(id(node), []).append((i, x, d, step, total))
+
+    sweep = chain_rule(root, 1.0, on_edge=on_edge)
     rows: list[BackwardStep] = []
-    for node in reversed(order):
-        g = gathered.get(id(node), 0.0)
+    for node in sweep.order:
         sends: list[tuple[str, str, float, float, float]] = []
         python_formulas: list[str] = []
-        for i, p, d in edges(node):
-            added = g * d
-            gathered[id(p)] = gathered.get(id(p), 0.0) + added
-            formula = writer.sum_of_products([[(node, i)]])
-            sends.append((naming.name(p), formula, d, added, gathered[id(p)]))
+        for i, p, d, added, total in sent.get(id(node), []):
+            sends.append((naming.name(p), writer.sum_of_products([[(node, i)]]), d, added, total))
             python_formulas.append(python.sum_of_products([[(node, i)]]))
         # A labelled leaf is an input; an unlabelled one is defined by its number.
         defined = node.rule is not None or not node.label
         definition = naming.definition(node) if defined else ""
         python_definition = naming.definition(node, "python") if defined else ""
-        rows.append(BackwardStep(naming.name(node), definition, g, sends, python_definition,
-                                 python_formulas))
+        rows.append(BackwardStep(naming.name(node), definition, sweep.grads[id(node)], sends,
+                                 python_definition, python_formulas, naming.index[id(node)]))
     used = {naming.name(n) for n in order}
     notes = _unlabelled_notes(naming, used) + user_notes(order)
     translated = {lang: _unlabelled_notes(naming, used, lang=lang) + user_notes(order, lang)
                   for lang in LANGUAGES if lang != "en"}
-    return BackwardSteps(naming.name(output), rows, notes, translated)
+    return BackwardSteps(naming.name(root), rows, notes, translated)

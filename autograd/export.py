@@ -29,24 +29,72 @@ out = tanh(net)
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.formula import evaluate, name_text, number_text, opaque_call, parse, text_algebra
-from autograd.graph import topological_order
+from autograd.formula import (
+    Formula,
+    evaluate,
+    functions,
+    name_text,
+    number_text,
+    opaque_call,
+    parse,
+    text_algebra,
+)
+from autograd.functional import renamed
+from autograd.graph import chain_rule, topological_order
 from autograd.ops import RULES
 from autograd.value import Value
 from autograd.words import words
 
-__all__ = ["Naming", "SympyForm", "rule_text", "to_latex", "to_sympy", "to_text"]
+__all__ = ["Naming", "SympyForm", "latex_name", "rule_text", "to_latex", "to_sympy", "to_text"]
 
 #: Longest inline formula (in the unicode style) before an unlabelled node gets a name of its own.
 INLINE_LIMIT = 40
 
 Text = tuple[str, int]
+
+
+# LaTeX's special characters in text mode, each written so that it is shown, never obeyed.
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+    "^": r"\textasciicircum{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+
+
+def latex_name(name: str) -> str:
+    r"""A name (a label) as LaTeX that shows it and can run nothing: ``w5`` → ``w_{5}``,
+    ``out_h1`` → ``\mathrm{out}_{h1}`` when it is letters, digits, ``_`` and ``.`` alone; any
+    other as ``\text{…}`` with LaTeX's special characters escaped (a newline is a space, a
+    character that cannot be written, a lone surrogate, is U+FFFD).
+
+    >>> latex_name("out_h1"), latex_name(r"\input{/etc/passwd}")
+    ('\\mathrm{out}_{h1}', '\\text{\\textbackslash{}input\\{/etc/passwd\\}}')
+    """
+    if name and all(ch.isalnum() or ch in "_." for ch in name):
+        return name_text(name, "latex")[0]
+    return r"\text{" + "".join(_latex_char(ch) for ch in name) + "}"
+
+
+def _latex_char(ch: str) -> str:
+    if ch in _LATEX_SPECIALS:
+        return _LATEX_SPECIALS[ch]
+    if ch.isprintable():
+        return ch
+    return " " if ch.isspace() else "\ufffd"
+
+
+def name_atom(name: str, style: str) -> Text:
+    """A name as an atom of `text_algebra(style)`: LaTeX's is `latex_name`, safe for any label."""
+    if style == "latex":
+        return latex_name(name), name_text(name, "latex")[1]
+    return name_text(name, style)
 
 
 def input_names(node: Value) -> tuple[str, ...]:
@@ -105,7 +153,94 @@ def node_formula(
     assert node.rule is not None
     if node.rule.user:
         return call(user_call_name(node))(*input_values(node, known, algebra).values())
-    return evaluate(value_text(node), input_values(node, known, algebra), algebra)
+    formula = rule_formula(value_text(node))
+    if node.rule.arity == 0:  # a neuron's sum: as long as its inputs are many
+        summing = _LazySums(algebra)
+        return summing.done(evaluate(formula, input_values(node, known, algebra), summing))
+    return evaluate(formula, input_values(node, known, algebra), algebra)
+
+
+@functools.lru_cache(maxsize=256)
+def rule_formula(text: str) -> Formula:
+    """A rule's formula text, parsed once: every view reads the same few texts once per node.
+    The table's own texts are not limited as a person's input is (a neuron of 4,000 inputs has
+    a formula of 60,000 characters); a text parsed once stays valid as the table grows."""
+    return parse(text, max_length=len(text), max_nodes=len(text) + 1)
+
+
+_ALGEBRAS: dict[tuple[str, frozenset[str]], dict[str, Callable[..., Any]]] = {}
+
+
+def style_algebra(style: str) -> dict[str, Callable[..., Any]]:
+    """`text_algebra(style)`, made once per style and state of the rule table (making one
+    costs as much as writing a few hundred formulas with it)."""
+    key = (style, functions())
+    found = _ALGEBRAS.get(key)
+    if found is None:
+        found = _ALGEBRAS[key] = text_algebra(style)
+    return found
+
+
+def fold_text(op: Callable[[Text, Text], Text], items: list[Text]) -> Text:
+    """``op(op(op(a, b), c), ...)`` for a text algebra's + or ·, joined once: built one step at
+    a time, each step would copy the whole text so far (the square of its length). Each item is
+    written as `op` writes it on its side, read from `op` itself with a placeholder."""
+    if len(items) == 1:
+        return items[0]
+    hole: Text = ("\x00", 1 << 30)  # an atom: never wrapped
+    joined, prec = op(hole, hole)
+    sep = joined[1:-1]
+    first = op(items[0], hole)[0][: -len(sep) - 1]
+    rest = [op(hole, t)[0][len(sep) + 1:] for t in items[1:]]
+    return (sep.join([first, *rest]), prec)
+
+
+class _Terms:
+    """A sum being gathered (see `_LazySums`)."""
+
+    __slots__ = ("terms",)
+
+    def __init__(self, terms: list[Any]) -> None:
+        self.terms = terms
+
+
+class _LazySums(Mapping[str, Callable[..., Any]]):
+    """`algebra` with sums gathered before they are added: the formula of a neuron adds its
+    thousands of terms one at a time, and written as text each addition would copy the whole
+    sum so far (the square of its length). A text algebra's sum is joined once, in the same
+    words; any other algebra adds the terms left to right, as the formula does."""
+
+    def __init__(self, algebra: Mapping[str, Callable[..., Any]]) -> None:
+        self.algebra = algebra
+        self.add = algebra["add"]
+
+    def __getitem__(self, name: str) -> Callable[..., Any]:
+        if name == "add":
+            return self._add
+        fn = self.algebra[name]
+        return lambda *args: fn(*map(self.done, args))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.algebra)
+
+    def __len__(self) -> int:
+        return len(self.algebra)
+
+    def _add(self, a: Any, b: Any) -> Any:
+        if isinstance(a, _Terms):
+            a.terms.append(self.done(b))  # evaluate uses each result once: a is ours to grow
+            return a
+        return _Terms([a, self.done(b)])
+
+    def done(self, x: Any) -> Any:
+        if not isinstance(x, _Terms):
+            return x
+        terms = x.terms
+        if all(isinstance(t, tuple) and isinstance(t[0], str) for t in terms):
+            return fold_text(self.add, terms)
+        if "_sum" in self.algebra:  # an algebra that adds many terms at once (sympy's Add)
+            return self.algebra["_sum"](terms)
+        return functools.reduce(self.add, terms)
 
 
 def rule_text(node: Value, inputs: Sequence[str], style: str = "unicode") -> str:
@@ -123,11 +258,20 @@ def rule_text(node: Value, inputs: Sequence[str], style: str = "unicode") -> str
     names = input_names(node)
     if len(inputs) != len(names):
         raise ValueError(f"rule_text: the node has {len(names)} inputs, not {len(inputs)}")
-    atoms = [name_text(t, "unicode" if style == "latex" else style) for t in inputs]
+    atoms = [name_text(t, "unicode") if style == "latex" and _is_number(t) else name_atom(
+        t, style) for t in inputs]
     if node.rule.user:
         return str(opaque_call(user_call_name(node), style)(*atoms)[0])
     variables = dict(zip(names, atoms, strict=True))
-    return str(evaluate(value_text(node), variables, text_algebra(style))[0])
+    return str(evaluate(value_text(node), variables, style_algebra(style))[0])
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace("−", "-").strip("()"))
+    except ValueError:
+        return False
+    return True
 
 
 def input_values(
@@ -164,27 +308,34 @@ class Naming:
     def __init__(self, order: list[Value], inline_limit: int = INLINE_LIMIT) -> None:
         self.order = order
         self.index = {id(n): i for i, n in enumerate(order)}
-        labels = {n.label for n in order if n.label}
+        labelled = [n.label for n in order]  # read once: a property call per node per use adds up
+        labels = set(filter(None, labelled))
         self._names: dict[int, str] = {}
         k = 0
-        for n in order:
-            if not n.label:
+        self._every: dict[int, str] = {}  # every node's name, label or n<k>
+        for n, label in zip(order, labelled, strict=True):
+            if not label:
                 k += 1
                 while f"n{k}" in labels:
                     k += 1
-                self._names[id(n)] = f"n{k}"
+                self._names[id(n)] = label = f"n{k}"
+            self._every[id(n)] = label
         # Unlabelled nodes (leaves included) that are written by a name rather than inline.
         self.named: set[int] = set()
-        self._texts: dict[str, dict[int, Text]] = {}
-        unicode = text_algebra("unicode")
+        self._texts: dict[str, Mapping[int, Text]] = {}
+        self._written: dict[int, str] = {}  # named nodes' unicode definitions, found on the way
+        unicode = style_algebra("unicode")
         inline: dict[int, Text] = {}
-        for node in order:
-            if node.label:
-                inline[id(node)] = name_text(node.label, "unicode")
+        for node, label in zip(order, labelled, strict=True):
+            if label:
+                inline[id(node)] = name_text(label, "unicode")
                 continue
             rule = node.rule
-            if rule is not None:
+            # Each input takes a character and a sign between: past inline_limit / 2 inputs
+            # the formula cannot fit, and is not written just to find that out.
+            if rule is not None and 2 * len(node.inputs) - 1 <= inline_limit:
                 t = node_formula(node, inline, unicode, _opaque("unicode"))
+                self._written[id(node)] = t[0]  # its definition: written once, kept
                 if len(t[0]) <= inline_limit:
                     inline[id(node)] = t
                     continue
@@ -194,26 +345,20 @@ class Naming:
 
     def name(self, node: Value) -> str:
         """The node as every view names it: its label, or its ``n<k>`` name."""
-        return node.label or self._names[id(node)]
+        return self._every.get(id(node)) or node.label
 
     def unlabelled_leaves(self) -> list[Value]:
         """Leaves without a label, in topological order."""
         return [n for n in self.order if n.is_leaf and not n.label]
 
-    def texts(self, style: str) -> dict[int, Text]:
-        """Each node's formula in `style`, by id: a label, an inline formula or a name."""
+    def texts(self, style: str) -> Mapping[int, Text]:
+        """Each node's formula in `style`, by id: a label, an inline formula or a name.
+
+        Other styles than unicode are written when a node's text is first asked for (a view
+        usually needs a few of them); an inline formula's inputs are a few nodes deep at most.
+        """
         if style not in self._texts:
-            algebra = text_algebra(style)
-            texts: dict[int, Text] = {}
-            for node in self.order:
-                rule = node.rule
-                if node.label:
-                    texts[id(node)] = name_text(node.label, style)
-                elif id(node) in self.named or rule is None:
-                    texts[id(node)] = name_text(self._names[id(node)], style)
-                else:
-                    texts[id(node)] = node_formula(node, texts, algebra, _opaque(style))
-            self._texts[style] = texts
+            self._texts[style] = _StyleTexts(self, style)
         return self._texts[style]
 
     def text(self, node: Value, style: str = "unicode") -> str:
@@ -226,8 +371,9 @@ class Naming:
         rule = node.rule
         if rule is None:
             return number_text(node.data, style)
-        algebra = text_algebra(style)
-        t = node_formula(node, self.texts(style), algebra, _opaque(style))
+        if style == "unicode" and id(node) in self._written:
+            return self._written[id(node)]
+        t = node_formula(node, self.texts(style), style_algebra(style), _opaque(style))
         return str(t[0])
 
     def defined(self) -> list[Value]:
@@ -238,6 +384,38 @@ class Naming:
             if (n.rule is None and not n.label)
             or (n.rule is not None and (n.label or id(n) in self.named))
         ]
+
+
+class _StyleTexts(Mapping[int, Text]):
+    """A naming's texts in one style, each written when first asked for (see `Naming.texts`)."""
+
+    def __init__(self, naming: Naming, style: str) -> None:
+        self.naming = naming
+        self.style = style
+        self.algebra = style_algebra(style)
+        self.opaque = _opaque(style)
+        self.done: dict[int, Text] = {}
+
+    def __getitem__(self, key: int) -> Text:
+        found = self.done.get(key)
+        if found is not None:
+            return found
+        naming = self.naming
+        node = naming.order[naming.index[key]]  # a KeyError for a node outside the graph
+        if node.label:
+            text = name_atom(node.label, self.style)
+        elif key in naming.named or node.rule is None:
+            text = name_atom(naming._names[key], self.style)
+        else:  # inline: its inputs are names or short inline formulas themselves
+            text = node_formula(node, self, self.algebra, self.opaque)
+        self.done[key] = text
+        return text
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.naming.index)
+
+    def __len__(self) -> int:
+        return len(self.naming.index)
 
 
 def _opaque(style: str) -> Callable[[str], Callable[..., Any]]:
@@ -251,35 +429,37 @@ def _equations(output: Value, style: str) -> list[tuple[str, str]]:
     nodes = naming.defined()
     if not nodes or nodes[-1] is not output:
         nodes.append(output)  # an unlabelled output still gets its line
-    return [(name_text(naming.name(n), style)[0], naming.definition(n, style)) for n in nodes]
+    return [(name_atom(naming.name(n), style)[0], naming.definition(n, style)) for n in nodes]
 
 
-def to_text(output: Value, style: str = "unicode") -> str:
-    """The graph behind `output` as equations, one per labelled node, inputs first.
+@renamed(output="root")
+def to_text(root: Value, style: str = "unicode") -> str:
+    """The graph behind `root` as equations, one per labelled node, inputs first.
 
     `style` is "unicode" (w·x + b) or "python" (w * x + b).
     """
     if style not in ("unicode", "python"):
         raise ValueError(f"style must be 'unicode' or 'python' (see to_latex), not {style!r}")
-    return "\n".join(f"{left} = {right}" for left, right in _equations(output, style))
+    return "\n".join(f"{left} = {right}" for left, right in _equations(root, style))
 
 
-def to_latex(output: Value, wrt: Any = None) -> str:
-    """The graph behind `output` as LaTeX equations (an ``aligned`` block), inputs first.
+@renamed(output="root")
+def to_latex(root: Value, wrt: Any = None) -> str:
+    """The graph behind `root` as LaTeX equations (an ``aligned`` block), inputs first.
 
-    With `wrt` (a leaf, a label, or a list of them) the derivatives of the output follow, built
+    With `wrt` (a leaf, a label, or a list of them) the derivatives of the root follow, built
     by `to_sympy` (this part needs sympy: ``pip install 'kuibu[sympy]'``).
     """
-    lines = [f"{left} &= {right}" for left, right in _equations(output, "latex")]
+    lines = [f"{left} &= {right}" for left, right in _equations(root, "latex")]
     if wrt is not None:
         sympy = _import_sympy("to_latex(..., wrt=...)")
-        form = to_sympy(output, wrt)
-        top = name_text(output.label or "f", "latex")[0]
+        form = to_sympy(root, wrt)
+        top = latex_name(root.label or "f")
+        names = {sym: latex_name(label) for label, sym in form.symbols.items()}
         for label, d in form.derivatives.items():
-            bottom = name_text(label, "latex")[0]
-            lines.append(
-                rf"\frac{{\partial {top}}}{{\partial {bottom}}} &= {sympy.latex(d)}"
-            )
+            bottom = latex_name(label)
+            written = sympy.latex(d, symbol_names=names)  # labels escaped as everywhere else
+            lines.append(rf"\frac{{\partial {top}}}{{\partial {bottom}}} &= {written}")
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 
@@ -336,6 +516,7 @@ def sympy_algebra(sympy: Any, rational: bool = True) -> dict[str, Callable[..., 
         "relu": lambda x: sympy.Piecewise((x, x > 0), (0, True)),
         "leaky_relu": lambda x, y: sympy.Piecewise((x, x > 0), (y * x, True)),
         "linear": lambda *a: sum((a[k] * a[k + 1] for k in range(0, len(a) - 1, 2)), a[-1]),
+        "_sum": lambda terms: sympy.Add(*terms),  # a neuron's many terms at once
         # step(0) = 0 and sign(0) = 0, the table's conventions at the kinks.
         "step": lambda x: sympy.Heaviside(x, 0),
         "sign": sympy.sign,
@@ -409,8 +590,9 @@ def _wanted_leaves(output: Value, naming: Naming, wrt: Any) -> list[Value]:
     return chosen
 
 
-def to_sympy(output: Value, wrt: Any = None, rational: bool = True) -> SympyForm:
-    """The output and ∂output/∂leaf as sympy expressions, leaves as symbols named by labels.
+@renamed(output="root")
+def to_sympy(root: Value, wrt: Any = None, rational: bool = True) -> SympyForm:
+    """The root and ∂root/∂leaf as sympy expressions, leaves as symbols named by labels.
 
     Each derivative is accumulated backward through the recorded graph from the rule table's
     partial texts (not by sympy's own differentiation), so comparing it with a hand-derived
@@ -420,9 +602,47 @@ def to_sympy(output: Value, wrt: Any = None, rational: bool = True) -> SympyForm
     Needs sympy (``pip install 'kuibu[sympy]'``).
     """
     sympy = _import_sympy("to_sympy")
-    if not isinstance(output, Value):
-        raise TypeError(f"to_sympy: the output must be a Value, not {type(output).__name__}")
-    order = topological_order(output)
+    if not isinstance(root, Value):
+        raise TypeError(f"to_sympy: the output must be a Value, not {type(root).__name__}")
+    order = topological_order(root)
+    deepest = depth(order)
+    if deepest > MAX_SYMPY_DEPTH:
+        raise ValueError(
+            f"to_sympy: the graph of {root.label or 'the output'} is {deepest:,} operations "
+            f"deep, more than {MAX_SYMPY_DEPTH}: sympy handles each level of an expression by "
+            "recursion and fails (RecursionError) past about 150 nested functions, and its "
+            "work grows steeply before that; check a smaller piece of the graph symbolically, "
+            "or check this one by numbers (gradcheck, check_partials)"
+        )
+    try:
+        return _to_sympy(sympy, root, order, wrt, rational)
+    except RecursionError:
+        raise ValueError(
+            f"to_sympy: sympy ran out of recursion on the graph of "
+            f"{root.label or 'the output'} ({deepest} operations deep); check a smaller "
+            "piece of it symbolically, or check it by numbers (gradcheck, check_partials)"
+        ) from None
+
+
+#: Deepest graph `to_sympy` takes, in operations from a leaf to the output (see its error).
+MAX_SYMPY_DEPTH = 100
+
+
+def depth(order: Sequence[Value]) -> int:
+    """The most operations on one path from a leaf to the last node of `order` (a
+    topological order)."""
+    level: dict[int, int] = {}
+    deepest = 0
+    for n in order:
+        d = 1 + max((level[id(p)] for p in n.parents), default=-1) if n.rule else 0
+        level[id(n)] = d
+        deepest = d
+    return deepest
+
+
+def _to_sympy(
+    sympy: Any, output: Value, order: list[Value], wrt: Any, rational: bool
+) -> SympyForm:
     naming = Naming(order)
     algebra = sympy_algebra(sympy, rational)
     exprs: dict[int, Any] = {}
@@ -446,19 +666,18 @@ def to_sympy(output: Value, wrt: Any = None, rational: bool = True) -> SympyForm
             continue
         exprs[id(node)] = node_formula(node, exprs, algebra, sympy.Function)
     wanted = _wanted_leaves(output, naming, wrt)
-    # The reverse sweep with symbolic partials: adjoint[input] += adjoint[node] · ∂node/∂input.
-    adjoint: dict[int, Any] = {id(output): sympy.Integer(1)}
-    for node in reversed(order):
-        rule = node.rule
-        g = adjoint.get(id(node))
-        if rule is None or g is None:
-            continue
-        variables = input_values(node, exprs, algebra)
-        variables["out"] = exprs[id(node)]
-        for i, x in enumerate(node.inputs):
-            if isinstance(x, Value):
-                step = g * evaluate(partial_text(node, i), variables, algebra)
-                previous = adjoint.get(id(x))
-                adjoint[id(x)] = step if previous is None else previous + step
+    # The engine's reverse sweep, replayed with symbolic partials from the table's formulas.
+
+    bound: dict[int, dict[str, Any]] = {}  # the node being swept: its inputs' expressions
+
+    def symbolic(node: Value, i: int, recorded: float, g: Any) -> Any:
+        variables = bound.get(id(node))
+        if variables is None:  # the node's first edge: bind its inputs once, not per edge
+            bound.clear()
+            variables = bound[id(node)] = input_values(node, exprs, algebra)
+            variables["out"] = exprs[id(node)]
+        return g * evaluate(partial_text(node, i), variables, algebra)
+
+    adjoint = chain_rule(output, sympy.Integer(1), step=symbolic).grads
     derivatives = {naming.name(n): adjoint.get(id(n), sympy.Integer(0)) for n in wanted}
     return SympyForm(exprs[id(output)], derivatives, symbols, values)

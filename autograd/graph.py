@@ -1,19 +1,26 @@
-"""Walking the graph: topological order, zero_grad, the backward sweep, `grad` and `hessian`.
+"""Walking the graph: topological order, the sweep's order, zero_grad and the backward sweep.
+
+The chain rule is applied in one order, the order in which `_sweep` completes the nodes (see
+`sweep_order`): the fast sweep computes it on the fly, and every other reader of the chain rule
+(anomaly mode, `create_graph`, `backward_steps`, the checks, `to_sympy`, the code generator)
+replays it with `chain_rule`, so each gradient is summed in the same order everywhere and comes
+out the same to the last bit.
 
 Nothing here recurses, so a graph a million operations deep works under Python's default
 recursion limit, and nothing here knows any operation: the partials come from the nodes (recorded
-from `autograd.ops` when each node was made) or from the rule table itself (`create_graph`).
+from `autograd.ops` when each node was made) or from a caller of `chain_rule`.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from autograd import floats
-from autograd.modes import ANOMALY, MODE, AnomalyError, enable_grad, is_grad_enabled
+from autograd.modes import ANOMALY, MODE, AnomalyError
 
 #: The sweep counter of a leaf: it is never counted or queued (see `_sweep`).
 LEAF = -1
@@ -24,7 +31,15 @@ _DONE: Any = object()
 if TYPE_CHECKING:
     from autograd.value import Value
 
-__all__ = ["backward", "grad", "hessian", "topological_order", "zero_grad"]
+__all__ = [
+    "Sweep",
+    "backward",
+    "chain_rule",
+    "edges",
+    "sweep_order",
+    "topological_order",
+    "zero_grad",
+]
 
 # The fast sweep keeps its bookkeeping on the nodes (_n, _g); two sweeps at once over graphs that
 # share nodes (two threads training one model) would mix it up, so sweeps take turns.
@@ -104,9 +119,10 @@ def _sweep(root: Value, seed: float, accumulate: bool) -> None:
     """Propagate `seed` from `root` to every node behind it: ∂root/∂n·seed.
 
     Two passes: count how many times each inner node is used within the graph (``_n``), then
-    release a node once all its users are swept (Kahn's algorithm, from the root), so its
-    gradient is complete when it sends it on. A leaf (``_n == LEAF``) is never counted or
-    queued: each edge into it adds straight into its ``.grad`` (with `accumulate`).
+    release a node once all its users are swept (Kahn's algorithm, from the root, with a stack),
+    so its gradient is complete when it sends it on: the order of `sweep_order`. A leaf
+    (``_n == LEAF``) is never counted or queued: each edge into it adds straight into its
+    ``.grad`` (with `accumulate`); leaving it off the stack changes no other node's turn.
     With `accumulate`, each inner node's complete gradient is added to ``n.grad`` too; without,
     it stays in ``n._g``. Each sweep starts inner nodes from ``_g = 0``: nothing from an earlier
     call flows through it.
@@ -195,67 +211,177 @@ def _sweep(root: Value, seed: float, accumulate: bool) -> None:
                     push(p)
 
 
+
+
 def _reset(root: Value) -> None:
     """Clear the sweep counters after an interrupted sweep, so the next one starts clean."""
     for node in topological_order(root):
         node._n = LEAF if node.is_leaf else 0
 
 
-def _checked_sweep(root: Value, seed: Any, accumulate: bool, create_graph: bool) -> dict[int, Any]:
-    """The sweep for detect_anomaly and create_graph: slower, and it checks each step.
+def sweep_order(root: Value) -> list[Value]:
+    """Every node behind `root` in the order the backward sweep completes it: `root` first.
 
-    Gradients are kept in a dict by node id; with `create_graph` they are Values built from the
-    rule table's partials, so they can be differentiated again.
+    A node's turn comes as soon as the last of its users (within the graph) has sent it its
+    share, so its gradient is complete when it is reached; among the nodes that are ready, the
+    one readied last goes first (a stack), and a node readies its inputs in input order. This
+    is the order `backward()` sums in; everything else that applies the chain rule replays it.
+
+    >>> from autograd import Value
+    >>> a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    >>> c = a * b
+    >>> c.label = "c"
+    >>> d = c + a
+    >>> d.label = "d"
+    >>> [n.label for n in sweep_order(d)]
+    ['d', 'c', 'b', 'a']
     """
-    from autograd.value import VALUE_MATH, Value
+    uses: dict[int, int] = {}  # by id: how many edges of the graph lead into each node
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for p in node.parents:
+            count = uses.get(id(p))
+            if count is None:
+                uses[id(p)] = 1
+                stack.append(p)
+            else:
+                uses[id(p)] = count + 1
+    order: list[Value] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        for p in node.parents:
+            count = uses[id(p)] - 1
+            uses[id(p)] = count
+            if not count:
+                stack.append(p)
+    return order
 
-    check = bool(MODE.get() & ANOMALY)
-    order = topological_order(root)
+
+def edges(node: Value) -> list[tuple[int, Value, float]]:
+    """(input position, parent, recorded partial) for each Value input of `node`, in input
+    order: the edges the sweep sends the node's gradient along, in the order it sends."""
+    db = node._db
+    if db.__class__ is not tuple:  # one or two inputs, read from the slots as the sweep does
+        result: list[tuple[int, Value, float]] = []
+        if node._da is not None:
+            result.append((0, node._a, node._da))
+        if db is not None:
+            result.append((1, node._b, db))
+        return result
+    result = []
+    k = 0
+    for i, x in enumerate(node.inputs):
+        if not isinstance(x, float):  # a constant input is a float; every other input a Value
+            result.append((i, x, db[k]))
+            k += 1
+    return result
+
+
+@dataclass
+class Sweep:
+    """What `chain_rule` found: the nodes in sweep order, and each one's gradient by id."""
+
+    order: list[Value]
+    grads: dict[int, Any]
+
+    def grad(self, node: Value, default: Any = None) -> Any:
+        """∂root/∂node (times the seed), or `default` for a node outside the graph."""
+        return self.grads.get(id(node), default)
+
+
+#: One step for `chain_rule`: (node, input position, the recorded partial, the node's gradient)
+#: -> the amount to add into the input's gradient.
+StepFn = Callable[[Any, int, float, Any], Any]
+#: Called after each edge: (node, input position, input, node's gradient, recorded partial, the
+#: amount added, the input's gradient so far).
+EdgeFn = Callable[[Any, int, Any, Any, Any, Any, Any], None]
+
+
+def chain_rule(
+    root: Value,
+    seed: Any = 1.0,
+    step: StepFn | None = None,
+    on_edge: EdgeFn | None = None,
+) -> Sweep:
+    """The backward sweep replayed: ``grad[input] += grad[node] · partial`` for every edge, in
+    `sweep_order`, the nodes' turns and each node's edges in exactly the order `backward()`
+    takes them.
+
+    Each step is the gradient times the recorded partial unless `step` computes it otherwise
+    (with Values for `create_graph`, sympy expressions, the partials at another point);
+    `on_edge` sees each step (anomaly mode raises there, `backward_steps` writes it down). A
+    gradient of plain floats starts from 0.0, as the fast sweep's does, so even the sign of a
+    zero agrees; any other kind of number starts from its first term.
+    """
+    order = sweep_order(root)
     grads: dict[int, Any] = {id(root): seed}
-    for node in reversed(order):
-        g = grads.get(id(node))
-        if g is None:
-            continue
-        if accumulate:
-            node.grad += g.data if isinstance(g, Value) else g
-        rule = node.rule
-        if rule is None:
-            continue
-        inputs = node.inputs
-        names, _, partial_texts = rule.formulas(len(inputs))
-        if create_graph:
-            partials = [
-                rule.partial(i, VALUE_MATH, *inputs, node) if isinstance(x, Value) else None
-                for i, x in enumerate(inputs)
-            ]
-        elif rule.arity == 0:
-            recorded = iter(node.partials)
-            partials = [next(recorded) if isinstance(x, Value) else None for x in inputs]
-        else:
-            partials = [node._da, node._db][: len(inputs)]
-        for i, (x, d) in enumerate(zip(inputs, partials, strict=True)):
-            if d is None or not isinstance(x, Value):
-                continue
-            step = g * d
-            if check:
-                number = step.data if isinstance(step, Value) else step
-                if not math.isfinite(number):
-                    raise AnomalyError(
-                        f"detect_anomaly: the gradient flowing from {rule.name} ({rule.text}) "
-                        f"into its input {names[i]} = {x!r} is {number} "
-                        f"(gradient at the node {g!r} × local derivative ∂/∂{names[i]} = "
-                        f"{partial_texts[i]} = {d!r}); node: {node!r}"
-                    )
-            previous = grads.get(id(x))
-            grads[id(x)] = step if previous is None else previous + step
-    return grads
+    for node in order:
+        g = grads[id(node)]
+        for i, x, d in edges(node):
+            amount = g * d if step is None else step(node, i, d, g)
+            total = grads.get(id(x))
+            total = _first(amount) if total is None else total + amount
+            grads[id(x)] = total
+            if on_edge is not None:
+                on_edge(node, i, x, g, d, amount, total)
+    return Sweep(order, grads)
+
+
+def _first(step: Any) -> Any:
+    """A gradient's first term as the fast sweep has it, 0.0 + term (which makes -0.0 into 0.0);
+    a term of another kind (a Value, an expression) gets the addition only when it is -0.0."""
+    if isinstance(step, float):
+        return 0.0 + step
+    number = getattr(step, "data", None)
+    if isinstance(number, float) and number == 0.0 and math.copysign(1.0, number) < 0.0:
+        return 0.0 + step
+    return step
+
+
+def check_step(node: Value, i: int, x: Any, g: Any, d: Any, step: Any, total: Any) -> None:
+    """detect_anomaly's test of one step of the sweep: an inf or nan gradient is an error that
+    names the operation, the input, and the numbers multiplied."""
+    number = getattr(step, "data", step)
+    if math.isfinite(number):
+        return
+    rule = node.rule
+    assert rule is not None
+    names, _, partial_texts = rule.formulas(len(node.inputs))
+    raise AnomalyError(
+        f"detect_anomaly: the gradient flowing from {rule.name} ({rule.text}) "
+        f"into its input {names[i]} = {x!r} is {number} "
+        f"(gradient at the node {g!r} × local derivative ∂/∂{names[i]} = "
+        f"{partial_texts[i]} = {d!r}); node: {node!r}"
+    )
+
+
+def _checked_backward(root: Value, seed: float) -> None:
+    """backward() under detect_anomaly: the replayed sweep, checked at each step; the grads are
+    added only when every step is finite, in the fast sweep's way (an inner node its whole
+    gradient, a leaf each of its terms in turn)."""
+    into_leaves: list[tuple[Value, float]] = []
+
+    def on_edge(node: Value, i: int, x: Value, g: Any, d: Any, step: Any, total: Any) -> None:
+        check_step(node, i, x, g, d, step, total)
+        if x.is_leaf:
+            into_leaves.append((x, step))
+
+    sweep = chain_rule(root, seed, on_edge=on_edge)
+    for node in sweep.order:
+        if node is root or not node.is_leaf:
+            node.grad += sweep.grads[id(node)]
+    for leaf, step in into_leaves:
+        leaf.grad += step
 
 
 def backward(root: Value, seed: float = 1.0) -> None:
     """Add ∂root/∂n · seed into ``n.grad`` for every node n behind root (see Value.backward)."""
     seed = floats.val(float(seed))
     if MODE.get() & ANOMALY:
-        _checked_sweep(root, seed, accumulate=True, create_graph=False)
+        _checked_backward(root, seed)
         return
     with _SWEEP_LOCK:
         try:
@@ -265,98 +391,21 @@ def backward(root: Value, seed: float = 1.0) -> None:
             raise
 
 
-def grad(
-    output: Value,
-    inputs: Value | Sequence[Value],
-    create_graph: bool = False,
-    allow_unused: bool = False,
-) -> Any:
-    """∂output/∂input for each input, leaving every ``.grad`` untouched.
-
-    `inputs` is a Value (the result is one number) or a sequence of Values (a list). With
-    `create_graph` the results are Values whose own graph can be differentiated again, for second
-    and higher derivatives. An input that `output` does not depend on is an error, unless
-    `allow_unused`, when its derivative is 0.
-    """
-    from autograd.value import Value
-
-    single = isinstance(inputs, Value)
-    wanted: list[Value] = [inputs] if isinstance(inputs, Value) else list(inputs)
-    for position, x in enumerate(wanted):
-        if not isinstance(x, Value):
-            raise TypeError(
-                f"grad: inputs[{position}] must be a Value, not {type(x).__name__}: {x!r}"
-            )
-    if not isinstance(output, Value):
-        raise TypeError(f"grad: output must be a Value, not {type(output).__name__}: {output!r}")
-
-    results: list[Any]
-    if create_graph:
-        # The derivatives are built as a graph even inside no_grad, as PyTorch's functional API
-        # does: a derivative recorded as a leaf would differentiate to a silent 0.
-        with enable_grad():
-            grads = _checked_sweep(output, 1.0, accumulate=False, create_graph=True)
-        results = [grads.get(id(x)) for x in wanted]
-    elif MODE.get() & ANOMALY:
-        grads = _checked_sweep(output, 1.0, accumulate=False, create_graph=False)
-        results = [grads.get(id(x)) for x in wanted]
-    else:
-        with _SWEEP_LOCK:
-            leaves = [x for x in wanted if x._n == LEAF]
-            for x in wanted:
-                x._g = None  # stays None unless the sweep reaches x
+def gather(root: Value, wanted: list[Value]) -> list[float | None]:
+    """The fast sweep without touching any ``.grad``: ∂root/∂x for each of `wanted` (None for
+    one the sweep never reaches)."""
+    with _SWEEP_LOCK:
+        leaves = [x for x in wanted if x._n == LEAF]
+        for x in wanted:
+            x._g = None  # stays None unless the sweep reaches x
+        for x in leaves:
+            x._n = 0  # counted like an inner node, so that its gradient gathers in _g
+        try:
+            _sweep(root, 1.0, accumulate=False)
+        except BaseException:
+            _reset(root)
+            raise
+        finally:
             for x in leaves:
-                x._n = 0  # counted like an inner node, so that its gradient gathers in _g
-            try:
-                _sweep(output, 1.0, accumulate=False)
-            except BaseException:
-                _reset(output)
-                raise
-            finally:
-                for x in leaves:
-                    x._n = LEAF
-            results = [x._g for x in wanted]
-    for position, (x, r) in enumerate(zip(wanted, results, strict=True)):
-        if r is None:
-            if not allow_unused:
-                name = f" {x.label!r}" if x.label else ""
-                leaf = (
-                    " (the output is a leaf, with no graph behind it: values computed inside "
-                    "no_grad are leaves)" if output.is_leaf else ""
-                )
-                raise ValueError(
-                    f"grad: inputs[{position}]{name} ({x!r}) is not in the graph of the output "
-                    f"{output!r}{leaf}; pass allow_unused=True to get 0 for it"
-                )
-            results[position] = 0.0
-    if create_graph:
-        results = [r if isinstance(r, Value) else Value(r) for r in results]
-    return results[0] if single else results
-
-
-def hessian(output: Value, inputs: Iterable[Value]) -> list[list[float]]:
-    """The matrix of second derivatives ∂²output/∂xᵢ∂xⱼ, as a list of lists of floats.
-
-    Works inside `no_grad` too (the first derivatives are recorded for its own use); an output
-    computed inside `no_grad` has no graph, and is refused rather than given a matrix of zeros.
-
-    >>> from autograd import Value, hessian, no_grad
-    >>> x, y = Value(2.0), Value(1.0)
-    >>> f = x * x * y
-    >>> with no_grad():
-    ...     hessian(f, [x, y])  # [[2y, 2x], [2x, 0]]
-    [[2.0, 4.0], [4.0, 0.0]]
-    """
-    from autograd.value import Value
-
-    xs = list(inputs)
-    leaf = isinstance(output, Value) and output.is_leaf and not any(x is output for x in xs)
-    if leaf and not is_grad_enabled():
-        raise ValueError(
-            f"hessian: the output {output!r} is a leaf, with no graph behind it: values computed "
-            "inside no_grad record none; compute the output outside no_grad (or under "
-            "enable_grad())"
-        )
-    first = grad(output, xs, create_graph=True, allow_unused=True)
-    # A first derivative that is a leaf (a constant, or an input itself) differentiates too.
-    return [[float(v) for v in grad(g, xs, allow_unused=True)] for g in first]
+                x._n = LEAF
+        return [x._g for x in wanted]

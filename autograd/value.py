@@ -30,6 +30,8 @@ import math
 import numbers
 import operator
 import sys
+import threading
+import weakref
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Any
@@ -543,8 +545,7 @@ class Value:
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0 on this node and every node behind it."""
-        for node in graph.topological_order(self):
-            node.grad = 0.0
+        graph.zero_grad(self)
 
     # -- operations (all of them entries of autograd.ops.RULES) -------------------------------
 
@@ -592,6 +593,29 @@ class Value:
 
     def __pos__(self) -> Value:
         return self
+
+    # -- copying and pickling: the whole graph behind a node, any depth (see the end) --------
+
+    def __copy__(self) -> Value:
+        """A new node with this one's number, gradient, label, rule and inputs (the same
+        inputs, not copies of them)."""
+        twin = _new(Value)
+        _fill(twin, _state(self))
+        return twin
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """A copy of the node and of every node behind it not yet copied (`memo`, as `copy`
+        keeps it), made in a loop, so a graph a million operations deep copies too."""
+        return _copy_graph(self, memo)
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        """How pickle writes a node: first the nodes behind it not yet written, inputs first,
+        then its own fields, which name its inputs; so pickling never recurses deeper than one
+        node, whatever the graph's depth."""
+        return _reduce(self)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        _fill(self, state)
 
 
 #: Each rule's function on Values, by rule name: what formulas and parsers call.
@@ -984,3 +1008,155 @@ for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus")
     setattr(_ValueMath, _name, staticmethod(_lift(_name)))
 
 VALUE_MATH: Any = _ValueMath
+
+
+# -- copying and pickling ----------------------------------------------------------------------
+#
+# A node's state is its number, gradient, label, a reference to its rule and its four input
+# slots (inputs and partials). Rules are referred to by name, so a table's rule stays the one
+# object it is (a registered rule must be registered again before loading); a user operation's
+# rule (micrograd style) is made again from its op text and its recorded partials.
+
+
+def _rule_reference(rule: Rule | None) -> Any:
+    if rule is None:
+        return None
+    if rule.user:
+        return ("user", rule.micrograd)
+    return rule.name
+
+
+def _state(node: Value) -> tuple[Any, ...]:
+    return (node.data, node.grad, getattr(node, "_label", ""), _rule_reference(node._rule),
+            node._a, node._b, node._da, node._db)
+
+
+def _value_inputs(node: Value) -> tuple[Value, ...]:
+    """The node's Value inputs read from its slots, as the sweep reads them (`parents`)."""
+    if node._db is not None:
+        b = node._b
+        if b.__class__ is tuple:
+            return b
+        return (node._a, b) if node._da is not None else (b,)
+    return (node._a,) if node._da is not None else ()
+
+
+def _fill(node: Value, state: tuple[Any, ...]) -> None:
+    """Set a new node's fields from `_state`'s tuple."""
+    data, grad, label, rule, a, b, da, db = state
+    node.data = data
+    node.grad = grad
+    node._a, node._b, node._da, node._db = a, b, da, db
+    if label:
+        node._label = label
+    if rule is None:
+        node._rule = None
+        node._n = LEAF
+        return
+    node._n = 0
+    if isinstance(rule, str):
+        found = RULES.get(rule)
+        if found is None:
+            raise ValueError(
+                f"a pickled node was made by the operation {rule!r}, which is not in this "
+                "process's rule table; register it (autograd.register) before loading"
+            )
+        node._rule = found
+        return
+    _, op = rule
+    partials = list(db) if da is None and isinstance(db, tuple) else [
+        d for d in (da, db) if d is not None]
+    node._rule = _user_rule(op, node, partials)
+
+
+def _behind(node: Value, known: Any) -> list[Value]:
+    """The nodes behind `node` (itself excluded) that `known` does not hold (by id), inputs
+    first, in `topological_order`'s order; a known node's own inputs are not visited."""
+    order: list[Value] = []
+    seen: set[int] = set()
+    stack: list[Any] = [node]
+    done = graph._DONE  # on the stack above a node whose inputs are all finished
+    while stack:
+        n = stack.pop()
+        if n is done:
+            order.append(stack.pop())
+            continue
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        stack.append(n)
+        stack.append(done)
+        for p in reversed(_value_inputs(n)):
+            if id(p) not in seen and id(p) not in known:
+                stack.append(p)
+    order.pop()  # the node itself, last
+    return order
+
+
+def _copy_graph(node: Value, memo: dict[int, Any]) -> Value:
+    found = memo.get(id(node))
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    for n in [*_behind(node, memo), node]:
+        twin = _new(Value)
+        data, grad, label, _, a, b, da, db = _state(n)
+        a = memo[id(a)] if a.__class__ is Value else (
+            tuple(memo[id(x)] if isinstance(x, Value) else x for x in a)
+            if isinstance(a, tuple) else a)
+        b = memo[id(b)] if b.__class__ is Value else (
+            tuple(memo[id(x)] if isinstance(x, Value) else x for x in b)
+            if isinstance(b, tuple) else b)
+        if n._rule is not None and n._rule.arity == 0 and n._a is n._b:
+            a = b  # a node of any arity whose inputs are all Values keeps one tuple
+        twin.data, twin.grad, twin._a, twin._b, twin._da, twin._db = data, grad, a, b, da, db
+        twin._rule = n._rule  # rules are shared, never copied: they are the table's entries
+        twin._n = n._n if n._rule is None else 0
+        if label:
+            twin._label = label
+        memo[id(n)] = twin
+    return memo[id(node)]  # type: ignore[no-any-return]
+
+
+class _Session:
+    """One pickling: the pickler keeps this object in its memo, so it lives exactly as long as
+    the pickling does (a weak reference tells a later pickling from this one)."""
+
+    __slots__ = ("__weakref__",)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (bool, ())  # nothing to load: a placeholder in the first node's arguments
+
+
+_PICKLING = threading.local()
+
+
+def _reduce(node: Value) -> tuple[Any, ...]:
+    ctx = _PICKLING
+    try:
+        session = ctx.session()
+        written: set[int] = ctx.written
+    except AttributeError:  # this thread's first pickling
+        session = None
+    first: tuple[Any, ...] = ()
+    if session is None:  # a new pickling: nothing of any graph written yet
+        session = _Session()
+        written = set()
+        # When the pickler lets the session go, the ids it wrote go too (not kept till the next).
+        ctx.session = weakref.ref(session, lambda _: written.clear())
+        ctx.written = written
+        first = (session,)
+    before: Any = ()
+    if node._rule is not None:
+        for p in _value_inputs(node):
+            if id(p) not in written:  # some input is not written yet: everything behind, first
+                before = tuple(_behind(node, written))
+                written.update(map(id, before))
+                break
+    written.add(id(node))
+    return (_unpickle, (before, *first), _state(node))
+
+
+def _unpickle(*before: Any) -> Value:
+    """A blank node, filled by `__setstate__`; its arguments (the nodes written before it) are
+    already loaded and need nothing more."""
+    return _new(Value)

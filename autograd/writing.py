@@ -21,7 +21,7 @@ folded and powers simplified, so ∂(x²)/∂x reads ``2·x`` and ∂(t − out)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,7 +183,9 @@ class PartialWriter:
         self.terms = _TermAlgebra(style)
         self.algebra = self.terms.algebra()
         self.rename = rename
-        self._texts: dict[int, Text] = {} if rename is not None else naming.texts(style)
+        #: texts this writer wrote itself (only with `rename`); else the naming's are read
+        self._own: dict[int, Text] = {}
+        self._texts: Mapping[int, Text] = self._own if rename is not None else naming.texts(style)
         self._base = text_algebra(style)
         self._names: dict[int, str] = {}
         # Each rule's input names -> their positions (a neuron's Σ has dozens of inputs, and a
@@ -220,10 +222,10 @@ class PartialWriter:
                 continue
             pending.pop()
             if inline:
-                self._texts[id(n)] = node_formula(
-                    n, self._texts, self._base, lambda f: opaque_call(f, self.style))
+                self._own[id(n)] = node_formula(
+                    n, self._own, self._base, lambda f: opaque_call(f, self.style))
             else:
-                self._texts[id(n)] = name_text(self.name(n), self.style)
+                self._own[id(n)] = name_text(self.name(n), self.style)
         return self._texts[id(node)]
 
     # -- derivatives -------------------------------------------------------------------------

@@ -116,3 +116,41 @@ def programs(
             b = draw(pick | away_from_zero)
         steps.append(Step(op, a, b))
     return Program(leaves, tuple(steps))
+
+
+#: Numbers that stress IEEE 754 corners: zeros of both signs, a subnormal, huge values, inf, nan.
+EXTREMES = (0.0, -0.0, 5e-324, 1e-310, 1e300, -1e300, math.inf, -math.inf, math.nan)
+
+
+def random_program(
+    rng: Any, leaves: int = 4, steps: int = 12, extremes: float = 0.15,
+    ops: Sequence[str] | None = None,
+) -> Program:
+    """A random program drawn from a seeded `random.Random`: the same shape of graphs as
+    `programs()` (shared subexpressions, recent nodes favoured), cheap enough for thousands,
+    with a share `extremes` of the leaves and constants taken from `EXTREMES` (inf and nan
+    reach the gradients: masked zeros, 0·inf, overflowing reciprocals)."""
+    choices = list(ops) if ops is not None else UNARY + BINARY
+
+    def number() -> float:
+        if rng.random() < extremes:
+            return float(rng.choice(EXTREMES))
+        return round(rng.uniform(-2.0, 2.0), 3)
+
+    def pick(size: int) -> int:
+        return rng.randrange(size) if rng.random() < 0.5 else rng.randrange(max(0, size - 3), size)
+
+    values = tuple(number() for _ in range(rng.randint(1, leaves)))
+    drawn: list[Step] = []
+    for i in range(rng.randint(1, steps)):
+        size = len(values) + i
+        op = rng.choice(choices)
+        b: int | float | None = None
+        if op == "leaky_relu":
+            b = rng.choice([0.01, 0.1, 0.2])
+        elif op == "pow":
+            b = pick(size) if rng.random() < 0.4 else rng.choice([2.0, 3.0, 0.5, -1.0, 0.0])
+        elif op in BINARY:
+            b = pick(size) if rng.random() < 0.7 else number()
+        drawn.append(Step(op, pick(size), b))
+    return Program(values, tuple(drawn))

@@ -143,7 +143,8 @@ def test_the_worked_network_reads_like_the_hand_derivation() -> None:
     body = prog.body().splitlines()
     assert "out_h1 = sigmoid(net_h1)" in body
     assert "dE_dnet_h1 = dE_dout_h1 * (out_h1 * (1.0 - out_h1))" in body
-    assert prog.source.startswith("import math\n")
+    assert prog.source.startswith("# forward_backward: the value of E and its gradient")
+    assert "\nimport math\n" in prog.source
     assert "def forward_backward(w1, b1, i1):" in prog.source
 
 
@@ -334,3 +335,101 @@ def test_structure_counts_constant_leaves_by_value() -> None:
     a, c1, c2 = Value(1.0), Value(2.0), Value(3.0)
     assert structure(a * c1, [a]) != structure(a * c2, [a])
     assert structure(a * c1, [a, c1]) == structure(a * c2, [a, c2])
+
+
+def test_a_masked_zero_at_the_root_is_not_kept_in_a_gradient() -> None:
+    # The masked zero multiplies the seed 1 into a plain 0, which an inf below turns into nan.
+    w = Value(0.0, label="w")
+    root = w.sqrt().relu()
+    root.backward()
+    _, (dw,) = codegen(root, wrt=[w])(0.0)
+    assert math.isnan(w.grad) and math.isnan(dw)
+    x, z = Value(math.inf, label="x"), Value(2.0, label="z")
+    power = (x * z) ** 0.0
+    power.backward()
+    _, grads = codegen(power, wrt=[x, z])(math.inf, 2.0)
+    assert grads[0] == x.grad == 0.0 and math.isnan(grads[1]) and math.isnan(z.grad)
+
+
+def test_an_overflowed_reciprocal_divides_in_the_program_too() -> None:
+    x = Value(3.0, label="x")
+    root = (x * 2.0) / 1e-310  # ∂/∂n is 1/1e-310 = inf, but g·it is g / 1e-310, finite here
+    tiny = Value(1e-300, label="t")
+    root = root * tiny
+    root.backward()
+    _, grads = codegen(root, wrt=[x, tiny])(3.0, 1e-300)
+    assert list(grads) == [x.grad, tiny.grad]
+
+
+@pytest.mark.parametrize("width", [3_000, 4_000, 20_000])
+def test_a_neuron_of_thousands_of_inputs(width: int) -> None:
+    ws = [Value(0.1 + k * 1e-6, label=f"w{k}") for k in range(width)]
+    xs = [Value(0.5 - k * 1e-7, label=f"x{k}") for k in range(width)]
+    out = linear(ws, xs, 0.25).tanh()
+    out.backward()
+    prog = codegen(out, wrt=ws, inputs=xs)
+    value, grads = prog(*[w.data for w in ws], *[x.data for x in xs])
+    assert value == out.data and list(grads) == [w.grad for w in ws]
+    # The sum is written over several lines, left to right (the signature and the returned
+    # tuple name every parameter and gradient, and may be long).
+    assert max(len(line) for line in prog.body().splitlines()) < 5_000
+
+
+def test_a_chain_deeper_than_the_recursion_limit() -> None:
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(3 * sys.getrecursionlimit()):
+        y = (y * 1.0001).tanh() + x
+    y.backward()
+    value, (dx,) = codegen(y, wrt=[x])(0.5)
+    assert (value, dx) == (y.data, x.grad)
+
+
+def test_a_program_too_long_to_compile_is_refused_but_its_text_is_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    module = importlib.import_module("autograd.codegen")  # the package's name is the function
+    monkeypatch.setattr(module, "MAX_COMPILED_LINES", 100)
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(200):
+        y = y * 1.5 + x
+    text = source(y)  # the text alone never compiles
+    assert text.count("\n") > 100
+    prog = codegen(y)
+    with pytest.raises(module.ProgramTooLargeError, match=r"has [\d,]+ lines, more than 100;"):
+        prog(0.5)
+
+
+@pytest.mark.slow
+def test_a_million_operations_deep_source() -> None:
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(500_000):
+        y = y * 1.0000001 + x
+    text = source(y, wrt=[x])
+    assert text.count("dE_d") > 1_000_000
+
+
+def test_the_comments_speak_the_readers_language() -> None:
+    w, x = Value(0.5, label="w"), Value(1.5, label="x")
+    out = (w * x).tanh()
+    out.label = "out"
+    english, chinese = source(out, wrt=[w], lang="en"), source(out, wrt=[w], lang="zh")
+    assert "# forward pass" in english and "# backward pass" in english
+    assert "# 前向" in chinese and "# 反向" in chinese and "forward pass" not in chinese
+    # Only the comments differ: the code is the same.
+    code = [line for line in english.splitlines() if not line.lstrip().startswith(("#", '"""'))]
+    assert code == [line for line in chinese.splitlines()
+                    if not line.lstrip().startswith(("#", '"""'))]
+    assert codegen(out, wrt=[w], lang="zh")(0.5) == codegen(out, wrt=[w])(0.5)
+    with pytest.raises(ValueError, match="lang must be one of en, zh, not 'fr'"):
+        codegen(out, lang="fr")
+
+
+def test_a_long_expression_says_what_its_temporaries_are() -> None:
+    ws = [Value(0.1, label=f"w{k}") for k in range(200)]
+    text = source(linear(ws, [0.5] * 200, 0.0), lang="zh")
+    assert "_t1 = " in text and "# _t<k>：" in text

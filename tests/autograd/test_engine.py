@@ -400,3 +400,17 @@ def test_detach_and_zero_grad() -> None:
     assert d.is_leaf and d.data == 4.0
     y.zero_grad()
     assert x.grad == 0.0 and y.grad == 0.0
+
+
+def test_root_and_wrt_are_the_parameters_old_keywords_still_work() -> None:
+    x = Value(2.0, label="x")
+    y = x * x
+    assert grad(root=y, wrt=[x]) == [4.0]
+    with pytest.warns(DeprecationWarning, match=r"grad\(inputs=...\) is now grad\(wrt=...\)"):
+        assert grad(y, inputs=[x]) == [4.0]
+    with pytest.warns(DeprecationWarning, match="hessian"):
+        assert autograd.hessian(output=y, inputs=[x]) == [[2.0]]
+    with pytest.warns(DeprecationWarning, match="explain"):
+        assert autograd.explain(output=y, leaf=x).gradient == 4.0
+    with pytest.raises(TypeError, match="give wrt= only, not also inputs="):
+        grad(y, wrt=[x], inputs=[x])

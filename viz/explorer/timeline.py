@@ -83,10 +83,9 @@ def sweep_order(root: Value, order: Sequence[Value]) -> list[tuple[Any, int]]:
     """The engine's backward sweep as (row of `backward_steps`, topological index) pairs, in
     the order the engine visits the nodes: the page replays it, it never sweeps by itself."""
     sweep = backward_steps(root)
-    if len(sweep.rows) != len(order):  # the sweep visits every node once, in reverse order
+    if len(sweep.rows) != len(order):  # the sweep visits every node once
         raise RuntimeError("explore: backward_steps did not visit every node of the graph once")
-    last = len(order) - 1
-    return [(row, last - k) for k, row in enumerate(sweep.rows)]
+    return [(row, row.index) for row in sweep.rows]  # index: the node's place in `order`
 
 
 def _forward_line(node: Value, naming: Naming, w: dict[str, str]) -> str:
