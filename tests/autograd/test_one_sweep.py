@@ -119,8 +119,10 @@ def check_program(program: Program, slow_views: bool) -> None:
 
     if slow_views:
         # The explorer's backward steps read backward_steps: each node shows the engine's grad.
-        explore = pytest.importorskip("viz.explore")
-        shown, _ = explore._graph_data(root, topo, 0, 0)
+        timeline = pytest.importorskip("viz.explorer.timeline")
+        words = pytest.importorskip("viz.explorer.words")
+        shown = timeline.timeline(root, topo, autograd.Naming(topo), [], lr=None, max_paths=4,
+                                  explain_nodes=0, w=words.page_words("en"), lang="en").nodes
         for n in nodes:
             assert shown[position[id(n)]].grad == repr(fast[nodes.index(n)]), where
 
