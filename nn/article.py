@@ -32,7 +32,7 @@ from typing import TextIO
 
 from autograd import Value, explain, formula, linear
 from nn.optim import SGD
-from nn.train import progress_bar
+from nn.train import descend
 from nn.worked_text import text
 
 __all__ = [
@@ -298,19 +298,7 @@ def run_article_example(
     say(words["E_after_step"].format(after=f"{e_after_step:.9f}", before=f"{before['E']:.9f}"))
     e_final = e_after_step
     if steps > 1:
-        bar = progress_bar(steps - 1, progress, None, unit="step")
-        try:
-            for _ in range(steps - 1):
-                optimizer.zero_grad()
-                loss = net.forward()
-                loss.backward()
-                optimizer.step()
-                if bar is not None:
-                    bar.set_postfix(E=f"{loss.data:.4g}", refresh=False)
-                    bar.update(1)
-        finally:
-            if bar is not None:
-                bar.close()
+        descend(net.forward, optimizer, steps - 1, progress)
         e_final = net.forward().data
         say()
         say(words["after"].format(steps=steps, E=f"{e_final:.10g}",

@@ -24,7 +24,7 @@ from typing import Literal, TextIO
 
 from autograd import Value, explain
 from nn.optim import SGD
-from nn.train import progress_bar
+from nn.train import descend
 from nn.worked_text import text
 
 __all__ = [
@@ -278,19 +278,7 @@ def run_worked_example(
     why = words["biases_train"] if update_biases else ""
     say(words["differs"].format(posted=f"{posted:.9f}", why=why))
 
-    bar = progress_bar(train_steps - 1, progress, None, unit="step") if train_steps > 1 else None
-    try:
-        for _ in range(train_steps - 1):
-            optimizer.zero_grad()
-            loss = forward(params)["E"]
-            loss.backward()
-            optimizer.step()
-            if bar is not None:
-                bar.set_postfix(E=f"{loss.data:.4g}", refresh=False)
-                bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
+    descend(lambda: forward(params)["E"], optimizer, train_steps - 1, progress)
     final = forward(params)
     e_final = final["E"].data
     outputs = (final["out_o1"].data, final["out_o2"].data)

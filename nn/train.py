@@ -22,7 +22,10 @@ from nn.losses import LOSSES, l2
 from nn.modules import Module
 from nn.optim import SGD, Optimizer
 
-__all__ = ["GROWTH_FLOOR", "GROWTH_LIMIT", "LOSSES", "TrainingDivergedError", "fit", "progress_bar"]
+__all__ = [
+    "GROWTH_FLOOR", "GROWTH_LIMIT", "LOSSES", "TrainingDivergedError", "descend", "fit",
+    "progress_bar",
+]
 
 LossFunction = Callable[[Any, Any], Value]
 
@@ -78,6 +81,24 @@ def progress_bar(
         ) from None
     return tqdm(total=total, file=stream, unit=unit, leave=True)
 
+
+def descend(loss: Callable[[], Value], optimizer: Optimizer, steps: int,
+            progress: bool | None = None) -> None:
+    """`steps` steps of gradient descent on the scalar `loss()` builds: zero the gradients,
+    build the loss, backward, step; with a progress bar showing the loss (see `progress_bar`)."""
+    bar = progress_bar(steps, progress, None, unit="step") if steps > 0 else None
+    try:
+        for _ in range(steps):
+            optimizer.zero_grad()
+            value = loss()
+            value.backward()
+            optimizer.step()
+            if bar is not None:
+                bar.set_postfix(E=f"{value.data:.4g}", refresh=False)
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
 
 def fit(
     model: Module,
