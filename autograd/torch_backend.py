@@ -48,7 +48,7 @@ ROUNDED = frozenset(
 )
 
 #: Names the program defines besides the helpers of `autograd.floats`; no node may take them.
-NAMES = frozenset({"torch", "F64", "DEVICE", "tensor"})
+NAMES = frozenset({"torch", "F64", "DEVICE", "tensor", "tensors"})
 
 #: The torch versions of the floats helpers (the torch backend's M), each the same function as
 #: the numpy backend's of that name. A helper may meet a plain number (a part of the graph made
@@ -94,12 +94,14 @@ HELPERS = {
         "    x = tensor(x)\n"
         "    return torch.where(torch.isnan(x), x, torch.sign(x))"
     ),
-    # Both branches become float64 tensors: torch.where of two plain numbers would be float32.
+    # torch.where of two plain numbers would be float32: one of them becomes a float64 tensor.
     "where": (
         "def where(c, a, b):\n"
         "    if not isinstance(c, torch.Tensor):\n"
         "        c = torch.as_tensor(c, device=DEVICE)\n"
-        "    return torch.where(c, tensor(a), tensor(b))"
+        "    if not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor):\n"
+        "        a = tensor(a)\n"
+        "    return torch.where(c, a, b)"
     ),
     # As in the numpy backend, a masked zero partial is a plain 0 (docs/codegen.md).
     "STRONG_ZERO": "STRONG_ZERO = 0.0",
@@ -114,6 +116,16 @@ BATCH_HELPERS = [
     "    if isinstance(x, torch.Tensor) and x.dtype == F64 and x.device == DEVICE:\n"
     "        return x\n"
     "    return torch.as_tensor(x, dtype=F64, device=DEVICE)",
+    # The parameters' numbers become tensors in one call (one call per number costs more than
+    # a small program's arithmetic); arrays, lists and tensors one by one.
+    "def tensors(*values):\n"
+    "    found = [tensor(v) if not isinstance(v, (int, float)) else None for v in values]\n"
+    "    at = [i for i, v in enumerate(found) if v is None]\n"
+    "    if at:\n"
+    "        numbers = torch.tensor([float(values[i]) for i in at], dtype=F64, device=DEVICE)\n"
+    "        for i, number in zip(at, numbers.unbind()):\n"
+    "            found[i] = number\n"
+    "    return found",
     # A result that does not vary with the samples is a number: spread it over them.
     "def per_sample(v, like):\n"
     "    if isinstance(v, torch.Tensor) and v.ndim:\n"
@@ -176,4 +188,8 @@ def header(device: str) -> list[str]:
 def opening(params: list[str]) -> list[str]:
     """The lines that open each function: no autograd recording in torch (the program computes
     the gradients itself), and each parameter as a float64 tensor on the device."""
-    return ["with torch.no_grad():", *(f"    {p} = tensor({p})" for p in params)]
+    if not params:
+        return ["with torch.no_grad():"]
+    names = ", ".join(params)
+    targets = f"{names}," if len(params) == 1 else names
+    return ["with torch.no_grad():", f"    {targets} = tensors({names})"]
