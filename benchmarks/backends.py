@@ -9,15 +9,17 @@ is run, for the loss and the gradients summed over the batch:
 - **python**: the program written by `autograd.codegen`, its summed form looping over the points
   in plain Python floats (what ``fit(..., compiled=True)`` replays);
 - **numpy**: the same lines over NumPy arrays, one entry per point (``backend="numpy"``);
-- **torch**: the same lines over float64 tensors on the CPU (``backend="torch"``), and on CUDA
-  when ``torch.cuda.is_available()``.
+- **torch**: the same lines over float64 tensors on the CPU (``backend="torch"``), with one
+  thread and with each other count given to ``--threads``, and on CUDA when
+  ``torch.cuda.is_available()``. NumPy's elementwise operations use one thread; torch's may use
+  more, which on a busy machine can cost more than they save.
 
 Every contender's loss and gradients are checked against the engine's first. Each figure is the
 median of `repeats` runs, the contenders taking turns within each repeat, so a busy machine slows
 them alike. A contender that is not installed is left out. The time to write each program (once
 per shape of graph) is measured too.
 
-    python benchmarks/backends.py [--sizes 1,100,10000] [--repeats 5] [--threads N]
+    python benchmarks/backends.py [--sizes 1,100,10000] [--repeats 7] [--threads 1,2]
 
 Not part of ``benchmarks/run.py``: the engine alone takes seconds per batch of 10,000.
 """
@@ -43,6 +45,8 @@ SIZES = [16, 16, 1]
 BATCHES = [1, 100, 10_000]
 
 Result = tuple[float, list[float]]
+#: A contender: what to do before it is timed (torch's thread count), and the timed run.
+Contender = tuple[Callable[[], None], Callable[[], Result]]
 
 
 def _optional(name: str) -> Any:
@@ -85,11 +89,16 @@ def write_program(model: MLP, backend: str, device: str | None = None) -> Progra
     return codegen(loss, wrt=model.parameters(), inputs=inputs, backend=backend, device=device)
 
 
+def _nothing() -> None:
+    pass
+
+
 def contenders(
-    model: MLP, samples: list[tuple[float, float, float]], torch_devices: list[str]
-) -> dict[str, Callable[[], Result]]:
+    model: MLP, samples: list[tuple[float, float, float]], torch_runs: list[tuple[str, int]]
+) -> dict[str, Contender]:
     """Each way to run the batch, as a function of nothing; the data is laid out beforehand
-    (columns of floats, arrays, tensors on the device), as a training loop would keep it."""
+    (columns of floats, arrays, tensors on the device), as a training loop would keep it.
+    `torch_runs` are (device, threads) pairs."""
     weights = [p.data for p in model.parameters()]
     runs: dict[str, Callable[[], Result]] = {"engine": lambda: engine_run(model, samples)}
     python = write_program(model, "python")
@@ -110,8 +119,9 @@ def contenders(
             return total, list(grads)
 
         runs["numpy"] = numpy_run
+    found: dict[str, Contender] = {name: (_nothing, run) for name, run in runs.items()}
     torch = _optional("torch")
-    for device in torch_devices if torch is not None else []:
+    for device, threads in torch_runs if torch is not None else []:
         torch_prog = write_program(model, "torch", device)
         tensors = [torch.tensor(c, dtype=torch.float64, device=device) for c in columns]
 
@@ -119,16 +129,20 @@ def contenders(
             total, grads = prog.summed(*weights, *data)
             return total, list(grads)
 
-        runs[f"torch {device}"] = torch_run
-    return runs
+        def setup(threads: int = threads) -> None:
+            torch.set_num_threads(threads)
+
+        found[f"torch {device}" + (f" ×{threads}" if device == "cpu" else "")] = (setup, torch_run)
+    return found
 
 
-def check_agreement(runs: dict[str, Callable[[], Result]]) -> float:
+def check_agreement(runs: dict[str, Contender]) -> float:
     """The largest relative difference from the engine's loss and gradients (it must be small:
     the contenders add the same numbers, in other orders)."""
-    expected_total, expected = runs["engine"]()
+    expected_total, expected = runs["engine"][1]()
     worst = 0.0
-    for name, run in runs.items():
+    for name, (setup, run) in runs.items():
+        setup()
         total, grads = run()
         for want, got in zip([expected_total, *expected], [total, *grads], strict=True):
             scale = max(abs(want), 1e-12)
@@ -139,10 +153,11 @@ def check_agreement(runs: dict[str, Callable[[], Result]]) -> float:
     return worst
 
 
-def median_times(runs: dict[str, Callable[[], Result]], repeats: int) -> dict[str, float]:
+def median_times(runs: dict[str, Contender], repeats: int) -> dict[str, float]:
     times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeats):
-        for name, run in runs.items():
+        for name, (setup, run) in runs.items():
+            setup()
             start = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - start)
@@ -169,14 +184,17 @@ def _milliseconds(seconds: float) -> str:
     return f"{seconds * 1e3:,.3g}" if seconds < 1 else f"{seconds * 1e3:,.0f}"
 
 
-def run(sizes: list[int], repeats: int) -> list[dict[str, Any]]:
-    """One row per batch size: the median seconds of each contender."""
+def run(sizes: list[int], repeats: int, threads: list[int]) -> list[dict[str, Any]]:
+    """One row per batch size: the median seconds of each contender (torch on the CPU with each
+    number of `threads`)."""
     torch = _optional("torch")
-    devices = ["cpu"] + (["cuda"] if torch is not None and torch.cuda.is_available() else [])
+    torch_runs = [("cpu", k) for k in threads]
+    if torch is not None and torch.cuda.is_available():
+        torch_runs.append(("cuda", torch.get_num_threads()))
     rows = []
     for n in sizes:
         model, samples = workload(n)
-        runs = contenders(model, samples, devices)
+        runs = contenders(model, samples, torch_runs)
         worst = check_agreement(runs)
         rows.append({"samples": n, "agreement": worst, **median_times(runs, repeats)})
     return rows
@@ -187,21 +205,20 @@ def main(argv: list[str] | None = None) -> int:
                                                  "numpy and torch")
     parser.add_argument("--sizes", default=",".join(map(str, BATCHES)),
                         help="batch sizes, comma-separated (default: %(default)s)")
-    parser.add_argument("--repeats", type=int, default=5, help="runs per median (default 5)")
-    parser.add_argument("--threads", type=int, default=0,
-                        help="torch's threads (default: torch's own choice)")
+    parser.add_argument("--repeats", type=int, default=7, help="runs per median (default 7)")
+    parser.add_argument("--threads", default="1,2",
+                        help="torch's CPU threads, one column each (default: %(default)s)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
+    threads = [int(k) for k in args.threads.split(",")]
     torch = _optional("torch")
-    if torch is not None and args.threads:
-        torch.set_num_threads(args.threads)
     np = _optional("numpy")
     print(f"One program over a batch: MLP(2, {SIZES}) squared error, loss and gradients summed; "
           f"median of {args.repeats} (Python {sys.version.split()[0]}"
           + (f", NumPy {np.__version__}" if np else "")
-          + (f", torch {torch.__version__} with {torch.get_num_threads()} threads" if torch else "")
+          + (f", torch {torch.__version__}, ×k: k threads" if torch else "")
           + ")\n")
-    rows = run(sizes, args.repeats)
+    rows = run(sizes, args.repeats, threads)
     names = [k for k in rows[0] if k not in ("samples", "agreement")]
     print("milliseconds per batch")
     print("| samples | " + " | ".join(names) + " |")
@@ -214,13 +231,14 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         cells = [f"{row[n] / row['samples'] * 1e6:,.3g}" for n in names]
         print(f"| {row['samples']:,} | " + " | ".join(cells) + " |")
-    if "numpy" in names and "torch cpu" in names:
-        print("\nnumpy time / torch cpu time: " + ", ".join(
-            f"{row['samples']:,}: {row['numpy'] / row['torch cpu']:.2f}" for row in rows))
+    for name in names:
+        if "numpy" in names and name.startswith("torch"):
+            print(f"\n{name} time / numpy time: " + ", ".join(
+                f"{row['samples']:,}: {row[name] / row['numpy']:.2f}" for row in rows))
     worst = max(row["agreement"] for row in rows)
     print(f"\nlargest relative difference from the engine's loss and gradients: {worst:.1e}")
-    print("\nwriting one point's program (median of 3, compiled)")
-    for name, seconds in writing_times(workload(1)[0], ["cpu"] if torch else [], 3).items():
+    print("\nwriting one point's program (median of 5, compiled)")
+    for name, seconds in writing_times(workload(1)[0], ["cpu"] if torch else [], 5).items():
         print(f"  {name:10s} {seconds * 1e3:7.1f} ms")
     return 0 if all(math.isfinite(row[n]) for row in rows for n in names) else 1
 
