@@ -15,9 +15,9 @@ is run, for the loss and the gradients summed over the batch:
   more, which on a busy machine can cost more than they save.
 
 Every contender's loss and gradients are checked against the engine's first. Each figure is the
-median of `repeats` runs, the contenders taking turns within each repeat, so a busy machine slows
-them alike. A contender that is not installed is left out. The time to write each program (once
-per shape of graph) is measured too.
+median of `repeats` timings (each the mean of enough runs to last about 50 ms), the contenders
+taking turns within each repeat, so a busy machine slows them alike. A contender that is not
+installed is left out. The time to write each program (once per shape of graph) is measured too.
 
     python benchmarks/backends.py [--sizes 1,100,10000] [--repeats 7] [--threads 1,2]
 
@@ -154,13 +154,23 @@ def check_agreement(runs: dict[str, Contender]) -> float:
 
 
 def median_times(runs: dict[str, Contender], repeats: int) -> dict[str, float]:
+    """The median seconds of one run of each contender. Each timing averages enough runs to
+    last about 50 ms (one run of a large batch is timed alone), and the contenders take turns
+    within each repeat."""
+    loops: dict[str, int] = {}
+    for name, (setup, run) in runs.items():
+        setup()
+        start = time.perf_counter()
+        run()
+        loops[name] = max(1, int(0.05 / max(time.perf_counter() - start, 1e-6)))
     times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeats):
         for name, (setup, run) in runs.items():
             setup()
             start = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - start)
+            for _ in range(loops[name]):
+                run()
+            times[name].append((time.perf_counter() - start) / loops[name])
     return {name: statistics.median(t) for name, t in times.items()}
 
 
