@@ -5,9 +5,11 @@ ones (exp, log, sqrt, sin, cos, tan, tanh, pow, sigmoid, softplus: `autograd.tor
 
 from __future__ import annotations
 
+import importlib
 import random
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +19,20 @@ from autograd.codegen import _NUMPY_HELPERS
 from autograd.value import RULE_METHODS
 from tests.strategies import BINARY, EXTREMES, UNARY, apply_value, random_program
 
-np = pytest.importorskip("numpy")
-torch = pytest.importorskip("torch")
+
+def _optional(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+np = _optional("numpy")
+torch = _optional("torch")
+#: Every test but the one about a missing PyTorch compares torch's numbers with NumPy's.
+needs_both = pytest.mark.skipif(
+    np is None or torch is None, reason="needs PyTorch and NumPy (pip install torch numpy)"
+)
 
 #: The random graphs' operations that both libraries compute exactly (IEEE 754 rounds each).
 EXACT_OPS = ["neg", "abs", "relu", "add", "sub", "mul", "div", "leaky_relu"]
@@ -135,6 +149,7 @@ def assert_like_numpy(what: str, n: Any, t: Any, rounded: bool, columns: list[An
     )
 
 
+@needs_both
 @pytest.mark.parametrize("name", sorted(RULES))
 def test_each_rule_equals_the_numpy_backend(name: str) -> None:
     root, leaves = rule_graph(name)
@@ -146,12 +161,14 @@ def test_each_rule_equals_the_numpy_backend(name: str) -> None:
         assert_like_numpy(f"{name} d/d{leaf.label}", n, t, rounded, columns)
 
 
+@needs_both
 def test_the_rounded_rules_are_the_transcendental_ones() -> None:
     rounded = {name for name in RULES if uses_rounded(*rule_graph(name))}
     assert rounded == {"exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "softplus",
                        "pow"}
 
 
+@needs_both
 @pytest.mark.parametrize("exponent", [2.0, 1.0, 0.0, -1.0, 0.5, -0.5, 3.0, -2.0, 1.5])
 def test_powers_by_a_number(exponent: float) -> None:
     """x ** 2 is x·x and x ** -1 is 1/x in both libraries; the others are rounded, with C's pow
@@ -166,6 +183,7 @@ def test_powers_by_a_number(exponent: float) -> None:
     assert_like_numpy(f"x ** {exponent} slope", ng, tg, not exact or exponent == -1.0, columns)
 
 
+@needs_both
 def test_random_graphs_of_exact_operations_equal_numpy_bit_for_bit() -> None:
     rng = random.Random(20)
     for _ in range(150):
@@ -186,6 +204,7 @@ def test_random_graphs_of_exact_operations_equal_numpy_bit_for_bit() -> None:
             assert same_bits(ng[0], tg[0]).all(), f"{program}: gradient at w={w}"
 
 
+@needs_both
 def test_random_graphs_of_every_operation_agree_closely() -> None:
     rng = random.Random(6)
     checked = 0
@@ -208,6 +227,7 @@ def test_random_graphs_of_every_operation_agree_closely() -> None:
     assert checked > 1000
 
 
+@needs_both
 def test_the_summed_form_adds_the_same_numbers() -> None:
     w, b, x = Value(0.5, label="w"), Value(0.1, label="b"), Value(2.0, label="x")
     out = (linear([w], [x], b).tanh() - x) ** 2.0
@@ -223,6 +243,7 @@ def test_the_summed_form_adds_the_same_numbers() -> None:
     assert t_sums[0] == pytest.approx(float(grads[0].sum()), rel=1e-12)
 
 
+@needs_both
 def test_results_are_float64_tensors_one_per_sample_constants_spread() -> None:
     w, b, x = Value(0.5, label="w"), Value(0.1, label="b"), Value(2.0, label="x")
     out = linear([w], [x], b).relu()
@@ -237,6 +258,7 @@ def test_results_are_float64_tensors_one_per_sample_constants_spread() -> None:
     assert g.dtype == torch.float64 and g.tolist() == [3.0] * 4
 
 
+@needs_both
 def test_a_graph_of_constants_only_and_inputs_that_need_gradients() -> None:
     c, w, x = Value(-2.0, label="c"), Value(0.5, label="w"), Value(1.0, label="x")
     # relu, exp and the division meet plain numbers (c is a constant), not tensors.
@@ -254,6 +276,7 @@ def test_a_graph_of_constants_only_and_inputs_that_need_gradients() -> None:
     assert dw[0].item() == pytest.approx(w.grad, rel=1e-15)
 
 
+@needs_both
 def test_node_names_never_shadow_the_programs_own() -> None:
     x = Value(1.5, label="x")
     named = [x.exp(), x.sin(), x.tanh()]
@@ -267,6 +290,7 @@ def test_node_names_never_shadow_the_programs_own() -> None:
     assert dx.item() == pytest.approx(x.grad, rel=1e-14)
 
 
+@needs_both
 def test_a_device_is_only_for_torch_and_must_be_one_torch_can_use() -> None:
     x = Value(1.0, label="x")
     with pytest.raises(ValueError, match="device is for backend='torch'"):
@@ -284,7 +308,8 @@ def test_a_device_is_only_for_torch_and_must_be_one_torch_can_use() -> None:
             codegen(x * x, wrt=[x], backend="torch", device="cuda")
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@needs_both
+@pytest.mark.skipif(torch is None or not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_a_program_runs_on_cuda_and_agrees_with_numpy() -> None:
     w, x = Value(0.3, label="w"), Value(1.0, label="x")
     root = ((w * x).tanh() - x).relu() + (x / w) ** 2.0
@@ -311,3 +336,18 @@ def test_writing_the_text_imports_no_torch() -> None:
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.slow
+def test_the_backends_benchmark_checks_every_contender_and_prints_its_tables() -> None:
+    """benchmarks/backends.py still runs (tiny sizes; nothing here is timed)."""
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "backends.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--sizes", "1,3", "--repeats", "1", "--threads", "1"],
+        capture_output=True, text=True, check=True,
+    )
+    header = "| samples | engine | python |"
+    assert result.stdout.count(header) == 2  # milliseconds per batch, microseconds per sample
+    assert "largest relative difference from the engine's loss and gradients" in result.stdout
+    if np is not None and torch is not None:
+        assert "| numpy | torch cpu ×1 |" in result.stdout
