@@ -33,7 +33,10 @@ import importlib
 from types import ModuleType
 from typing import Any
 
-__all__ = ["EXACT", "HINT", "NAMES", "ROUNDED", "device_name", "header", "opening"]
+__all__ = [
+    "BATCH_HELPERS", "EXACT", "HELPERS", "HINT", "NAMES", "ROUNDED", "device_name", "header",
+    "opening",
+]
 
 HINT = "backend='torch' needs PyTorch: pip install torch"
 
