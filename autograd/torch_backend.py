@@ -157,10 +157,11 @@ def _torch() -> ModuleType:
 
 def device_name(device: Any) -> str:
     """The device a torch program runs on, checked now: "cpu" when `device` is None, else
-    `device` (a name such as "cuda" or "cuda:1", or a torch.device) as torch spells it.
+    `device` (a name such as "cuda" or "cuda:1", or a torch.device) as torch spells it, "cuda"
+    alone naming the current CUDA device (the program's tensors then need no moving).
 
     Raises ImportError when PyTorch is missing, ValueError for a device torch does not know or
-    cannot use here (CUDA without a GPU).
+    cannot use here (CUDA without a GPU, a GPU that is not there).
     """
     torch = _torch()
     if device is None:
@@ -174,14 +175,22 @@ def device_name(device: Any) -> str:
         parsed = torch.device(device)
     except RuntimeError as error:
         raise ValueError(f"codegen: device {device!r} is not a torch device ({error})") from None
-    if parsed.type == "cuda" and not torch.cuda.is_available():
+    if parsed.type not in ("cpu", "cuda"):
+        raise ValueError(f"codegen: device {device!r}: the torch backend runs on cpu or cuda")
+    if parsed.type == "cpu":
+        return "cpu"
+    if not torch.cuda.is_available():
         raise ValueError(
             f"codegen: device {device!r} needs CUDA, which this torch cannot use "
             "(torch.cuda.is_available() is False); use device='cpu'"
         )
-    if parsed.type not in ("cpu", "cuda"):
-        raise ValueError(f"codegen: device {device!r}: the torch backend runs on cpu or cuda")
-    return str(parsed)
+    index = torch.cuda.current_device() if parsed.index is None else parsed.index
+    if index >= torch.cuda.device_count():
+        raise ValueError(
+            f"codegen: device {device!r}: this machine has {torch.cuda.device_count()} CUDA "
+            "device(s), numbered from 0"
+        )
+    return f"cuda:{index}"
 
 
 def header(device: str) -> list[str]:

@@ -309,6 +309,20 @@ def test_a_device_is_only_for_torch_and_must_be_one_torch_can_use() -> None:
 
 
 @needs_both
+def test_cuda_names_the_gpu_it_runs_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written (not run) as if one GPU were there: "cuda" is the current device, by number."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    x = Value(1.0, label="x")
+    prog = codegen(x * x, wrt=[x], backend="torch", device="cuda")
+    assert "DEVICE = torch.device('cuda:0')" in prog.source
+    assert torch_backend.device_name(torch.device("cuda", 0)) == "cuda:0"
+    with pytest.raises(ValueError, match=r"1 CUDA device\(s\), numbered from 0"):
+        codegen(x * x, wrt=[x], backend="torch", device="cuda:1")
+
+
+@needs_both
 @pytest.mark.skipif(torch is None or not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_a_program_runs_on_cuda_and_agrees_with_numpy() -> None:
     w, x = Value(0.3, label="w"), Value(1.0, label="x")
