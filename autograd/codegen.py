@@ -16,7 +16,8 @@ follow the engine's own sweep, edge by edge, so the program's results equal the 
 bit (a zero gradient may come out as -0.0 where the engine, which adds into +0.0, has 0.0).
 
 With ``backend="numpy"`` the same lines run on arrays: the `inputs` take one entry per sample,
-and the value and each gradient come back per sample.
+and the value and each gradient come back per sample; ``backend="torch"`` runs them on float64
+tensors, on CPU or a GPU (`autograd.torch_backend`).
 
 >>> from autograd import Value, linear
 >>> w, x, b = Value(0.5, label="w"), Value(1.5, label="x"), Value(-0.2, label="b")
@@ -54,7 +55,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd import floats
+from autograd import floats, torch_backend
 from autograd.export import Naming
 from autograd.graph import sweep_order
 from autograd.ops import Rule
@@ -63,7 +64,7 @@ from autograd.value import Value
 
 __all__ = ["Program", "ProgramTooLargeError", "codegen", "source", "structure"]
 
-BACKENDS = ("python", "numpy")
+BACKENDS = ("python", "numpy", "torch")
 
 # Precedence of the expressions the generator writes, lowest first (Python's own order).
 _COND, _CMP, _ADD, _MUL, _UNARY, _POW, _ATOM = range(7)
@@ -275,7 +276,7 @@ def _conditional(condition: Expr, yes: Any, no: Any, backend: str) -> Any:
     special = a.special or b.special
     a, b, condition = _shallow(a), _shallow(b), _shallow(condition)
     depth = max(a.depth, b.depth, condition.depth) + 1
-    if backend == "numpy":
+    if backend != "python":  # an array backend: both sides, chosen per sample
         return Expr(f"where({condition.text}, {a.text}, {b.text})", _ATOM, special, depth)
     return Expr(f"{_wrap(a, _CMP)} if {condition.text} else {_wrap(b, _COND)}", _COND, special,
                 depth)
@@ -442,6 +443,7 @@ _RESERVED = (
     | {"math", "np", "numpy", "where", "per_sample", "total", "dot_total", "samples", "grads",
        "value"}
     | {name for name in vars(floats) if not name.startswith("__")}  # the helpers' names
+    | torch_backend.NAMES
 )
 _MAX_NAME = 40
 
@@ -678,6 +680,7 @@ def codegen(
     backend: str = "python",
     name: str = "forward_backward",
     lang: str = "en",
+    device: Any = None,
 ) -> Program:
     """Write the graph behind `root` as a program of its forward and backward pass.
 
@@ -685,6 +688,8 @@ def codegen(
     every leaf not in `inputs`) and then the `inputs` leaves. Any other leaf is a constant, written
     in at its current value. ``backend="numpy"`` writes code over arrays (NumPy must be
     installed to run it): `inputs` take one entry per sample, the `wrt` leaves stay numbers.
+    ``backend="torch"`` does the same on float64 tensors on `device` ("cpu" by default, or
+    "cuda"; PyTorch must be installed to write it, see `autograd.torch_backend`).
     The program's comments are in `lang` ("en" or "zh", `autograd.phrases`); names, code and
     numbers are the same in every language.
     """
@@ -694,6 +699,10 @@ def codegen(
         raise ValueError(f"codegen: lang must be one of {', '.join(PHRASES)}, not {lang!r}")
     if backend not in BACKENDS:
         raise ValueError(f"codegen: backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    if backend == "torch":
+        device = torch_backend.device_name(device)
+    elif device is not None:
+        raise ValueError(f"codegen: device is for backend='torch', not backend={backend!r}")
     order = graph_order(root)
     ids = {id(n) for n in order}
     given_inputs = _check_leaves(inputs, "inputs", ids)
@@ -723,7 +732,7 @@ def codegen(
     _SPILLS.append(spill)
     try:
         return _write(root, order, wanted, given_inputs, names, math_ns, lines, spill, name,
-                      backend, phrases(lang))
+                      backend, phrases(lang), device)
     finally:
         _SPILLS.pop()
 
@@ -731,10 +740,10 @@ def codegen(
 def _write(
     root: Value, order: list[Value], wanted: list[Value], given_inputs: list[Value],
     names: _Names, math_ns: _CodeMath, lines: list[str], spill: _Spill, name: str,
-    backend: str, words: dict[str, str],
+    backend: str, words: dict[str, str], device: str | None = None,
 ) -> Program:
     """The program's text, once its parameters and names are settled (see `codegen`); `words`
-    are the comments' (`autograd.phrases`)."""
+    are the comments' (`autograd.phrases`), `device` the torch backend's."""
     code: dict[int, Any] = {}
     lines.append(f"# {words['forward']}")
     for leaf in (*wanted, *given_inputs):
@@ -801,9 +810,10 @@ def _write(
     sums = [f"sum_{names[n]}" for n in wanted]
     summed = f"{name}_summed"
     inner = [f"    {line}" for line in lines]
-    if backend == "numpy":
+    if backend != "python":  # numpy or torch: the same lines over arrays
         used = math_ns.used | _where_used(lines) | _strong_zero_used(lines)
-        helpers = [_NUMPY_HELPERS[h] for h in sorted(used)]
+        table = _NUMPY_HELPERS if backend == "numpy" else torch_backend.HELPERS
+        helpers = [table[h] for h in sorted(used)]
         size = names[given_inputs[0]] if given_inputs else "1.0"
         returned = f"return per_sample({value_text}, {size}), " + _tuple(
             [f"per_sample({r}, {size})" for r in results])
@@ -819,7 +829,7 @@ def _write(
             else:
                 totals.append(f"total({r}, {size})")
         returned_sums = f"return total({value_text}, {size}), " + _tuple(totals)
-        helpers += [
+        helpers += torch_backend.BATCH_HELPERS if backend == "torch" else [
             # A result that does not vary with the samples is a number: spread it over them.
             "def per_sample(v, like):\n    return v if isinstance(v, np.ndarray) and v.ndim "
             "else np.full(np.shape(like), float(v))",
@@ -830,13 +840,16 @@ def _write(
             "    return total(a * b, like)",
         ]
         header = ["import math", "", "import numpy as np", ""]
-        errstate = "with np.errstate(all='ignore'):"
-        function = [f"def {name}({', '.join(params)}):", f"    {errstate}",
+        opening = ["    with np.errstate(all='ignore'):"]
+        if backend == "torch":
+            header = torch_backend.header(str(device))
+            opening = [f"    {line}" for line in torch_backend.opening(params)]
+        function = [f"def {name}({', '.join(params)}):", *opening,
                     *(f"    {line}" for line in inner), f"        {returned}"]
         batch = [
             f"def {summed}({', '.join(params)}):",
             f'    """{words["summed"]}"""',
-            f"    {errstate}", *(f"        {line}" for line in summed_lines),
+            *opening, *(f"        {line}" for line in summed_lines),
             f"        {returned_sums}",
         ]
     else:
