@@ -160,6 +160,7 @@ def viz_imports() -> dict[str, set[str]]:
 LAYERS = {
     "labels": 0, "captions": 0, "parts": 1, "full": 2, "collapse": 2, "neurons": 2, "slide": 2,
     "dot": 3, "render": 4, "explore": 5, "plot": 0, "cost": 0,
+    "structure": 0, "structured": 2,  # a transformer step's blocks, and their drawing
     # the explorer page's pieces, which only viz.explore imports
     "explorer.words": 0, "explorer.timeline": 2, "explorer.layout": 3, "explorer.svg": 4,
 }
