@@ -548,6 +548,10 @@ class Explanation:
         return self.text()
 
 
+#: Labels an error about a missing label lists before it counts the rest.
+LISTED_LABELS = 20
+
+
 def resolve_node(output: Value, node: Any, order: list[Value], what: str) -> Value:
     """`node` (a Value or a label) as a node of output's graph, or an error in the user's names."""
     inside = {id(n) for n in order}
@@ -564,9 +568,13 @@ def resolve_node(output: Value, node: Any, order: list[Value], what: str) -> Val
         labels = sorted({n.label for n in order if n.label})
         close = difflib.get_close_matches(node, labels, n=3)
         hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+        # A training step has thousands of labels: the message names a few and counts the rest.
+        shown = ", ".join(labels[:LISTED_LABELS]) or "none"
+        if len(labels) > LISTED_LABELS:
+            shown += f", … and {len(labels) - LISTED_LABELS:,} more"
         raise ValueError(
             f"{what}: no node labelled {node!r} in the graph of {out_name} "
-            f"(its labels: {', '.join(labels) or 'none'}){hint}"
+            f"(its labels: {shown}){hint}"
         )
     if not isinstance(node, Value):
         raise TypeError(f"{what}: expected a Value or a label, not {type(node).__name__}: {node!r}")

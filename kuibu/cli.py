@@ -72,7 +72,7 @@ exit codes:
   130  interrupted (Ctrl-C)
 """
 
-COMMANDS = ("demo", "grad", "explain", "check", "draw", "audit")
+COMMANDS = ("demo", "grad", "explain", "check", "draw", "audit", "microgpt")
 DRAWABLE = ("svg", "png", "pdf", "dot")
 #: Random points near the given one that --check also compares at, by default.
 POINTS = 5
@@ -556,6 +556,16 @@ class Command:
         self.failed_drawing = message  # main says it on stderr, on one line
         return code
 
+    # -- microgpt ---------------------------------------------------------------------------------
+
+    def microgpt(self, args: argparse.Namespace) -> int:
+        """One training step of microgpt's model (see kuibu.microgpt_command)."""
+        from kuibu.microgpt_command import run
+
+        code, message = run(args, self.out)
+        self.failed_drawing = message  # main says it on stderr, on one line
+        return code
+
     # -- demo -----------------------------------------------------------------------------------
 
     def demo(self, args: argparse.Namespace) -> int:
@@ -1025,6 +1035,10 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
     audit = command("audit", HELP)
     audit.description = DESCRIPTION
     add_arguments(audit)
+
+    from kuibu import microgpt_command
+
+    microgpt_command.add_arguments(command("microgpt", microgpt_command.HELP))
     return parsers
 
 
