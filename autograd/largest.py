@@ -62,11 +62,7 @@ class LargestPaths:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _magnitude(d: float) -> float:
-    """log|d|, with a NaN partial ranked first (a path through it is the one to look at)."""
-    if d != d:
-        return math.inf
-    return math.log(abs(d)) if d else -math.inf
+INF, NEG_INF = math.inf, -math.inf
 
 
 def largest_paths(root: Value, wrt: Value, k: int, order: list[Value] | None = None,
@@ -90,7 +86,7 @@ def largest_paths(root: Value, wrt: Value, k: int, order: list[Value] | None = N
     if on is None:
         on = {id(wrt)}
         for n in order[start + 1:]:
-            if any(id(p) in on for p in n.parents):
+            if not on.isdisjoint(map(id, n.parents)):
                 on.add(id(n))
     if id(root) not in on:
         return LargestPaths([], 0, len(on))
@@ -100,6 +96,7 @@ def largest_paths(root: Value, wrt: Value, k: int, order: list[Value] | None = N
     best: dict[int, list[Entry]] = {id(root): [(0.0, None, None)]}
     offers: dict[int, list[tuple[float, list[Entry], Step]]] = {}
     count: dict[int, int] = {id(root): 1}
+    count_get, offers_get, log = count.get, offers.get, math.log
     for n in reversed(order[start:]):  # users before their inputs
         nid = id(n)
         if nid not in on:
@@ -111,12 +108,18 @@ def largest_paths(root: Value, wrt: Value, k: int, order: list[Value] | None = N
         if n is wrt:
             break
         mine, paths = best[nid], count[nid]
-        for i, p, d in edges(n):
+        for i, p, d in edges(n):  # the hot loop: one pass per edge, names bound locally
             pid = id(p)
             if pid not in on:
                 continue
-            count[pid] = count.get(pid, 0) + paths
-            offers.setdefault(pid, []).append((_magnitude(d), mine, (n, i, p, d)))
+            count[pid] = count_get(pid, 0) + paths
+            # log|d|, a NaN partial ranked first (a path through it is the one to look at)
+            weight = (log(d if d > 0 else -d) if d else NEG_INF) if d == d else INF
+            waiting = offers_get(pid)
+            if waiting is None:
+                offers[pid] = [(weight, mine, (n, i, p, d))]
+            else:
+                waiting.append((weight, mine, (n, i, p, d)))
         if n is not root:
             del best[nid]  # its inputs hold what they need; keeps memory to the frontier
     found: list[WeighedPath] = []
