@@ -49,6 +49,7 @@ from autograd.formula import (
 )
 from autograd.functional import grad, renamed
 from autograd.graph import chain_rule, edges, topological_order
+from autograd.largest import largest_paths
 from autograd.phrases import phrases
 from autograd.value import Value
 from autograd.words import LANGUAGES, words
@@ -257,10 +258,21 @@ class Explanation:
     factor_count: int = 0  #: the factors of all the paths together (an int of any size)
     #: most factors a listing holds (past it, the per-node form); 0: no limit
     max_factors: int = 0
+    #: the summary by the largest paths: how many it shows (0: not a summary); `path_count`
+    #: then counts every path edge by edge, and `paths` holds the largest, largest first
+    largest: int = 0
+
+    @property
+    def summary(self) -> bool:
+        """True when the explanation is a summary by its largest paths (`explain`'s
+        ``largest``), not the whole sum."""
+        return self.largest > 0
 
     @property
     def listed(self) -> bool:
         """True when the paths are listed, False in the per-node (δ) form."""
+        if self.largest:
+            return False
         return self.path_count <= self.max_paths and not self._too_long()
 
     def _too_long(self) -> bool:
@@ -302,6 +314,8 @@ class Explanation:
         chooses the words around them (`autograd.words`); names, formulas and numbers are the
         same in every language."""
         _check_style(style)
+        if self.largest:
+            return "\n".join([*self._largest_lines(style, lang), *self._tail(style, lang)])
         w = words(lang)
         summary = self._summary(lang)
         lines = [summary] if summary else []
@@ -331,6 +345,54 @@ class Explanation:
                       f"{self._engine(style, lang)}"]
         lines += self._tail(style, lang)
         return "\n".join(lines)
+
+    def share(self, value: float) -> float | None:
+        """`value` as a fraction of the engine's gradient (None when the gradient is 0 or not
+        finite)."""
+        if not self.gradient or not math.isfinite(self.gradient):
+            return None
+        return value / self.gradient
+
+    def _share_text(self, value: float, lang: str) -> str:
+        share = self.share(value)
+        if share is None:
+            return ""
+        percent = f"{share:.1%}".replace("-", "−")  # the minus of the numbers beside it
+        return phrases(lang)["largest_share"].format(share=percent)
+
+    def _largest_lines(self, style: str, lang: str, markdown: bool = False) -> list[str]:
+        """The summary by the largest paths: the head, each path with its factors, and what
+        the paths left out add up to."""
+        p = phrases(lang)
+        shown = len(self.paths)
+        covered = fsum(x.product for x in self.paths)
+        rest = self.path_count - shown
+        lines = [p["largest_head"].format(head=self._head(), k=shown,
+                                          count=_count_text(self.path_count)), ""]
+        for k, path in enumerate(self.paths, 1):
+            heading = p["largest_path"].format(k=k, shown=shown)
+            if markdown:
+                lines += [f"**{markdown_text(heading.rstrip(': ：'))}** "
+                          + " → ".join(map(markdown_text, path.nodes)), ""]
+                lines += [f"| {words(lang)['factor']} | {words(lang)['value']} |", "|---|---:|"]
+                lines += [f"| {markdown_text(f.symbol())} | {_number(f.value)} |"
+                          for f in path.factors]
+                lines += [f"| **{words(lang)['product']}** | **{_number(path.product)}**"
+                          f"{self._share_text(path.product, lang)} |", ""]
+                continue
+            lines.append(heading + " → ".join(path.nodes))
+            lines += ["  " + f.line(style) for f in path.factors]
+            lines += [f"  {words(lang)['product']} = {_number(path.product, style)}"
+                      f"{self._share_text(path.product, lang)}", ""]
+        lines.append(p["largest_sum"].format(k=shown, value=_number(covered, style),
+                                             share=self._share_text(covered, lang)))
+        if rest > 0:
+            lines.append(p["largest_rest"].format(
+                count=_count_text(rest), value=_number(self.gradient - covered, style),
+                share=self._share_text(self.gradient - covered, lang)))
+        bold = "**" if markdown else ""
+        lines.append(f"{bold}{self._head()} = {_number(self.gradient, style)}{bold}")
+        return lines
 
     def _delta_line(self, d: Delta, style: str, deltas: Mapping[str, float]) -> str:
         if not d.terms:
@@ -364,6 +426,12 @@ class Explanation:
         and formula is escaped (`markdown_text`): no label can make markup or raw HTML."""
         w = words(lang)
         md = markdown_text
+        if self.largest:
+            lines = self._largest_lines("unicode", lang, markdown=True)
+            lines[0] = md(lines[0])
+            lines[-1] = "**" + md(lines[-1][2:-2]) + "**"
+            lines += [md(line) for line in self._tail("unicode", lang)]
+            return "\n".join(lines)
         summary = self._summary(lang)
         lines = [md(summary), ""] if summary else []
         if self.listed:
@@ -409,7 +477,15 @@ class Explanation:
 
         head = frac(self.output, self.leaf)
         lines: list[str] = []
-        if self.listed and self._single():
+        if self.largest:
+            head_text = phrases(lang)["largest_latex"].format(
+                k=len(self.paths), count=_count_text(self.path_count))
+            lines.append(rf"&\text{{{head_text}}}")
+            for path in self.paths:
+                chain = r" \cdot ".join(frac(f.top, f.bottom) for f in path.factors) or "1"
+                lines.append(rf"&\quad {chain} = {num(path.product)}")
+            lines.append(rf"{head} &= {num(self.gradient)}")
+        elif self.listed and self._single():
             f = self.paths[0].factors[0] if self.paths[0].factors else None
             lines.append(rf"{head} &= {formula(f)[3:] + ' = ' if f and formula(f) else ''}"
                          rf"{num(self.total)}")
@@ -459,6 +535,7 @@ class Explanation:
             "wrt": self.leaf,
             "path_count": self.path_count,
             "listed": self.listed,
+            "largest": self.largest,
             "paths": [p.to_dict(style) for p in self.paths],
             "deltas": [d.to_dict(style) for d in self.deltas],
             "sum": self.total,
@@ -469,6 +546,10 @@ class Explanation:
 
     def __str__(self) -> str:
         return self.text()
+
+
+#: Labels an error about a missing label lists before it counts the rest.
+LISTED_LABELS = 20
 
 
 def resolve_node(output: Value, node: Any, order: list[Value], what: str) -> Value:
@@ -487,9 +568,13 @@ def resolve_node(output: Value, node: Any, order: list[Value], what: str) -> Val
         labels = sorted({n.label for n in order if n.label})
         close = difflib.get_close_matches(node, labels, n=3)
         hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+        # A training step has thousands of labels: the message names a few and counts the rest.
+        shown = ", ".join(labels[:LISTED_LABELS]) or "none"
+        if len(labels) > LISTED_LABELS:
+            shown += f", … and {len(labels) - LISTED_LABELS:,} more"
         raise ValueError(
             f"{what}: no node labelled {node!r} in the graph of {out_name} "
-            f"(its labels: {', '.join(labels) or 'none'}){hint}"
+            f"(its labels: {shown}){hint}"
         )
     if not isinstance(node, Value):
         raise TypeError(f"{what}: expected a Value or a label, not {type(node).__name__}: {node!r}")
@@ -595,7 +680,8 @@ def _links(
 
 @renamed(output="root", leaf="wrt")
 def explain(
-    root: Value, wrt: Value | str, steps: bool = False, max_paths: int = 100
+    root: Value, wrt: Value | str, steps: bool = False, max_paths: int = 100,
+    largest: int | None = None,
 ) -> Explanation:
     """∂root/∂wrt written out by the chain rule, path by path, in the user's labels.
 
@@ -604,9 +690,21 @@ def explain(
     `max_paths` paths, or more factors on them than the graph has nodes (times
     `LISTED_FACTORS`), the explanation gives the per-node δ form instead of the list. Its cost
     grows with the graph's size, whatever the graph (see `REGION_VISITS`).
+
+    ``largest=k`` gives a summary instead: the k paths (every operation a step) with the
+    largest |product of partials|, the share of the gradient they carry, and how many paths
+    there are in all, counted, not listed (`autograd.largest`). It is chosen by itself, with
+    k = `LARGEST`, when the whole sum would say little: in a graph of more than
+    `SUMMARY_NODES` nodes where one factor between labelled nodes gathers more than `max_paths`
+    sub-paths (a training step's graph, labelled only at its weights and loss, folds into a
+    single factor). ``largest=0`` never summarises.
     """
     if not isinstance(root, Value):
         raise TypeError(f"explain: the output must be a Value, not {type(root).__name__}")
+    if largest is not None and (isinstance(largest, bool) or not isinstance(largest, int)
+                                or largest < 0):
+        raise ValueError(f"explain: largest must be an int >= 0 (the paths to show), not "
+                         f"{largest!r}")
     order = topological_order(root)
     target = resolve_node(root, wrt, order, "explain")
     naming = Naming(order)
@@ -616,6 +714,9 @@ def explain(
     for n in order[index[id(target)] + 1:]:
         if any(id(p) in on for p in n.parents):
             on.add(id(n))
+    gradient = float(grad(root, target)) if root is not target else 1.0
+    if largest:
+        return _summarised(root, target, order, on, naming, largest, max_paths, gradient)
     grouped = not steps
     keys, links = _keys_and_links(root, target, order, on, index, grouped)
     if grouped and links is None:  # too costly to group: every operation a factor
@@ -654,10 +755,13 @@ def explain(
             link.steps, link.count, write)
         return f
 
-    gradient = float(grad(root, target)) if root is not target else 1.0
     result = Explanation(naming.name(root), naming.name(target), gradient, 0.0, path_count,
                          max_paths, factor_count=factors_below[id(root)],
                          max_factors=max(LISTED_FACTORS * len(order), MIN_LISTED_FACTORS))
+    if largest is None and len(order) > SUMMARY_NODES and any(
+        k.count > max_paths for a in keys if a is not target for k in links[id(a)]
+    ):
+        return _summarised(root, target, order, on, naming, LARGEST, max_paths, gradient)
     if result.listed:
         _list_paths(result, root, target, links, paths_below, factor, naming)
     else:
@@ -678,6 +782,45 @@ def explain(
         if short:
             notes.append(phrases(lang)["formula_left_out"].format(limit=MAX_SUBPATHS,
                                                                    steps=MAX_FACTOR_STEPS))
+        if lang == "en":
+            result.notes = notes
+        else:
+            result.translated_notes[lang] = notes
+    return result
+
+
+#: The paths a summary shows when `explain` chooses one by itself.
+LARGEST = 5
+#: Nodes a graph needs before `explain` may choose the summary by itself: below it, a factor
+#: folded over many sub-paths is still a small graph's honest answer.
+SUMMARY_NODES = 2_000
+
+
+def _count_text(n: int) -> str:
+    """A count of paths: 1,234,567 in full, or 2.80×10^25 past fifteen digits."""
+    if n < 10**15:
+        return f"{n:,}"
+    digits = len(str(n)) - 1
+    return f"{n / 10**digits:.2f}×10^{digits}"
+
+
+def _summarised(root: Value, target: Value, order: list[Value], on: set[int], naming: Naming,
+                k: int, max_paths: int, gradient: float) -> Explanation:
+    """The explanation as a summary by the k largest paths, every operation a step."""
+    found = largest_paths(root, target, k, order, on)
+    result = Explanation(naming.name(root), naming.name(target), gradient, 0.0, found.count,
+                         max_paths, largest=k)
+    writer = _Writer(naming, "unicode")
+    for p in found.paths:
+        factors = [Factor(naming.name(n), naming.name(x), d,
+                          writer.sum_of_products([[(n, i)]]), 1, 1)
+                   for n, i, x, d in p.steps]
+        result.paths.append(Path([naming.name(n) for n in p.nodes] or [naming.name(root)],
+                                 factors, p.product))
+    result.total = fsum(p.product for p in result.paths)
+    every = len(result.paths) == found.count  # every path shown: the whole sum after all
+    for lang in LANGUAGES:
+        notes = [] if every else [phrases(lang)["largest_note"].format(k=k, more=2 * k)]
         if lang == "en":
             result.notes = notes
         else:

@@ -27,6 +27,17 @@ _EN = {
     "every_step": "large unlabelled parts of the graph are shared by many labelled nodes, so "
                   "every operation is a factor of its own here (grouping them would cost more "
                   "than the graph's size)",
+    "largest_head": "{head}: a summary by the {k} largest of its {count} paths (counted, not "
+                    "listed), each a product of the local derivatives along it, every operation "
+                    "a step",
+    "largest_path": "path {k} of the {shown} largest: ",
+    "largest_share": " ({share} of the gradient)",
+    "largest_sum": "the {k} largest paths add up to {value}{share}",
+    "largest_rest": "the other {count} paths add up to {value}{share}",
+    "largest_latex": "the {k} largest of {count} paths",
+    "largest_note": "this is a summary, not the whole sum: the paths are found by dynamic "
+                    "programming over the graph in log|product|, without listing the others; "
+                    "explain(..., largest={more}) shows more",
     # Generated programs.
     "header": "{name}: the value of {root} and its gradient with respect to {wrt}, as "
               "straight-line Python written by kuibu",
@@ -47,6 +58,15 @@ _ZH = {
                         "explain(..., steps=True) 会写出每一步的公式",
     "every_step": "图中有大片没有标签的部分被许多带标签的节点共用，所以这里每个运算都单独作为"
                   "一个因子（把它们归并起来的开销会超过图本身的规模）",
+    "largest_head": "{head}：在全部 {count} 条路径（只计数，不逐条列出）中取乘积绝对值最大的 {k} "
+                    "条作为概要；每条路径是沿途局部导数的乘积，每个运算算一步",
+    "largest_path": "最大的 {shown} 条中的第 {k} 条：",
+    "largest_share": "（占梯度的 {share}）",
+    "largest_sum": "这 {k} 条最大的路径之和为 {value}{share}",
+    "largest_rest": "其余 {count} 条路径之和为 {value}{share}",
+    "largest_latex": "{count} 条路径中最大的 {k} 条",
+    "largest_note": "这只是概要，不是完整的求和：这些路径是按 log|乘积| 在图上做动态规划找到的，"
+                    "没有列出其余路径；explain(..., largest={more}) 会显示更多",
     "header": "{name}：{root} 的值及其对 {wrt} 的梯度，由 kuibu 写成的直线式 Python 程序",
     "forward": "前向：按拓扑顺序，每个节点一行",
     "backward": "反向：每条边一行，顺序与引擎的反向扫描相同；dE_d<n> 是 {root} 对 n 的梯度",

@@ -72,7 +72,7 @@ exit codes:
   130  interrupted (Ctrl-C)
 """
 
-COMMANDS = ("demo", "grad", "explain", "check", "draw", "audit")
+COMMANDS = ("demo", "grad", "explain", "check", "draw", "audit", "microgpt")
 DRAWABLE = ("svg", "png", "pdf", "dot")
 #: Random points near the given one that --check also compares at, by default.
 POINTS = 5
@@ -394,7 +394,7 @@ class Command:
         }
 
     @staticmethod
-    def _explanation(evaluated: Evaluated, name: str) -> Any:
+    def _explanation(evaluated: Evaluated, name: str, largest: int | None = None) -> Any:
         """The chain rule for ∂output/∂name: between the derivation's named steps, or, for a
         single typed formula (which names no inner node, so grouping would fold everything
         into one factor), step by step."""
@@ -405,7 +405,7 @@ class Command:
         if all(n is not node for n in topological_order(output)):
             # step(x), or the branch of a conditional not taken: f is not computed from x
             return Explanation(output.label, name, node.grad, 0.0, 0, 100)
-        return explain(output, node, steps=len(evaluated.formula.steps) == 1)
+        return explain(output, node, steps=len(evaluated.formula.steps) == 1, largest=largest)
 
     def _draw(self, output: Any, target: tuple[Path, str], highlight: Any,
               args: argparse.Namespace) -> Drawing:
@@ -493,7 +493,7 @@ class Command:
 
     def explain(self, args: argparse.Namespace) -> int:
         evaluated = self._evaluate(args, [args.wrt])
-        text = self._explanation(evaluated, args.wrt)
+        text = self._explanation(evaluated, args.wrt, args.largest)
         lang = args.lang
         rendered = {"text": lambda: text.text(lang=lang), "markdown": lambda: text.markdown(lang),
                     "latex": lambda: text.latex(lang)}
@@ -553,6 +553,16 @@ class Command:
         from kuibu.audit_command import run
 
         code, message = run(args, self.out, self.err, _json)
+        self.failed_drawing = message  # main says it on stderr, on one line
+        return code
+
+    # -- microgpt ---------------------------------------------------------------------------------
+
+    def microgpt(self, args: argparse.Namespace) -> int:
+        """One training step of microgpt's model (see kuibu.microgpt_command)."""
+        from kuibu.microgpt_command import run
+
+        code, message = run(args, self.out)
         self.failed_drawing = message  # main says it on stderr, on one line
         return code
 
@@ -846,6 +856,17 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _count(text: str) -> int:
+    """A count >= 0 (--largest K)."""
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
+_count.__name__ = "count (an int >= 0)"  # argparse names the type in its error
+
+
 def _tolerance(text: str) -> float:
     value = float(text)
     if not (math.isfinite(value) and value >= 0.0):
@@ -993,6 +1014,9 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
     explain = expression_command("explain", "the chain rule for one variable, path by path")
     explain.add_argument("--wrt", required=True, metavar="NAME", help="the variable")
     explain.add_argument("--format", choices=["text", "markdown", "latex"], default="text")
+    explain.add_argument("--largest", type=_count, metavar="K",
+                         help="summarise by the K paths with the largest |product of partials| "
+                         "(counted, not listed); 0 lists every path")
 
     check = expression_command("check", "compare hand-derived partials with the engine's")
     check.add_argument("--partial", action="append", required=True, metavar="NAME=FORMULA",
@@ -1011,6 +1035,10 @@ def build_parser() -> dict[str, argparse.ArgumentParser]:
     audit = command("audit", HELP)
     audit.description = DESCRIPTION
     add_arguments(audit)
+
+    from kuibu import microgpt_command
+
+    microgpt_command.add_arguments(command("microgpt", microgpt_command.HELP))
     return parsers
 
 

@@ -23,7 +23,9 @@ Modules, each above the ones it uses: `viz.labels` (reading roles and neurons' n
 (escaped text, numbers, boxes, operations, clusters, the caption with its legend); the views
 `viz.full`, `viz.neurons` and `viz.collapse`, and `viz.slide` (the text's size on a slide);
 `viz.dot` (which view, which direction, which size), `viz.render` (running Graphviz),
-`viz.explore` (the step-by-step page); `viz.plot` stands apart.
+`viz.explore` (the step-by-step page); `viz.structure` and `viz.structured` (a transformer
+step's blocks and their drawing), `viz.step_page` (its page, `explore_step`); `viz.plot` stands
+apart.
 """
 
 from viz.dot import MAX_NODES, GraphTooLargeError, SlideFitWarning, draw_dot
@@ -31,6 +33,7 @@ from viz.explore import Explorer, explore
 from viz.parts import format_number
 from viz.plot import plot_decision_boundary, plot_loss
 from viz.render import FORMATS, DotNotFoundError, RenderError, render
+from viz.step_page import explore_step
 
 __all__ = [
     "FORMATS",
@@ -42,6 +45,7 @@ __all__ = [
     "SlideFitWarning",
     "draw_dot",
     "explore",
+    "explore_step",
     "format_number",
     "plot_decision_boundary",
     "plot_loss",

@@ -40,6 +40,8 @@ from viz.slide import (
     size_attrs,
     text_px,
 )
+from viz.structure import find_structure
+from viz.structured import draw_structure
 
 # format_number lives in viz.parts; it stays importable from here as before.
 __all__ = ["MAX_NODES", "GraphTooLargeError", "SlideFitWarning", "draw_dot", "format_number"]
@@ -69,6 +71,7 @@ def draw_dot(
     lang: str = "en",
     view: Literal["full", "neurons"] = "full",
     size: str | None = None,
+    collapse: Literal["structure"] | None = None,
 ) -> graphviz.Digraph:
     """The graph behind `root` as a `graphviz.Digraph` (Jupyter shows it inline).
 
@@ -106,6 +109,10 @@ def draw_dot(
       (at `dpi` 96). When Graphviz's layout shows the smallest text would be under 14 px there,
       the other direction is tried, then (for a network) the neuron view; when nothing fits,
       the drawing says so in its caption and a `viz.SlideFitWarning` is issued.
+    - `collapse`: "structure" draws a transformer step (nn.GPT's weights, ``wte[i][j]``,
+      ``layer0.attn_wq[i][j]``, …) one box per block of each position: embedding, norms,
+      attention heads, MLP, lm_head, loss (`viz.structure`), at any size. A graph over
+      `max_nodes` with such weights falls back to this view by itself.
     - Labels longer than `viz.parts.LABEL_LIMIT` (300) characters are shortened with an
       ellipsis; the whole label is the node's tooltip (shown on hover in SVG).
 
@@ -148,8 +155,18 @@ def draw_dot(
             f"draw_dot: highlight must be a Value, not {type(highlight).__name__}: {highlight!r}"
         )
 
+    if collapse not in (None, "structure"):
+        raise ValueError(f"draw_dot: collapse must be 'structure' or None, not {collapse!r}")
     screen = _screen(size)
     order = topological_order(root)
+    if collapse == "structure":
+        structure = find_structure(order)
+        if structure is None:
+            raise ValueError(
+                f"draw_dot: collapse='structure' found no transformer in the graph behind "
+                f"{root!r}: it reads nn.GPT's weight labels (wte[i][j], wpe[p][j], "
+                "layer0.attn_wq[i][j], …)")
+        return draw_structure(root, structure, rankdir=rankdir, dpi=dpi, lang=lang)
     index = {id(node): i for i, node in enumerate(order)}
     target = -1
     if highlight is not None:
@@ -167,6 +184,12 @@ def draw_dot(
     if view == "full" and max_nodes is not None and len(order) > max_nodes:
         how = words["how"].format(
             nodes=len(order), time=words["minutes" if len(order) > 20_000 else "a_while"])
+        structure = find_structure(order) if too_large == "collapse" else None
+        if structure is not None:
+            note = words["collapsed"].format(nodes=f"{len(order):,}", limit=f"{max_nodes:,}",
+                                             how=how)
+            return draw_structure(root, structure, note=note, rankdir=rankdir, dpi=dpi,
+                                  lang=lang)
         if too_large == "collapse" and layout is not None and any(layout.groups):
             note = words["collapsed"].format(nodes=f"{len(order):,}", limit=f"{max_nodes:,}",
                                              how=how)

@@ -160,6 +160,8 @@ def viz_imports() -> dict[str, set[str]]:
 LAYERS = {
     "labels": 0, "captions": 0, "parts": 1, "full": 2, "collapse": 2, "neurons": 2, "slide": 2,
     "dot": 3, "render": 4, "explore": 5, "plot": 0, "cost": 0,
+    "structure": 0, "structured": 2,  # a transformer step's blocks, and their drawing
+    "step_page": 6,  # a transformer step's page, which reuses the explorer's Explorer
     # the explorer page's pieces, which only viz.explore imports
     "explorer.words": 0, "explorer.timeline": 2, "explorer.layout": 3, "explorer.svg": 4,
 }

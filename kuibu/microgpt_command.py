@@ -1,0 +1,107 @@
+"""``kuibu microgpt``: one training step of microgpt's model, seen by its structure.
+
+The step is `nn.microgpt`'s: the bundled names list shuffled and a GPT made from one generator
+(``--seed``), the loss of one document (``--doc``, microgpt's first when not given) and its
+backward pass. The command says the loss and the graph's size, and then, as asked: ``--html``
+writes the step's page (`viz.step_page`: one box per block, opened on click, a timeline
+through the blocks), ``--draw`` its structural drawing (`draw_dot(collapse="structure")`),
+``--explain WEIGHT`` the summary of ∂loss/∂WEIGHT by its ``--largest`` paths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import TextIO
+
+from kuibu.expressions import InputError
+from kuibu.phrases import language_option
+
+HELP = "one training step of microgpt's model: its page, its drawing, a weight's largest paths"
+
+_WORDS = {
+    "en": {
+        "step": "microgpt step on {doc!r}: loss {loss:.4f}, {nodes:,} nodes, {params:,} "
+                "parameters (forward and backward {seconds:.2f} s)",
+        "wrote": "wrote {path}",
+    },
+    "zh": {
+        "step": "microgpt 在 {doc!r} 上的一个训练步：损失 {loss:.4f}，{nodes:,} 个节点，"
+                "{params:,} 个参数（前向和反向共 {seconds:.2f} 秒）",
+        "wrote": "已写入 {path}",
+    },
+}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--doc", help="the document of the step (default: microgpt's first after "
+                                 "the shuffle)")
+    p.add_argument("--seed", type=int, default=42, help="the one generator's seed (42)")
+    p.add_argument("--n-embd", type=int, default=16)
+    p.add_argument("--n-head", type=int, default=4)
+    p.add_argument("--n-layer", type=int, default=1)
+    p.add_argument("--block-size", type=int, default=16)
+    p.add_argument("--html", metavar="PATH", help="write the step's page (.html)")
+    p.add_argument("--draw", metavar="PATH",
+                   help="draw the step by its structure (.svg, .png, .pdf, .dot)")
+    p.add_argument("--dpi", type=int, metavar="N", help="resolution of a PNG")
+    p.add_argument("--explain", metavar="WEIGHT",
+                   help="summarise ∂loss/∂WEIGHT (a label such as layer0.attn_wq[0][0]) by its "
+                        "largest paths")
+    p.add_argument("--largest", type=int, default=5, metavar="K",
+                   help="the paths the summary shows (5)")
+    language_option(p)
+
+
+def run(args: argparse.Namespace, out: TextIO) -> tuple[int, str]:
+    """Take the step and write what was asked; (exit code, a drawing's error or "")."""
+    from autograd import explain, topological_order
+    from nn.microgpt import build, load_names
+    from viz import draw_dot, render
+    from viz.step_page import explore_step
+
+    w = _WORDS[args.lang]
+    for name in ("n_embd", "n_head", "n_layer", "block_size"):
+        if getattr(args, name) < 1:
+            raise InputError(f"--{name.replace('_', '-')} must be at least 1, not "
+                             f"{getattr(args, name)}")
+    if args.largest < 1:
+        raise InputError(f"--largest must be at least 1, not {args.largest}")
+    try:
+        model, docs, _ = build(load_names(), args.seed, n_embd=args.n_embd, n_head=args.n_head,
+                               n_layer=args.n_layer, block_size=args.block_size)
+    except ValueError as error:
+        raise InputError(str(error)) from None
+    doc = docs[0] if args.doc is None else args.doc
+    start = time.perf_counter()
+    try:
+        loss = model.loss(doc)
+    except ValueError as error:
+        raise InputError(str(error)) from None
+    loss.backward()
+    seconds = time.perf_counter() - start
+    order = topological_order(loss)
+    print(w["step"].format(doc=doc, loss=loss.data, nodes=len(order),
+                           params=len(model.parameters()), seconds=seconds), file=out)
+    if args.explain is not None:
+        try:
+            summary = explain(loss, args.explain, largest=args.largest)
+        except ValueError as error:
+            raise InputError(str(error)) from None
+        print("", file=out)
+        print(summary.text(lang=args.lang), file=out)
+    if args.html:
+        try:
+            path = explore_step(loss, lang=args.lang).save(args.html)
+        except OSError as error:
+            raise InputError(f"{args.html}: {error.strerror or error}") from None
+        print(w["wrote"].format(path=path), file=out)
+    if args.draw:
+        try:
+            graph = draw_dot(loss, collapse="structure", lang=args.lang, dpi=args.dpi)
+            path = render(graph, args.draw)
+        except Exception as error:  # Graphviz missing, a bad suffix, a file not written
+            return 2, f"{args.draw}: {' '.join(str(error).split())}"
+        print(w["wrote"].format(path=Path(path)), file=out)
+    return 0, ""

@@ -1,0 +1,94 @@
+"""The step page in headless Chromium: it paints at once, a click opens a block into its parts,
+the timeline steps through the blocks. Skipped without Playwright or Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nn.microgpt import build, load_names
+from viz.step_page import explore_step
+
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="needs playwright (pip install playwright)")
+CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser",
+                             shutil.which("chromium") or "") if p and Path(p).exists()), None)
+pytestmark = [
+    pytest.mark.needs_browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install chromium)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM)
+        yield b
+        b.close()
+
+
+def first_paint(browser: Any, path: Path) -> tuple[float, Any, list[str]]:
+    """Milliseconds from navigation to the first contentful paint, the page, its errors."""
+    page = browser.new_page(viewport={"width": 1600, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.goto(path.as_uri())
+    # Polled from here: the page's policy forbids the eval that wait_for_function would need.
+    ms = None
+    for _ in range(200):
+        ms = page.evaluate("(performance.getEntriesByName('first-contentful-paint')[0] || {})"
+                           ".startTime")
+        if ms is not None:
+            break
+        page.wait_for_timeout(25)
+    assert ms is not None, "no first contentful paint in 5 s"
+    return float(ms), page, errors
+
+
+def test_a_microgpt_step_paints_in_under_two_seconds(browser: Any, tmp_path: Path) -> None:
+    model, _, _ = build(load_names(), 42)
+    loss = model.loss("olivia")  # microgpt's model, one document: 7 positions
+    loss.backward()
+    totals = []
+    for k in range(3):
+        start = time.perf_counter()
+        path = explore_step(loss).save(tmp_path / f"step{k}.html")
+        built = time.perf_counter() - start
+        ms, page, errors = first_paint(browser, path)
+        page.close()
+        assert not errors
+        totals.append(built + ms / 1000)
+    assert statistics.median(totals) < 2.0, totals
+
+
+def test_a_click_opens_a_block_and_the_timeline_steps(browser: Any, tmp_path: Path) -> None:
+    model, _, _ = build(load_names(), 42, n_embd=8, n_head=2)
+    loss = model.loss("ada")
+    loss.backward()
+    _, page, errors = first_paint(browser, explore_step(loss).save(tmp_path / "ada.html"))
+    head = page.locator('[data-name="p1 layer0 head1"]')
+    head.locator("rect").click()
+    assert page.locator(".parts rect").count() >= 5  # its parts, made on the click
+    assert page.inner_text("#info-title") == "layer0 attention head 1"
+    assert "linear · attn_wq" in page.inner_text("#info-parts")
+    head.locator("rect").click()  # a second click closes it
+    assert page.locator(".parts").count() == 0
+    # Step 1 is the first embedding; later blocks are faded until the forward pass reaches them.
+    assert "embedding" in page.inner_text("#step-title")
+    assert page.locator(".block.later").count() > 0
+    last = int(page.get_attribute("#slider", "max") or 0)
+    page.fill("#slider", str(last))
+    page.dispatch_event("#slider", "input")
+    assert page.locator(".block.later").count() == 0
+    assert page.locator(".block.graded").count() == page.locator(".block").count()
+    page.keyboard.press("ArrowLeft")
+    assert page.locator(".block.graded").count() == page.locator(".block").count() - 1
+    assert not errors
+    page.close()
