@@ -25,11 +25,19 @@ _WORDS = {
         "step": "microgpt step on {doc!r}: loss {loss:.4f}, {nodes:,} nodes, {params:,} "
                 "parameters (forward and backward {seconds:.2f} s)",
         "wrote": "wrote {path}",
+        "title": "microgpt's model: one training step on {doc!r}",
+        "subtitle": "nn.GPT with microgpt's shape ({n_layer} layer(s), {n_head} heads, n_embd "
+                    "{n_embd}, {params:,} parameters) on the bundled names list; loss "
+                    "{loss:.4f}, {nodes:,} nodes",
     },
     "zh": {
         "step": "microgpt 在 {doc!r} 上的一个训练步：损失 {loss:.4f}，{nodes:,} 个节点，"
                 "{params:,} 个参数（前向和反向共 {seconds:.2f} 秒）",
         "wrote": "已写入 {path}",
+        "title": "microgpt 的模型：在 {doc!r} 上的一个训练步",
+        "subtitle": "与 microgpt 同形的 nn.GPT（{n_layer} 层，{n_head} 个注意力头，n_embd "
+                    "{n_embd}，{params:,} 个参数），用内置的名字列表；损失 {loss:.4f}，"
+                    "{nodes:,} 个节点",
     },
 }
 
@@ -93,7 +101,12 @@ def run(args: argparse.Namespace, out: TextIO) -> tuple[int, str]:
         print(summary.text(lang=args.lang), file=out)
     if args.html:
         try:
-            path = explore_step(loss, lang=args.lang).save(args.html)
+            facts = {"doc": doc, "loss": loss.data, "nodes": len(order),
+                     "params": len(model.parameters()), "n_layer": args.n_layer,
+                     "n_head": args.n_head, "n_embd": args.n_embd}
+            page = explore_step(loss, title=w["title"].format(**facts),
+                                subtitle=w["subtitle"].format(**facts), lang=args.lang)
+            path = page.save(args.html)
         except OSError as error:
             raise InputError(f"{args.html}: {error.strerror or error}") from None
         print(w["wrote"].format(path=path), file=out)
