@@ -134,6 +134,11 @@ def _wrap(e: Expr, at_least: int) -> str:
     return e.text if e.prec >= at_least else f"({e.text})"
 
 
+def _fwrap(e: Expr, at_least: int) -> str:
+    """`_wrap` for the fast text."""
+    return e.fast if e.fprec >= at_least else f"({e.fast})"
+
+
 #: Deepest expression the generator writes in one line; Python's compiler recurses once per
 #: level (a neuron of 3,000 inputs is a sum 3,000 deep), and strings built by nesting would
 #: cost the square of their length. Deeper parts go into temporaries (see `_Spill`).
@@ -147,17 +152,21 @@ class _Spill:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.fast_lines: list[str] = []
         self.count = 0
 
     def store(self, e: Expr) -> Expr:
         self.count += 1
         name = f"_t{self.count}"
         self.lines.append(f"{name} = {e.text}")
+        self.fast_lines.append(f"{name} = {e.fast}")
         return Expr(name, _ATOM, e.special)
 
-    def flush(self, into: list[str]) -> None:
+    def flush(self, into: list[str], fast_into: list[str]) -> None:
         into += self.lines
+        fast_into += self.fast_lines
         self.lines = []
+        self.fast_lines = []
 
 
 _SPILLS: list[_Spill] = []
@@ -171,10 +180,19 @@ def _binary(op: str, prec: int, left: Any, right: Any) -> Expr:
     a, b = _shallow(_expr(left)), _shallow(_expr(right))
     depth = max(a.depth, b.depth) + 1
     if op == "**":  # right-associative; the base must be an atom (-2.0 ** y is -(2.0 ** y))
-        return Expr(f"{_wrap(a, _ATOM)} ** {_wrap(b, _UNARY)}", _POW, depth=depth)
+        return Expr(f"{_wrap(a, _ATOM)} ** {_wrap(b, _UNARY)}", _POW, depth=depth,
+                    fast=f"{_fwrap(a, _ATOM)} ** {_fwrap(b, _UNARY)}")
     if prec == _CMP:  # comparisons chain in Python: keep each side whole
-        return Expr(f"{_wrap(a, _ADD)} {op} {_wrap(b, _ADD)}", _CMP, depth=depth)
-    return Expr(f"{_wrap(a, prec)} {op} {_wrap(b, prec + 1)}", prec, depth=depth)
+        return Expr(f"{_wrap(a, _ADD)} {op} {_wrap(b, _ADD)}", _CMP, depth=depth,
+                    fast=f"{_fwrap(a, _ADD)} {op} {_fwrap(b, _ADD)}")
+    if op == "*" and left.__class__ is float and left == 1.0 and not b.special:
+        # 1.0·x is x, bit for bit (a neuron's sum with weights of 1); a special partial keeps
+        # its product, which turns it into a plain float.
+        fast, fprec = b.fast, b.fprec
+    else:
+        fast, fprec = f"{_fwrap(a, prec)} {op} {_fwrap(b, prec + 1)}", prec
+    return Expr(f"{_wrap(a, prec)} {op} {_wrap(b, prec + 1)}", prec, depth=depth, fast=fast,
+                fprec=fprec)
 
 
 class Expr:
@@ -184,16 +202,23 @@ class Expr:
     using a condition in an ``if`` asks the active tracer which branch to follow.
     """
 
-    __slots__ = ("depth", "prec", "special", "text")
+    __slots__ = ("depth", "fast", "fprec", "mask", "prec", "special", "text")
     __hash__ = object.__hash__
 
     def __init__(
-        self, text: str, prec: int = _ATOM, special: bool = False, depth: int = 0
+        self, text: str, prec: int = _ATOM, special: bool = False, depth: int = 0,
+        fast: str | None = None, fprec: int | None = None, mask: str | None = None,
     ) -> None:
         self.text = text
         self.prec = prec
         self.special = special  #: may be a special partial of `autograd.floats` (see `_times`)
         self.depth = depth  #: how deeply the text nests operations (see `MAX_DEPTH`)
+        #: the same number written with plain operators and `math` (see `_FAST`), and its
+        #: precedence; the same text where there is no faster one
+        self.fast = text if fast is None else fast
+        self.fprec = prec if fprec is None else fprec
+        #: for relu's slope step(x): x's fast text (g·step(x) is then written as a choice)
+        self.mask = mask
 
     def __repr__(self) -> str:
         return f"Expr({self.text!r})"
@@ -230,14 +255,16 @@ class Expr:
 
     def __neg__(self) -> Expr:
         inner = _shallow(self)
-        return Expr(f"-{_wrap(inner, _UNARY)}", _UNARY, depth=inner.depth + 1)
+        return Expr(f"-{_wrap(inner, _UNARY)}", _UNARY, depth=inner.depth + 1,
+                    fast=f"-{_fwrap(inner, _UNARY)}")
 
     def __pos__(self) -> Expr:
         return self
 
     def __abs__(self) -> Expr:
         inner = _shallow(self)
-        return Expr(f"abs({inner.text})", _ATOM, depth=inner.depth + 1)
+        return Expr(f"abs({inner.text})", _ATOM, depth=inner.depth + 1,
+                    fast=f"abs({inner.fast})")
 
     def __gt__(self, o: Any) -> Expr:
         return _binary(">", _CMP, self, o)
@@ -278,7 +305,7 @@ def _conditional(condition: Expr, yes: Any, no: Any, backend: str) -> Any:
     if backend == "numpy":
         return Expr(f"where({condition.text}, {a.text}, {b.text})", _ATOM, special, depth)
     return Expr(f"{_wrap(a, _CMP)} if {condition.text} else {_wrap(b, _COND)}", _COND, special,
-                depth)
+                depth, fast=f"{_fwrap(a, _CMP)} if {condition.fast} else {_fwrap(b, _COND)}")
 
 
 def _trace(fn: Callable[[], Any], backend: str) -> Any:
@@ -314,6 +341,7 @@ class _CodeMath:
 
     def __init__(self) -> None:
         self.used: set[str] = set()
+        self.fast_reciprocal = False  #: the fast text has written 1.0 / x for a reciprocal
 
     @staticmethod
     def val(x: Any) -> Any:
@@ -330,10 +358,53 @@ class _CodeMath:
                 return float_fn(*args)
             self.used.add(name)
             inner = [_shallow(_expr(a)) for a in args]
-            return Expr(f"{name}({', '.join(a.text for a in inner)})", _ATOM,
-                        name in _SPECIAL_HELPERS, max(a.depth for a in inner) + 1)
+            e = Expr(f"{name}({', '.join(a.text for a in inner)})", _ATOM,
+                     name in _SPECIAL_HELPERS, max(a.depth for a in inner) + 1)
+            fast = _FAST.get(name)
+            if fast is not None:
+                found = fast(*inner)
+                if found is not None:
+                    e.fast, e.fprec = found[0], found[1]
+                    if name == "step":
+                        e.mask = _fwrap(inner[0], _ADD)
+                    elif name == "reciprocal":
+                        self.fast_reciprocal = True
+            return e
 
         return call
+
+
+def _fast_softplus(x: Expr) -> tuple[str, int] | None:
+    if x.fprec < _ATOM:  # x is written three times: only a name or a number
+        return None
+    return f"({x.fast} if {x.fast} > 0.0 else 0.0) + _log1p(_exp(-abs({x.fast})))", _ADD
+
+
+#: The helpers of `autograd.floats` written with Python's operators and `math`'s functions,
+#: for the program's fast function: (text, precedence) given the arguments. Each gives the
+#: helper's own float wherever it does not raise; where the helper would turn an exception
+#: into inf or nan, the fast function raises and the program runs its IEEE function instead
+#: (see `_fast_function`). reciprocal's one silent difference (1/x overflowing to inf, where
+#: the helper keeps g·(1/x) as g/x) can only show as an inf or nan result, which sends the
+#: call to the IEEE function too. sin, cos and tan keep their helpers (nan at ±inf).
+_FAST: dict[str, Callable[..., tuple[str, int] | None]] = {
+    "div": lambda x, y: (f"{_fwrap(x, _MUL)} / {_fwrap(y, _MUL + 1)}", _MUL),
+    "reciprocal": lambda x: (f"1.0 / {_fwrap(x, _MUL + 1)}", _MUL),
+    "exp": lambda x: (f"_exp({x.fast})", _ATOM),
+    "log": lambda x: (f"_log({x.fast})", _ATOM),
+    "sqrt": lambda x: (f"_sqrt({x.fast})", _ATOM),
+    "pow": lambda x, y: (f"_pow({x.fast}, {y.fast})", _ATOM),
+    "tanh": lambda x: (f"_tanh({x.fast})", _ATOM),
+    "sigmoid": lambda x: (f"1.0 / (1.0 + _exp(-{_fwrap(x, _UNARY)}))", _MUL),
+    "softplus": _fast_softplus,
+    # STRONG_ZERO if x <= 0.0 else 1.0, as the helper; g·step(x) is written as a choice
+    # (see `_times`).
+    "step": lambda x: (f"(STRONG_ZERO if {_fwrap(x, _ADD)} <= 0.0 else 1.0)", _ATOM),
+}
+
+#: What the fast function's names stand for (bound once, when the program is compiled).
+_FAST_NAMES = "_exp = math.exp\n_log = math.log\n_log1p = math.log1p\n_sqrt = math.sqrt\n" \
+    "_pow = math.pow\n_tanh = math.tanh\n_isfinite = math.isfinite"
 
 
 # -- helpers copied into the program -----------------------------------------------------------
@@ -558,12 +629,49 @@ class Program:
     wrt: tuple[str, ...]  #: the parameters the gradients are taken for, by identifier
     inputs: tuple[str, ...]  #: the other parameters, by identifier
     backend: str = "python"
+    #: the function again in fast text (`_fast_function`): what calling the program runs
+    fast: str = field(default="", repr=False, compare=False)
     _compiled: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _fast: Callable[..., Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def function(self) -> Callable[..., tuple[Any, tuple[Any, ...]]]:
-        """The program's function, compiled when first asked for (`source` alone never is)."""
-        return self._namespace()[self.name]  # type: ignore[no-any-return]
+        """The program's function, compiled when first asked for (`source` alone never is).
+
+        For the python backend this is the same function written with Python's operators and
+        `math` (`fast`): the same floats, bit for bit, faster; the few calls where Python
+        would raise (or a result is inf or nan) are answered by the function in `source`,
+        compiled then.
+        """
+        if not self.fast:
+            return self._namespace()[self.name]  # type: ignore[no-any-return]
+        if self._fast is None:
+            self._fast = self._compile_fast()
+        return self._fast
+
+    def _compile_fast(self) -> Callable[..., Any]:
+        start = self.source.find(f"\ndef {self.name}(")
+        helpers = self.source[:start]  # the import and the helpers, which the fast text uses
+        text = "\n".join([helpers, _FAST_NAMES, "", self.fast])
+        self._check_size(text)
+        namespace: dict[str, Any] = {"__builtins__": builtins, "__name__": "kuibu_program"}
+
+        def ieee(*values: Any) -> Any:
+            return self._namespace()[self.name](*values)
+
+        namespace["_ieee"] = ieee
+        exec(compile(text, f"<kuibu program {self.name}>", "exec"), namespace)
+        return namespace[self.name]  # type: ignore[no-any-return]
+
+    def _check_size(self, text: str) -> None:
+        lines = text.count("\n")
+        if lines > MAX_COMPILED_LINES:
+            raise ProgramTooLargeError(
+                f"codegen: the program {self.name} has {lines:,} lines, more than "
+                f"{MAX_COMPILED_LINES:,}; Python's compiler would take minutes and "
+                "gigabytes for it. Its text (Program.source, autograd.source) is fine at "
+                "any size; replay a smaller graph, or use backward()"
+            )
 
     @property
     def summed(self) -> Callable[..., tuple[Any, tuple[Any, ...]]]:
@@ -574,14 +682,7 @@ class Program:
 
     def _namespace(self) -> dict[str, Any]:
         if self._compiled is None:
-            lines = self.source.count("\n")
-            if lines > MAX_COMPILED_LINES:
-                raise ProgramTooLargeError(
-                    f"codegen: the program {self.name} has {lines:,} lines, more than "
-                    f"{MAX_COMPILED_LINES:,}; Python's compiler would take minutes and "
-                    "gigabytes for it. Its text (Program.source, autograd.source) is fine at "
-                    "any size; replay a smaller graph, or use backward()"
-                )
+            self._check_size(self.source)
             namespace: dict[str, Any] = {"__builtins__": builtins, "__name__": "kuibu_program"}
             exec(compile(self.source, f"<kuibu program {self.name}>", "exec"), namespace)
             self._compiled = namespace
@@ -641,7 +742,12 @@ def _times(g: Expr | None, d: Any) -> Expr:
     if g is None:
         if not isinstance(d, Expr):  # a number: the seed times it, as the engine computes it
             return _expr(1.0 * d)
-        return _binary("*", _MUL, 1.0, d) if d.special else d
+        if not d.special:
+            return d
+        product = _binary("*", _MUL, 1.0, d)
+        if d.mask is not None:
+            product.fast, product.fprec = f"(0.0 if {d.mask} <= 0.0 else 1.0)", _ATOM
+        return product
     if isinstance(d, float) and not isinstance(d, bool) and not isinstance(
         d, (floats.StrongZero, floats.Reciprocal)
     ):
@@ -649,7 +755,13 @@ def _times(g: Expr | None, d: Any) -> Expr:
             return g
         if d == -1.0:
             return -g
-    return _binary("*", _MUL, g, d)
+    product = _binary("*", _MUL, g, d)
+    # In the fast text: a masked zero times any float is 0.0, and g·step(x) is g or 0.0.
+    if isinstance(d, floats.StrongZero):
+        product.fast, product.fprec = "0.0", _ATOM
+    elif isinstance(d, Expr) and d.mask is not None:
+        product.fast, product.fprec = f"(0.0 if {d.mask} <= 0.0 else {g.fast})", _ATOM
+    return product
 
 
 def _forward_expr(rule: Rule, args: list[Any], math_ns: _CodeMath, backend: str) -> Any:
@@ -736,6 +848,7 @@ def _write(
     """The program's text, once its parameters and names are settled (see `codegen`); `words`
     are the comments' (`autograd.phrases`)."""
     code: dict[int, Any] = {}
+    fast: list[str] = []  # the same lines in fast text (see `_FAST`), for the python backend
     lines.append(f"# {words['forward']}")
     for leaf in (*wanted, *given_inputs):
         code[id(leaf)] = Expr(names[leaf])
@@ -744,12 +857,14 @@ def _write(
         if rule is None:
             if id(node) not in code:  # a constant leaf, at its current value
                 lines.append(f"{names[node]} = {_literal(node.data).text}")
+                fast.append(lines[-1])
                 code[id(node)] = Expr(names[node])
             continue
         args = [code[id(x)] if isinstance(x, Value) else float(x) for x in node.inputs]
         value = _expr(_forward_expr(rule, args, math_ns, backend))
-        spill.flush(lines)
+        spill.flush(lines, fast)
         lines.append(f"{names[node]} = {value.text}")
+        fast.append(f"{names[node]} = {value.fast}")
         code[id(node)] = Expr(names[node])
 
     # Only gradients that lead to a wrt leaf are written.
@@ -764,6 +879,7 @@ def _write(
         lines.append(f"# {words['backward'].format(root=names[root])}")
     if id(root) in wanted_ids:
         lines.append(f"dE_d{names[root]} = 1.0")
+        fast.append(lines[-1])
         grads[id(root)] = Expr(f"dE_d{names[root]}")
     # For each wrt leaf whose gradient is one term: that line's position and the term.
     first_line: dict[int, tuple[int, str]] = {}
@@ -777,10 +893,11 @@ def _write(
             args = [code[id(a)] if isinstance(a, Value) else float(a) for a in node.inputs]
             partials_of[id(node)] = _partials(rule, args, code[id(node)], math_ns, backend)
         term = _times(grads[id(node)], partials_of[id(node)][i])
-        spill.flush(lines)
+        spill.flush(lines, fast)
         target = f"dE_d{names[x]}"
         if id(x) in grads:
             lines.append(f"{target} = {target} + {_wrap(term, _ADD + 1)}")
+            fast.append(f"{target} = {target} + {_fwrap(term, _ADD + 1)}")
             first_line.pop(id(x), None)
         else:
             if id(x) in wanted_ids:
@@ -790,6 +907,7 @@ def _write(
                 if g is not None and isinstance(factor, Expr):
                     products[id(x)] = (g.text, factor.text)
             lines.append(f"{target} = {term.text}")
+            fast.append(f"{target} = {term.fast}")
             grads[id(x)] = Expr(target)
 
     results = []
@@ -801,6 +919,7 @@ def _write(
     sums = [f"sum_{names[n]}" for n in wanted]
     summed = f"{name}_summed"
     inner = [f"    {line}" for line in lines]
+    fast_function = ""
     if backend == "numpy":
         used = math_ns.used | _where_used(lines) | _strong_zero_used(lines)
         helpers = [_NUMPY_HELPERS[h] for h in sorted(used)]
@@ -844,6 +963,8 @@ def _write(
         header = ["import math", ""]
         function = [f"def {name}({', '.join(params)}):", *inner,
                     f"    return {value_text}, {_tuple(results)}"]
+        fast_function = _fast_function(name, params, fast, value_text, results,
+                                       math_ns.fast_reciprocal)
         targets = ", ".join(names[n] for n in given_inputs) or "_sample"
         if len(given_inputs) == 1:
             targets += ","
@@ -886,8 +1007,35 @@ def _write(
     ])
     return Program(
         text, name, tuple(names[n] for n in wanted), tuple(names[n] for n in given_inputs),
-        backend,
+        backend, fast_function,
     )
+
+
+def _fast_function(name: str, params: list[str], lines: list[str], value: str,
+                   results: list[str], check_finite: bool) -> str:
+    """The program's function in fast text (plain operators, `math` bound to names), falling
+    back to the IEEE function (`_ieee`) for the rare call where the fast text cannot be trusted:
+    when Python raises (x/0, exp overflow, log 0, ...), and when `check_finite` and a result
+    is inf or nan (a reciprocal that overflowed; see `_FAST`). Everywhere else the two compute
+    the same floats in the same order, so the fast function's results are the IEEE one's bit
+    for bit."""
+    args = ", ".join(params)
+    body = [f"        {line}" for line in lines if not line.startswith("#")]
+    returned = f"{value}, {_tuple(results)}"
+    if check_finite:
+        # A sum is finite only if every term is (inf - inf is nan); a finite sum that
+        # overflows only costs the IEEE function's call.
+        tail = [f"        _result = {returned}",
+                "    except (ArithmeticError, ValueError):",
+                f"        return _ieee({args})",
+                "    if _isfinite(_result[0] + sum(_result[1])):",
+                "        return _result",
+                f"    return _ieee({args})"]
+    else:
+        tail = [f"        return {returned}",
+                "    except (ArithmeticError, ValueError):",
+                f"        return _ieee({args})"]
+    return "\n".join([f"def {name}({args}):", "    try:", *body, *tail, ""])
 
 
 def names_of(nodes: Iterable[Value], names: _Names) -> list[str]:
