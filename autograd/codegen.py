@@ -897,7 +897,8 @@ def _write(
         target = f"dE_d{names[x]}"
         if id(x) in grads:
             lines.append(f"{target} = {target} + {_wrap(term, _ADD + 1)}")
-            fast.append(f"{target} = {target} + {_fwrap(term, _ADD + 1)}")
+            fast.append(f"{target} = {grads[id(x)].fast} + {_fwrap(term, _ADD + 1)}")
+            grads[id(x)] = Expr(target)
             first_line.pop(id(x), None)
         else:
             if id(x) in wanted_ids:
@@ -907,13 +908,21 @@ def _write(
                 if g is not None and isinstance(factor, Expr):
                     products[id(x)] = (g.text, factor.text)
             lines.append(f"{target} = {term.text}")
-            fast.append(f"{target} = {term.fast}")
-            grads[id(x)] = Expr(target)
+            if term.fast.isidentifier():
+                # A gradient that is another's (a sum's input): the fast text reads that name
+                # until a second term arrives, rather than copying it (the sweep never adds to a
+                # gradient it has read, so the name keeps its value).
+                grads[id(x)] = Expr(target, fast=term.fast)
+            else:
+                fast.append(f"{target} = {term.fast}")
+                grads[id(x)] = Expr(target)
 
     results = []
+    fast_results = []
     for leaf in wanted:
         g = grads.get(id(leaf))
         results.append("0.0" if g is None else g.text)
+        fast_results.append("0.0" if g is None else g.fast)
     value_text = code[id(root)].text
     params = [names[n] for n in (*wanted, *given_inputs)]
     sums = [f"sum_{names[n]}" for n in wanted]
@@ -963,7 +972,7 @@ def _write(
         header = ["import math", ""]
         function = [f"def {name}({', '.join(params)}):", *inner,
                     f"    return {value_text}, {_tuple(results)}"]
-        fast_function = _fast_function(name, params, fast, value_text, results,
+        fast_function = _fast_function(name, params, fast, value_text, fast_results,
                                        math_ns.fast_reciprocal)
         targets = ", ".join(names[n] for n in given_inputs) or "_sample"
         if len(given_inputs) == 1:
