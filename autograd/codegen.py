@@ -897,7 +897,9 @@ def _write(
         target = f"dE_d{names[x]}"
         if id(x) in grads:
             lines.append(f"{target} = {target} + {_wrap(term, _ADD + 1)}")
-            fast.append(f"{target} = {grads[id(x)].fast} + {_fwrap(term, _ADD + 1)}")
+            known = grads[id(x)]
+            so_far = target if known is None else known.fast
+            fast.append(f"{target} = {so_far} + {_fwrap(term, _ADD + 1)}")
             grads[id(x)] = Expr(target)
             first_line.pop(id(x), None)
         else:
