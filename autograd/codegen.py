@@ -631,8 +631,11 @@ class Program:
     backend: str = "python"
     #: the function again in fast text (`_fast_function`): what calling the program runs
     fast: str = field(default="", repr=False, compare=False)
+    #: the summed function in fast text: what `summed` runs
+    fast_summed: str = field(default="", repr=False, compare=False)
     _compiled: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
-    _fast: Callable[..., Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _fast: dict[str, Callable[..., Any]] = field(default_factory=dict, init=False, repr=False,
+                                                 compare=False)
 
     @property
     def function(self) -> Callable[..., tuple[Any, tuple[Any, ...]]]:
@@ -645,23 +648,27 @@ class Program:
         """
         if not self.fast:
             return self._namespace()[self.name]  # type: ignore[no-any-return]
-        if self._fast is None:
-            self._fast = self._compile_fast()
-        return self._fast
+        return self._compile_fast(self.name, self.fast)
 
-    def _compile_fast(self) -> Callable[..., Any]:
+    def _compile_fast(self, name: str, fast: str) -> Callable[..., Any]:
+        """The function `name` of the fast text, compiled alone (a program's two functions
+        are as long as each other: compiling only the one called halves the wait)."""
+        found = self._fast.get(name)
+        if found is not None:
+            return found
         start = self.source.find(f"\ndef {self.name}(")
         helpers = self.source[:start]  # the import and the helpers, which the fast text uses
-        text = "\n".join([helpers, _FAST_NAMES, "", self.fast])
+        text = "\n".join([helpers, _FAST_NAMES, "", fast])
         self._check_size(text)
         namespace: dict[str, Any] = {"__builtins__": builtins, "__name__": "kuibu_program"}
 
         def ieee(*values: Any) -> Any:
-            return self._namespace()[self.name](*values)
+            return self._namespace()[name](*values)
 
         namespace["_ieee"] = ieee
         exec(compile(text, f"<kuibu program {self.name}>", "exec"), namespace)
-        return namespace[self.name]  # type: ignore[no-any-return]
+        self._fast[name] = namespace[name]
+        return namespace[name]  # type: ignore[no-any-return]
 
     def _check_size(self, text: str) -> None:
         lines = text.count("\n")
@@ -678,7 +685,9 @@ class Program:
         """The same lines summed over many samples: ``summed(*wrt_values, samples)`` with
         samples a list of input tuples (python), or ``summed(*wrt_values, *input_arrays)``
         (numpy)."""
-        return self._namespace()[f"{self.name}_summed"]  # type: ignore[no-any-return]
+        if not self.fast_summed:
+            return self._namespace()[f"{self.name}_summed"]  # type: ignore[no-any-return]
+        return self._compile_fast(f"{self.name}_summed", self.fast_summed)
 
     def _namespace(self) -> dict[str, Any]:
         if self._compiled is None:
@@ -883,6 +892,7 @@ def _write(
         grads[id(root)] = Expr(f"dE_d{names[root]}")
     # For each wrt leaf whose gradient is one term: that line's position and the term.
     first_line: dict[int, tuple[int, str]] = {}
+    first_fast: dict[int, tuple[int, str]] = {}  # ... and its line in the fast text
     products: dict[int, tuple[str, str]] = {}  # ... and when the term is g·d, g and d
     for node, i, x in _sweep_order(root):
         if id(x) not in needed:
@@ -902,6 +912,7 @@ def _write(
             fast.append(f"{target} = {so_far} + {_fwrap(term, _ADD + 1)}")
             grads[id(x)] = Expr(target)
             first_line.pop(id(x), None)
+            first_fast.pop(id(x), None)
         else:
             if id(x) in wanted_ids:
                 first_line[id(x)] = (len(lines), term.text)
@@ -916,6 +927,8 @@ def _write(
                 # gradient it has read, so the name keeps its value).
                 grads[id(x)] = Expr(target, fast=term.fast)
             else:
+                if id(x) in wanted_ids:
+                    first_fast[id(x)] = (len(fast), term.fast)
                 fast.append(f"{target} = {term.fast}")
                 grads[id(x)] = Expr(target)
 
@@ -930,7 +943,7 @@ def _write(
     sums = [f"sum_{names[n]}" for n in wanted]
     summed = f"{name}_summed"
     inner = [f"    {line}" for line in lines]
-    fast_function = ""
+    fast_function = fast_summed = ""
     if backend == "numpy":
         used = math_ns.used | _where_used(lines) | _strong_zero_used(lines)
         helpers = [_NUMPY_HELPERS[h] for h in sorted(used)]
@@ -974,8 +987,10 @@ def _write(
         header = ["import math", ""]
         function = [f"def {name}({', '.join(params)}):", *inner,
                     f"    return {value_text}, {_tuple(results)}"]
-        fast_function = _fast_function(name, params, fast, value_text, fast_results,
-                                       math_ns.fast_reciprocal)
+        check = math_ns.fast_reciprocal
+        fast_function = _fast_function(
+            f"{name}({', '.join(params)})", [line for line in fast if not line.startswith("#")],
+            f"{value_text}, {_tuple(fast_results)}", check)
         targets = ", ".join(names[n] for n in given_inputs) or "_sample"
         if len(given_inputs) == 1:
             targets += ","
@@ -999,6 +1014,21 @@ def _write(
               if s not in direct),
             f"    return sum_value, {_tuple(sums)}",
         ]
+        fast_lines = list(fast)
+        fast_direct: set[str] = set()
+        for leaf in wanted:
+            if id(leaf) in first_fast:
+                at, term_text = first_fast[id(leaf)]
+                fast_lines[at] = f"sum_{names[leaf]} += {term_text}"
+                fast_direct.add(f"sum_{names[leaf]}")
+        fast_summed = _fast_function(
+            f"{summed}({', '.join([*names_of(wanted, names), 'samples'])})", [
+                "sum_value = 0.0", *(f"{s} = 0.0" for s in sums), f"for {targets} in samples:",
+                *(f"    {line}" for line in fast_lines if not line.startswith("#")),
+                f"    sum_value += {value_text}",
+                *(f"    {s} += {r}" for s, r in zip(sums, fast_results, strict=True)
+                  if s not in fast_direct),
+            ], f"sum_value, {_tuple(sums)}", check, summed=True)
     constants = [h for h in helpers if not h.startswith("def ")]
     functions = [h for h in helpers if h.startswith("def ")]
     about = words["header"].format(name=name, root=names[root], wrt=_listed(
@@ -1018,21 +1048,24 @@ def _write(
     ])
     return Program(
         text, name, tuple(names[n] for n in wanted), tuple(names[n] for n in given_inputs),
-        backend, fast_function,
+        backend, fast_function, fast_summed,
     )
 
 
-def _fast_function(name: str, params: list[str], lines: list[str], value: str,
-                   results: list[str], check_finite: bool) -> str:
-    """The program's function in fast text (plain operators, `math` bound to names), falling
-    back to the IEEE function (`_ieee`) for the rare call where the fast text cannot be trusted:
-    when Python raises (x/0, exp overflow, log 0, ...), and when `check_finite` and a result
-    is inf or nan (a reciprocal that overflowed; see `_FAST`). Everywhere else the two compute
-    the same floats in the same order, so the fast function's results are the IEEE one's bit
-    for bit."""
-    args = ", ".join(params)
-    body = [f"        {line}" for line in lines if not line.startswith("#")]
-    returned = f"{value}, {_tuple(results)}"
+def _fast_function(signature: str, lines: list[str], returned: str, check_finite: bool,
+                   summed: bool = False) -> str:
+    """A function of the program in fast text (plain operators, `math` bound to names), falling
+    back to the IEEE function (`_ieee`, the same function in `source`) for the rare call where
+    the fast text cannot be trusted: when Python raises (x/0, exp overflow, log 0, ...), and
+    when `check_finite` and a result is inf or nan (a reciprocal that overflowed; see `_FAST`).
+    Everywhere else the two compute the same floats in the same order, so the fast function's
+    results are the IEEE one's bit for bit."""
+    args = signature[signature.index("(") + 1 : -1]
+    head = [f"def {signature}:"]
+    if summed:  # an iterator of samples would be used up by the time the IEEE function runs
+        head.append("    samples = samples if samples.__class__ in (list, tuple) else "
+                    "list(samples)")
+    body = [f"        {line}" for line in lines]
     if check_finite:
         # A sum is finite only if every term is (inf - inf is nan); a finite sum that
         # overflows only costs the IEEE function's call.
@@ -1046,7 +1079,7 @@ def _fast_function(name: str, params: list[str], lines: list[str], value: str,
         tail = [f"        return {returned}",
                 "    except (ArithmeticError, ValueError):",
                 f"        return _ieee({args})"]
-    return "\n".join([f"def {name}({args}):", "    try:", *body, *tail, ""])
+    return "\n".join([*head, "    try:", *body, *tail, ""])
 
 
 def names_of(nodes: Iterable[Value], names: _Names) -> list[str]:

@@ -92,3 +92,19 @@ def test_random_graphs_agree_with_the_ieee_function(seed: int) -> None:
                    for _ in leaves]
             fast, slow = both(prog, row)
             assert fast == slow, (program, row)
+
+
+def test_the_summed_function_agrees_with_the_ieee_one_and_takes_an_iterator() -> None:
+    w, b, x = Value(0.5, label="w"), Value(0.1, label="b"), Value(2.0, label="x")
+    root = (w * x + b).relu() * (w / x) + (x * b).exp().log()
+    prog = codegen(root, wrt=[w, b], inputs=[x])
+    ieee_summed = prog._namespace()[f"{prog.name}_summed"]
+    rng = random.Random(3)
+    for _ in range(50):
+        samples = [(rng.choice(EDGES) if rng.random() < 0.3 else rng.uniform(-3, 3),)
+                   for _ in range(4)]
+        params = [rng.choice(EDGES), rng.uniform(-2, 2)]
+        fast_value, fast_sums = prog.summed(*params, iter(samples))
+        slow_value, slow_sums = ieee_summed(*params, samples)
+        assert [bits(fast_value), *map(bits, fast_sums)] == [
+            bits(slow_value), *map(bits, slow_sums)], (params, samples)
