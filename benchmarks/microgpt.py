@@ -18,8 +18,11 @@ Taken by:
   replayed (the time to write it is reported apart; one program serves one document's graph).
 
 All four start from the same weights (microgpt's, seed 42) and their first losses are checked to
-agree before anything is timed. Each figure is the median of `repeats` steps, the contenders
-taking turns, with Python's cyclic garbage collector on (as users run), and off with --gc-off.
+agree before anything is timed. Each then takes `warmup` untimed steps (Python 3.11 specialises
+a function's instructions only after its first 8 calls; the compiled program, straight-line
+code, runs each instruction once per call, so its first calls run about twice as slow). Each
+figure is the median of `repeats` steps, the contenders taking turns, with Python's cyclic
+garbage collector on (as users run), and off with --gc-off.
 `run(repeats)` returns the rows for `benchmarks/run.py`.
 """
 
@@ -42,6 +45,7 @@ from nn import Adam
 from nn.microgpt import build, load_names
 
 DOC = "olivia"
+WARMUP = 8  #: untimed steps of each contender first
 STEPS = 1000  # microgpt's schedule: the learning rate falls over 1,000 steps
 
 
@@ -144,7 +148,7 @@ def _micro_nodes(root: MicroValue) -> set[int]:
 
 def run(repeats: int = 5, collectors: tuple[bool, ...] = (True,),
         progress: Callable[[str], None] | None = None, cpu_time: bool = False,
-        ) -> dict[str, Any]:
+        warmup: int = WARMUP) -> dict[str, Any]:
     """{"rows": [{"gc", name: (forward, backward, step) medians in seconds, ...}], "info"}.
 
     With `cpu_time` the steps are timed by the process's CPU time, not the wall clock: on a
@@ -154,6 +158,10 @@ def run(repeats: int = 5, collectors: tuple[bool, ...] = (True,),
     say = progress or (lambda text: None)
     say("microgpt: building the four contenders (writing the compiled program) ...")
     steps, info = contenders()
+    say(f"microgpt: {warmup} untimed steps of each contender ...")
+    for step in steps.values():
+        for _ in range(warmup):
+            step(clock)
     rows = []
     for collector in collectors:
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in steps}
@@ -174,14 +182,16 @@ def run(repeats: int = 5, collectors: tuple[bool, ...] = (True,),
                          statistics.median(b for _, b in pairs),
                          statistics.median(f + b for f, b in pairs))
         rows.append(row)
-    return {"rows": rows, "info": info, "repeats": repeats, "cpu_time": cpu_time}
+    return {"rows": rows, "info": info, "repeats": repeats, "cpu_time": cpu_time,
+            "warmup": warmup}
 
 
 def table(result: dict[str, Any]) -> str:
     info = result["info"]
     lines = [
         f"microgpt's training step on {DOC!r} ({info['parameters']:,} parameters), median of "
-        f"{result['repeats']} steps (Python {sys.version.split()[0]}"
+        f"{result['repeats']} steps after {result.get('warmup', 0)} untimed (Python "
+        f"{sys.version.split()[0]}"
         f"{'; CPU time' if result.get('cpu_time') else ''})",
     ]
     for row in result["rows"]:
@@ -206,14 +216,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="steps timed per figure (5)")
     parser.add_argument("--gc-off", action="store_true", help="also with the collector off")
+    parser.add_argument("--warmup", type=int, default=WARMUP,
+                        help=f"untimed steps of each contender first ({WARMUP})")
     parser.add_argument("--cpu-time", action="store_true",
                         help="time by the process's CPU time (steadier on a busy machine)")
     args = parser.parse_args(argv)
-    if args.repeats < 1:
-        parser.error("--repeats must be at least 1")
+    if args.repeats < 1 or args.warmup < 0:
+        parser.error("--repeats must be at least 1 and --warmup at least 0")
     collectors = (True, False) if args.gc_off else (True,)
     result = run(args.repeats, collectors, lambda text: print(text, file=sys.stderr, flush=True),
-                 args.cpu_time)
+                 args.cpu_time, args.warmup)
     print(table(result))
     return 0
 
