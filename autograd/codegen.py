@@ -774,6 +774,24 @@ def _times(g: Expr | None, d: Any) -> Expr:
     return product
 
 
+def _shared(d: Any, seen: dict[str, str], fast: list[str]) -> Any:
+    """The partial `d`, computed once in the fast text when it recurs: a softmax's outputs all
+    divide by one sum, so 1 / sum is each one's partial. Its second use writes it into a
+    temporary ``_c<k>`` (the first computed it in place), later ones read that; it is the same
+    expression of the same forward values, so the same float."""
+    if not isinstance(d, Expr) or d.mask is not None or d.fprec == _ATOM:
+        return d
+    key = d.fast
+    name = seen.get(key)
+    if name is None:
+        seen[key] = ""  # met once
+        return d
+    if not name:
+        name = seen[key] = f"_c{len(fast)}"
+        fast.append(f"{name} = {key}")
+    return Expr(d.text, d.prec, d.special, d.depth, fast=name, fprec=_ATOM)
+
+
 def _forward_expr(rule: Rule, args: list[Any], math_ns: _CodeMath, backend: str) -> Any:
     fn = rule.forward
     if getattr(fn, "__module__", None) == floats.__name__:
@@ -895,6 +913,7 @@ def _write(
     first_line: dict[int, tuple[int, str]] = {}
     first_fast: dict[int, tuple[int, str]] = {}  # ... and its line in the fast text
     products: dict[int, tuple[str, str]] = {}  # ... and when the term is g·d, g and d
+    shared: dict[str, str] = {}  # partials met before, by fast text (see `_shared`)
     for node, i, x in _sweep_order(root):
         if id(x) not in needed:
             continue
@@ -903,7 +922,7 @@ def _write(
             assert rule is not None
             args = [code[id(a)] if isinstance(a, Value) else float(a) for a in node.inputs]
             partials_of[id(node)] = _partials(rule, args, code[id(node)], math_ns, backend)
-        term = _times(grads[id(node)], partials_of[id(node)][i])
+        term = _times(grads[id(node)], _shared(partials_of[id(node)][i], shared, fast))
         spill.flush(lines, fast)
         target = f"dE_d{names[x]}"
         if id(x) in grads:
