@@ -205,7 +205,8 @@ def _binary(rule: Rule) -> Callable[[Value, Any], Value]:
 
     def method(self: Value, other: Any) -> Value:
         x = self.data
-        if other.__class__ is Value:
+        cls = other.__class__
+        if cls is Value or (cls is not float and isinstance(other, Value)):  # (or a subclass)
             y = other.data
             out = forward(x, y)
             if mode():
