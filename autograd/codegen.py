@@ -51,7 +51,7 @@ import keyword
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -774,6 +774,87 @@ def _times(g: Expr | None, d: Any) -> Expr:
     return product
 
 
+@dataclass
+class _Runtime:
+    """codegen's `maxima` and `picks` (by id): leaves whose numbers the program finds."""
+
+    maxima_given: Mapping[Value, Sequence[Value]]
+    picks_given: Mapping[Value, tuple[Value, Sequence[Value]]]
+
+    def __post_init__(self) -> None:
+        self.maxima = {id(k): list(v) for k, v in self.maxima_given.items()}
+        self.picks = {id(k): (i, list(v)) for k, (i, v) in self.picks_given.items()}
+        for leaf in (*self.maxima_given, *self.picks_given):
+            if not isinstance(leaf, Value) or not leaf.is_leaf:
+                raise ValueError(f"codegen: a number found at run time is a leaf, not {leaf!r}")
+
+    def sources(self) -> dict[int, list[Value]]:
+        """Each runtime leaf's nodes (a pick's index too), by the leaf's id."""
+        found: dict[int, list[Value]] = dict(self.maxima)
+        for leaf_id, (index, nodes) in self.picks.items():
+            found[leaf_id] = [*nodes, index]
+        return found
+
+    def value(self, leaf: Value, names: _Names) -> str:
+        if id(leaf) in self.maxima:
+            found = [names[n] for n in self.maxima[id(leaf)]]
+            return found[0] if len(found) == 1 else f"max({', '.join(found)})"
+        index, nodes = self.picks[id(leaf)]
+        return f"({', '.join(names[n] for n in nodes)},)[{names[index]}]"
+
+
+def _emission_order(order: list[Value], extra: dict[int, list[Value]]) -> list[Value]:
+    """`order` with each runtime leaf moved after the nodes it is found from (and those after
+    what they need): a forward pass computes any node after its inputs, in any such order."""
+    if not extra:
+        return order
+    position = {id(n): i for i, n in enumerate(order)}
+    result: list[Value] = []
+    done: set[int] = set()
+    for node in order:
+        stack: list[tuple[Value, int]] = [(node, 0)]
+        while stack:
+            n, i = stack.pop()
+            if id(n) in done:
+                continue
+            needs = extra.get(id(n)) or list(n.parents)
+            needs = [m for m in needs if id(m) in position]
+            if i < len(needs):
+                stack.append((n, i + 1))
+                if id(needs[i]) not in done:
+                    stack.append((needs[i], 0))
+                continue
+            done.add(id(n))
+            result.append(n)
+    return result
+
+
+def _route(leaf: Value, term: Expr, runtime: _Runtime, names: _Names,
+           grads: dict[int, Expr | None], lines: list[str], fast: list[str]) -> None:
+    """The gradient reaching a pick goes into the picked node: each candidate k gets it when
+    the index is k (``0.0 + term`` when it is the candidate's first term, as the engine's sum
+    starts from 0.0; 0.0 for the others, which the engine's 0.0 start gives too)."""
+    index, nodes = runtime.picks[id(leaf)]
+    held = f"dE_d{names[leaf]}"
+    lines.append(f"{held} = {term.text}")
+    fast.append(f"{held} = {term.fast}")
+    k_name = names[index]
+    for k, node in enumerate(nodes):
+        target = f"dE_d{names[node]}"
+        known = grads.get(id(node))
+        if known is None:
+            line = f"{target} = 0.0 + {held} if {k_name} == {k} else 0.0"
+            fast_line = line
+        else:
+            assert isinstance(known, Expr)
+            line = f"{target} = {target} + {held} if {k_name} == {k} else {target}"
+            fast_line = (f"{target} = {known.fast} + {held} if {k_name} == {k} else "
+                         f"{known.fast}")
+        lines.append(line)
+        fast.append(fast_line)
+        grads[id(node)] = Expr(target)
+
+
 def _shared(d: Any, seen: dict[str, str], fast: list[str]) -> Any:
     """The partial `d`, computed once in the fast text when it recurs: a softmax's outputs all
     divide by one sum, so 1 / sum is each one's partial. Its second use writes it into a
@@ -818,6 +899,8 @@ def codegen(
     backend: str = "python",
     name: str = "forward_backward",
     lang: str = "en",
+    maxima: Mapping[Value, Sequence[Value]] | None = None,
+    picks: Mapping[Value, tuple[Value, Sequence[Value]]] | None = None,
 ) -> Program:
     """Write the graph behind `root` as a program of its forward and backward pass.
 
@@ -827,6 +910,17 @@ def codegen(
     installed to run it): `inputs` take one entry per sample, the `wrt` leaves stay numbers.
     The program's comments are in `lang` ("en" or "zh", `autograd.phrases`); names, code and
     numbers are the same in every language.
+
+    Two kinds of leaf stand for numbers the program finds as it runs (python backend), so that
+    one program serves graphs that differ only in them:
+
+    - `maxima`: ``{leaf: nodes}``, the leaf is ``max(nodes)`` (Python's `max` of their values),
+      as a softmax's shift ``max(z.data for z in logits)`` is, a number to the engine;
+    - `picks`: ``{leaf: (index, nodes)}``, the leaf is ``nodes[index]`` for the `inputs` leaf
+      `index` (an int when the program is called), and the gradient that reaches the leaf goes
+      into the picked node, as if the graph had used that node itself (``probs[target]``).
+      The picked node's gradient is summed as the engine sums it only where that edge is its
+      first (a softmax's numerator, used by the pick before the sum).
     """
     if not isinstance(root, Value):
         raise TypeError(f"codegen: root must be a Value, not {type(root).__name__}")
@@ -853,6 +947,9 @@ def codegen(
             seen.add(id(leaf))
     if not name.isidentifier() or keyword.iskeyword(name):
         raise ValueError(f"codegen: name must be a Python identifier, not {name!r}")
+    runtime = _Runtime(maxima or {}, picks or {})
+    if (runtime.maxima or runtime.picks) and backend != "python":
+        raise ValueError("codegen: maxima and picks are written for the python backend only")
 
     # Leaves outside the graph still get a parameter (and a zero gradient).
     outside = [n for n in (*wanted, *given_inputs) if id(n) not in ids]
@@ -863,7 +960,7 @@ def codegen(
     _SPILLS.append(spill)
     try:
         return _write(root, order, wanted, given_inputs, names, math_ns, lines, spill, name,
-                      backend, phrases(lang))
+                      backend, phrases(lang), runtime)
     finally:
         _SPILLS.pop()
 
@@ -871,19 +968,25 @@ def codegen(
 def _write(
     root: Value, order: list[Value], wanted: list[Value], given_inputs: list[Value],
     names: _Names, math_ns: _CodeMath, lines: list[str], spill: _Spill, name: str,
-    backend: str, words: dict[str, str],
+    backend: str, words: dict[str, str], runtime: _Runtime | None = None,
 ) -> Program:
     """The program's text, once its parameters and names are settled (see `codegen`); `words`
     are the comments' (`autograd.phrases`)."""
+    runtime = runtime or _Runtime({}, {})
     code: dict[int, Any] = {}
     fast: list[str] = []  # the same lines in fast text (see `_FAST`), for the python backend
     lines.append(f"# {words['forward']}")
     for leaf in (*wanted, *given_inputs):
         code[id(leaf)] = Expr(names[leaf])
-    for node in order:
+    found = runtime.sources()
+    for node in _emission_order(order, found):
         rule = node.rule
         if rule is None:
-            if id(node) not in code:  # a constant leaf, at its current value
+            if id(node) in found:  # a number the program finds as it runs
+                lines.append(f"{names[node]} = {runtime.value(node, names)}")
+                fast.append(lines[-1])
+                code[id(node)] = Expr(names[node])
+            elif id(node) not in code:  # a constant leaf, at its current value
                 lines.append(f"{names[node]} = {_literal(node.data).text}")
                 fast.append(lines[-1])
                 code[id(node)] = Expr(names[node])
@@ -898,8 +1001,10 @@ def _write(
     # Only gradients that lead to a wrt leaf are written.
     wanted_ids = {id(n) for n in wanted}
     needed: set[int] = set(wanted_ids)
-    for node in order:
+    for node in _emission_order(order, found):
         if any(id(x) in needed for _, x in _edges(node)):
+            needed.add(id(node))
+        if id(node) in runtime.picks and any(id(c) in needed for c in runtime.picks[id(node)][1]):
             needed.add(id(node))
     grads: dict[int, Expr | None] = {id(root): None}
     partials_of: dict[int, list[Any]] = {}
@@ -924,6 +1029,9 @@ def _write(
             partials_of[id(node)] = _partials(rule, args, code[id(node)], math_ns, backend)
         term = _times(grads[id(node)], _shared(partials_of[id(node)][i], shared, fast))
         spill.flush(lines, fast)
+        if id(x) in runtime.picks:
+            _route(x, term, runtime, names, grads, lines, fast)
+            continue
         target = f"dE_d{names[x]}"
         if id(x) in grads:
             lines.append(f"{target} = {target} + {_wrap(term, _ADD + 1)}")
