@@ -89,7 +89,10 @@ class CompiledLoss:
         self.position = {id(p): i for i, p in enumerate(self.params)}
         self.programs: dict[int, tuple[Program, list[tuple[int, int, int]]]] = {}
 
-    def _program(self, n: int) -> tuple[Program, list[tuple[int, int, int]]]:
+    def program(self, n: int) -> tuple[Program, list[tuple[int, int, int]]]:
+        """The program for documents of `n` positions (written now if it is the first), and
+        where its token gradients go: (result index, position, embedding index), in the
+        engine's order."""
         found = self.programs.get(n)
         if found is None:
             t = self.model.template(n)
@@ -117,7 +120,7 @@ class CompiledLoss:
         model = self.model
         tokens = model.encode(doc)
         n = min(model.block_size, len(tokens) - 1)
-        program, scatter = self._program(n)
+        program, scatter = self.program(n)
         embeddings = [p.data for pos in range(n) for p in model.wte.weight[tokens[pos]]]
         value, grads = program(*[p.data for p in self.others], *embeddings,
                                *tokens[1 : n + 1])
