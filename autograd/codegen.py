@@ -50,8 +50,9 @@ import builtins
 import inspect
 import keyword
 import math
+import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,6 +136,11 @@ def _wrap(e: Expr, at_least: int) -> str:
     return e.text if e.prec >= at_least else f"({e.text})"
 
 
+def _fwrap(e: Expr, at_least: int) -> str:
+    """`_wrap` for the fast text."""
+    return e.fast if e.fprec >= at_least else f"({e.fast})"
+
+
 #: Deepest expression the generator writes in one line; Python's compiler recurses once per
 #: level (a neuron of 3,000 inputs is a sum 3,000 deep), and strings built by nesting would
 #: cost the square of their length. Deeper parts go into temporaries (see `_Spill`).
@@ -148,17 +154,21 @@ class _Spill:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.fast_lines: list[str] = []
         self.count = 0
 
     def store(self, e: Expr) -> Expr:
         self.count += 1
         name = f"_t{self.count}"
         self.lines.append(f"{name} = {e.text}")
+        self.fast_lines.append(f"{name} = {e.fast}")
         return Expr(name, _ATOM, e.special)
 
-    def flush(self, into: list[str]) -> None:
+    def flush(self, into: list[str], fast_into: list[str]) -> None:
         into += self.lines
+        fast_into += self.fast_lines
         self.lines = []
+        self.fast_lines = []
 
 
 _SPILLS: list[_Spill] = []
@@ -172,10 +182,19 @@ def _binary(op: str, prec: int, left: Any, right: Any) -> Expr:
     a, b = _shallow(_expr(left)), _shallow(_expr(right))
     depth = max(a.depth, b.depth) + 1
     if op == "**":  # right-associative; the base must be an atom (-2.0 ** y is -(2.0 ** y))
-        return Expr(f"{_wrap(a, _ATOM)} ** {_wrap(b, _UNARY)}", _POW, depth=depth)
+        return Expr(f"{_wrap(a, _ATOM)} ** {_wrap(b, _UNARY)}", _POW, depth=depth,
+                    fast=f"{_fwrap(a, _ATOM)} ** {_fwrap(b, _UNARY)}")
     if prec == _CMP:  # comparisons chain in Python: keep each side whole
-        return Expr(f"{_wrap(a, _ADD)} {op} {_wrap(b, _ADD)}", _CMP, depth=depth)
-    return Expr(f"{_wrap(a, prec)} {op} {_wrap(b, prec + 1)}", prec, depth=depth)
+        return Expr(f"{_wrap(a, _ADD)} {op} {_wrap(b, _ADD)}", _CMP, depth=depth,
+                    fast=f"{_fwrap(a, _ADD)} {op} {_fwrap(b, _ADD)}")
+    if op == "*" and left.__class__ is float and left == 1.0 and not b.special:
+        # 1.0·x is x, bit for bit (a neuron's sum with weights of 1); a special partial keeps
+        # its product, which turns it into a plain float.
+        fast, fprec = b.fast, b.fprec
+    else:
+        fast, fprec = f"{_fwrap(a, prec)} {op} {_fwrap(b, prec + 1)}", prec
+    return Expr(f"{_wrap(a, prec)} {op} {_wrap(b, prec + 1)}", prec, depth=depth, fast=fast,
+                fprec=fprec)
 
 
 class Expr:
@@ -185,16 +204,23 @@ class Expr:
     using a condition in an ``if`` asks the active tracer which branch to follow.
     """
 
-    __slots__ = ("depth", "prec", "special", "text")
+    __slots__ = ("depth", "fast", "fprec", "mask", "prec", "special", "text")
     __hash__ = object.__hash__
 
     def __init__(
-        self, text: str, prec: int = _ATOM, special: bool = False, depth: int = 0
+        self, text: str, prec: int = _ATOM, special: bool = False, depth: int = 0,
+        fast: str | None = None, fprec: int | None = None, mask: str | None = None,
     ) -> None:
         self.text = text
         self.prec = prec
         self.special = special  #: may be a special partial of `autograd.floats` (see `_times`)
         self.depth = depth  #: how deeply the text nests operations (see `MAX_DEPTH`)
+        #: the same number written with plain operators and `math` (see `_FAST`), and its
+        #: precedence; the same text where there is no faster one
+        self.fast = text if fast is None else fast
+        self.fprec = prec if fprec is None else fprec
+        #: for relu's slope step(x): x's fast text (g·step(x) is then written as a choice)
+        self.mask = mask
 
     def __repr__(self) -> str:
         return f"Expr({self.text!r})"
@@ -231,14 +257,16 @@ class Expr:
 
     def __neg__(self) -> Expr:
         inner = _shallow(self)
-        return Expr(f"-{_wrap(inner, _UNARY)}", _UNARY, depth=inner.depth + 1)
+        return Expr(f"-{_wrap(inner, _UNARY)}", _UNARY, depth=inner.depth + 1,
+                    fast=f"-{_fwrap(inner, _UNARY)}")
 
     def __pos__(self) -> Expr:
         return self
 
     def __abs__(self) -> Expr:
         inner = _shallow(self)
-        return Expr(f"abs({inner.text})", _ATOM, depth=inner.depth + 1)
+        return Expr(f"abs({inner.text})", _ATOM, depth=inner.depth + 1,
+                    fast=f"abs({inner.fast})")
 
     def __gt__(self, o: Any) -> Expr:
         return _binary(">", _CMP, self, o)
@@ -279,7 +307,7 @@ def _conditional(condition: Expr, yes: Any, no: Any, backend: str) -> Any:
     if backend != "python":  # an array backend: both sides, chosen per sample
         return Expr(f"where({condition.text}, {a.text}, {b.text})", _ATOM, special, depth)
     return Expr(f"{_wrap(a, _CMP)} if {condition.text} else {_wrap(b, _COND)}", _COND, special,
-                depth)
+                depth, fast=f"{_fwrap(a, _CMP)} if {condition.fast} else {_fwrap(b, _COND)}")
 
 
 def _trace(fn: Callable[[], Any], backend: str) -> Any:
@@ -315,6 +343,7 @@ class _CodeMath:
 
     def __init__(self) -> None:
         self.used: set[str] = set()
+        self.fast_reciprocal = False  #: the fast text has written 1.0 / x for a reciprocal
 
     @staticmethod
     def val(x: Any) -> Any:
@@ -331,10 +360,53 @@ class _CodeMath:
                 return float_fn(*args)
             self.used.add(name)
             inner = [_shallow(_expr(a)) for a in args]
-            return Expr(f"{name}({', '.join(a.text for a in inner)})", _ATOM,
-                        name in _SPECIAL_HELPERS, max(a.depth for a in inner) + 1)
+            e = Expr(f"{name}({', '.join(a.text for a in inner)})", _ATOM,
+                     name in _SPECIAL_HELPERS, max(a.depth for a in inner) + 1)
+            fast = _FAST.get(name)
+            if fast is not None:
+                found = fast(*inner)
+                if found is not None:
+                    e.fast, e.fprec = found[0], found[1]
+                    if name == "step":
+                        e.mask = _fwrap(inner[0], _ADD)
+                    elif name == "reciprocal":
+                        self.fast_reciprocal = True
+            return e
 
         return call
+
+
+def _fast_softplus(x: Expr) -> tuple[str, int] | None:
+    if x.fprec < _ATOM:  # x is written three times: only a name or a number
+        return None
+    return f"({x.fast} if {x.fast} > 0.0 else 0.0) + _log1p(_exp(-abs({x.fast})))", _ADD
+
+
+#: The helpers of `autograd.floats` written with Python's operators and `math`'s functions,
+#: for the program's fast function: (text, precedence) given the arguments. Each gives the
+#: helper's own float wherever it does not raise; where the helper would turn an exception
+#: into inf or nan, the fast function raises and the program runs its IEEE function instead
+#: (see `_fast_function`). reciprocal's one silent difference (1/x overflowing to inf, where
+#: the helper keeps g·(1/x) as g/x) can only show as an inf or nan result, which sends the
+#: call to the IEEE function too. sin, cos and tan keep their helpers (nan at ±inf).
+_FAST: dict[str, Callable[..., tuple[str, int] | None]] = {
+    "div": lambda x, y: (f"{_fwrap(x, _MUL)} / {_fwrap(y, _MUL + 1)}", _MUL),
+    "reciprocal": lambda x: (f"1.0 / {_fwrap(x, _MUL + 1)}", _MUL),
+    "exp": lambda x: (f"_exp({x.fast})", _ATOM),
+    "log": lambda x: (f"_log({x.fast})", _ATOM),
+    "sqrt": lambda x: (f"_sqrt({x.fast})", _ATOM),
+    "pow": lambda x, y: (f"_pow({x.fast}, {y.fast})", _ATOM),
+    "tanh": lambda x: (f"_tanh({x.fast})", _ATOM),
+    "sigmoid": lambda x: (f"1.0 / (1.0 + _exp(-{_fwrap(x, _UNARY)}))", _MUL),
+    "softplus": _fast_softplus,
+    # STRONG_ZERO if x <= 0.0 else 1.0, as the helper; g·step(x) is written as a choice
+    # (see `_times`).
+    "step": lambda x: (f"(STRONG_ZERO if {_fwrap(x, _ADD)} <= 0.0 else 1.0)", _ATOM),
+}
+
+#: What the fast function's names stand for (bound once, when the program is compiled).
+_FAST_NAMES = "_exp = math.exp\n_log = math.log\n_log1p = math.log1p\n_sqrt = math.sqrt\n" \
+    "_pow = math.pow\n_tanh = math.tanh\n_isfinite = math.isfinite"
 
 
 # -- helpers copied into the program -----------------------------------------------------------
@@ -560,30 +632,69 @@ class Program:
     wrt: tuple[str, ...]  #: the parameters the gradients are taken for, by identifier
     inputs: tuple[str, ...]  #: the other parameters, by identifier
     backend: str = "python"
+    #: the function again in fast text (`_fast_function`): what calling the program runs
+    fast: str = field(default="", repr=False, compare=False)
+    #: the summed function in fast text: what `summed` runs
+    fast_summed: str = field(default="", repr=False, compare=False)
     _compiled: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _fast: dict[str, Callable[..., Any]] = field(default_factory=dict, init=False, repr=False,
+                                                 compare=False)
 
     @property
     def function(self) -> Callable[..., tuple[Any, tuple[Any, ...]]]:
-        """The program's function, compiled when first asked for (`source` alone never is)."""
-        return self._namespace()[self.name]  # type: ignore[no-any-return]
+        """The program's function, compiled when first asked for (`source` alone never is).
+
+        For the python backend this is the same function written with Python's operators and
+        `math` (`fast`): the same floats, bit for bit, faster; the few calls where Python
+        would raise (or a result is inf or nan) are answered by the function in `source`,
+        compiled then.
+        """
+        if not self.fast:
+            return self._namespace()[self.name]  # type: ignore[no-any-return]
+        return self._compile_fast(self.name, self.fast)
+
+    def _compile_fast(self, name: str, fast: str) -> Callable[..., Any]:
+        """The function `name` of the fast text, compiled alone (a program's two functions
+        are as long as each other: compiling only the one called halves the wait)."""
+        found = self._fast.get(name)
+        if found is not None:
+            return found
+        start = self.source.find(f"\ndef {self.name}(")
+        helpers = self.source[:start]  # the import and the helpers, which the fast text uses
+        text = "\n".join([helpers, _FAST_NAMES, "", fast])
+        self._check_size(text)
+        namespace: dict[str, Any] = {"__builtins__": builtins, "__name__": "kuibu_program"}
+
+        def ieee(*values: Any) -> Any:
+            return self._namespace()[name](*values)
+
+        namespace["_ieee"] = ieee
+        exec(compile(text, f"<kuibu program {self.name}>", "exec"), namespace)
+        self._fast[name] = namespace[name]
+        return namespace[name]  # type: ignore[no-any-return]
+
+    def _check_size(self, text: str) -> None:
+        lines = text.count("\n")
+        if lines > MAX_COMPILED_LINES:
+            raise ProgramTooLargeError(
+                f"codegen: the program {self.name} has {lines:,} lines, more than "
+                f"{MAX_COMPILED_LINES:,}; Python's compiler would take minutes and "
+                "gigabytes for it. Its text (Program.source, autograd.source) is fine at "
+                "any size; replay a smaller graph, or use backward()"
+            )
 
     @property
     def summed(self) -> Callable[..., tuple[Any, tuple[Any, ...]]]:
         """The same lines summed over many samples: ``summed(*wrt_values, samples)`` with
         samples a list of input tuples (python), or ``summed(*wrt_values, *input_arrays)``
         (numpy)."""
-        return self._namespace()[f"{self.name}_summed"]  # type: ignore[no-any-return]
+        if not self.fast_summed:
+            return self._namespace()[f"{self.name}_summed"]  # type: ignore[no-any-return]
+        return self._compile_fast(f"{self.name}_summed", self.fast_summed)
 
     def _namespace(self) -> dict[str, Any]:
         if self._compiled is None:
-            lines = self.source.count("\n")
-            if lines > MAX_COMPILED_LINES:
-                raise ProgramTooLargeError(
-                    f"codegen: the program {self.name} has {lines:,} lines, more than "
-                    f"{MAX_COMPILED_LINES:,}; Python's compiler would take minutes and "
-                    "gigabytes for it. Its text (Program.source, autograd.source) is fine at "
-                    "any size; replay a smaller graph, or use backward()"
-                )
+            self._check_size(self.source)
             namespace: dict[str, Any] = {"__builtins__": builtins, "__name__": "kuibu_program"}
             exec(compile(self.source, f"<kuibu program {self.name}>", "exec"), namespace)
             self._compiled = namespace
@@ -643,7 +754,12 @@ def _times(g: Expr | None, d: Any) -> Expr:
     if g is None:
         if not isinstance(d, Expr):  # a number: the seed times it, as the engine computes it
             return _expr(1.0 * d)
-        return _binary("*", _MUL, 1.0, d) if d.special else d
+        if not d.special:
+            return d
+        product = _binary("*", _MUL, 1.0, d)
+        if d.mask is not None:
+            product.fast, product.fprec = f"(0.0 if {d.mask} <= 0.0 else 1.0)", _ATOM
+        return product
     if isinstance(d, float) and not isinstance(d, bool) and not isinstance(
         d, (floats.StrongZero, floats.Reciprocal)
     ):
@@ -651,7 +767,112 @@ def _times(g: Expr | None, d: Any) -> Expr:
             return g
         if d == -1.0:
             return -g
-    return _binary("*", _MUL, g, d)
+    product = _binary("*", _MUL, g, d)
+    # In the fast text: a masked zero times any float is 0.0, and g·step(x) is g or 0.0.
+    if isinstance(d, floats.StrongZero):
+        product.fast, product.fprec = "0.0", _ATOM
+    elif isinstance(d, Expr) and d.mask is not None:
+        product.fast, product.fprec = f"(0.0 if {d.mask} <= 0.0 else {g.fast})", _ATOM
+    return product
+
+
+@dataclass
+class _Runtime:
+    """codegen's `maxima` and `picks` (by id): leaves whose numbers the program finds."""
+
+    maxima_given: Mapping[Value, Sequence[Value]]
+    picks_given: Mapping[Value, tuple[Value, Sequence[Value]]]
+
+    def __post_init__(self) -> None:
+        self.maxima = {id(k): list(v) for k, v in self.maxima_given.items()}
+        self.picks = {id(k): (i, list(v)) for k, (i, v) in self.picks_given.items()}
+        for leaf in (*self.maxima_given, *self.picks_given):
+            if not isinstance(leaf, Value) or not leaf.is_leaf:
+                raise ValueError(f"codegen: a number found at run time is a leaf, not {leaf!r}")
+
+    def sources(self) -> dict[int, list[Value]]:
+        """Each runtime leaf's nodes (a pick's index too), by the leaf's id."""
+        found: dict[int, list[Value]] = dict(self.maxima)
+        for leaf_id, (index, nodes) in self.picks.items():
+            found[leaf_id] = [*nodes, index]
+        return found
+
+    def value(self, leaf: Value, names: _Names) -> str:
+        if id(leaf) in self.maxima:
+            found = [names[n] for n in self.maxima[id(leaf)]]
+            return found[0] if len(found) == 1 else f"max({', '.join(found)})"
+        index, nodes = self.picks[id(leaf)]
+        return f"({', '.join(names[n] for n in nodes)},)[{names[index]}]"
+
+
+def _emission_order(order: list[Value], extra: dict[int, list[Value]]) -> list[Value]:
+    """`order` with each runtime leaf moved after the nodes it is found from (and those after
+    what they need): a forward pass computes any node after its inputs, in any such order."""
+    if not extra:
+        return order
+    position = {id(n): i for i, n in enumerate(order)}
+    result: list[Value] = []
+    done: set[int] = set()
+    for node in order:
+        stack: list[tuple[Value, int]] = [(node, 0)]
+        while stack:
+            n, i = stack.pop()
+            if id(n) in done:
+                continue
+            needs = extra.get(id(n)) or list(n.parents)
+            needs = [m for m in needs if id(m) in position]
+            if i < len(needs):
+                stack.append((n, i + 1))
+                if id(needs[i]) not in done:
+                    stack.append((needs[i], 0))
+                continue
+            done.add(id(n))
+            result.append(n)
+    return result
+
+
+def _route(leaf: Value, term: Expr, runtime: _Runtime, names: _Names,
+           grads: dict[int, Expr | None], lines: list[str], fast: list[str]) -> None:
+    """The gradient reaching a pick goes into the picked node: each candidate k gets it when
+    the index is k (``0.0 + term`` when it is the candidate's first term, as the engine's sum
+    starts from 0.0; 0.0 for the others, which the engine's 0.0 start gives too)."""
+    index, nodes = runtime.picks[id(leaf)]
+    held = f"dE_d{names[leaf]}"
+    lines.append(f"{held} = {term.text}")
+    fast.append(f"{held} = {term.fast}")
+    k_name = names[index]
+    for k, node in enumerate(nodes):
+        target = f"dE_d{names[node]}"
+        known = grads.get(id(node))
+        if known is None:
+            line = f"{target} = 0.0 + {held} if {k_name} == {k} else 0.0"
+            fast_line = line
+        else:
+            assert isinstance(known, Expr)
+            line = f"{target} = {target} + {held} if {k_name} == {k} else {target}"
+            fast_line = (f"{target} = {known.fast} + {held} if {k_name} == {k} else "
+                         f"{known.fast}")
+        lines.append(line)
+        fast.append(fast_line)
+        grads[id(node)] = Expr(target)
+
+
+def _shared(d: Any, seen: dict[str, str], fast: list[str]) -> Any:
+    """The partial `d`, computed once in the fast text when it recurs: a softmax's outputs all
+    divide by one sum, so 1 / sum is each one's partial. Its second use writes it into a
+    temporary ``_c<k>`` (the first computed it in place), later ones read that; it is the same
+    expression of the same forward values, so the same float."""
+    if not isinstance(d, Expr) or d.mask is not None or d.fprec == _ATOM:
+        return d
+    key = d.fast
+    name = seen.get(key)
+    if name is None:
+        seen[key] = ""  # met once
+        return d
+    if not name:
+        name = seen[key] = f"_c{len(fast)}"
+        fast.append(f"{name} = {key}")
+    return Expr(d.text, d.prec, d.special, d.depth, fast=name, fprec=_ATOM)
 
 
 def _forward_expr(rule: Rule, args: list[Any], math_ns: _CodeMath, backend: str) -> Any:
@@ -681,6 +902,8 @@ def codegen(
     name: str = "forward_backward",
     lang: str = "en",
     device: Any = None,
+    maxima: Mapping[Value, Sequence[Value]] | None = None,
+    picks: Mapping[Value, tuple[Value, Sequence[Value]]] | None = None,
 ) -> Program:
     """Write the graph behind `root` as a program of its forward and backward pass.
 
@@ -692,6 +915,17 @@ def codegen(
     "cuda"; PyTorch must be installed to write it, see `autograd.torch_backend`).
     The program's comments are in `lang` ("en" or "zh", `autograd.phrases`); names, code and
     numbers are the same in every language.
+
+    Two kinds of leaf stand for numbers the program finds as it runs (python backend), so that
+    one program serves graphs that differ only in them:
+
+    - `maxima`: ``{leaf: nodes}``, the leaf is ``max(nodes)`` (Python's `max` of their values),
+      as a softmax's shift ``max(z.data for z in logits)`` is, a number to the engine;
+    - `picks`: ``{leaf: (index, nodes)}``, the leaf is ``nodes[index]`` for the `inputs` leaf
+      `index` (an int when the program is called), and the gradient that reaches the leaf goes
+      into the picked node, as if the graph had used that node itself (``probs[target]``).
+      The picked node's gradient is summed as the engine sums it only where that edge is its
+      first (a softmax's numerator, used by the pick before the sum).
     """
     if not isinstance(root, Value):
         raise TypeError(f"codegen: root must be a Value, not {type(root).__name__}")
@@ -722,6 +956,9 @@ def codegen(
             seen.add(id(leaf))
     if not name.isidentifier() or keyword.iskeyword(name):
         raise ValueError(f"codegen: name must be a Python identifier, not {name!r}")
+    runtime = _Runtime(maxima or {}, picks or {})
+    if (runtime.maxima or runtime.picks) and backend != "python":
+        raise ValueError("codegen: maxima and picks are written for the python backend only")
 
     # Leaves outside the graph still get a parameter (and a zero gradient).
     outside = [n for n in (*wanted, *given_inputs) if id(n) not in ids]
@@ -732,7 +969,7 @@ def codegen(
     _SPILLS.append(spill)
     try:
         return _write(root, order, wanted, given_inputs, names, math_ns, lines, spill, name,
-                      backend, phrases(lang), device)
+                      backend, phrases(lang), device, runtime)
     finally:
         _SPILLS.pop()
 
@@ -741,31 +978,43 @@ def _write(
     root: Value, order: list[Value], wanted: list[Value], given_inputs: list[Value],
     names: _Names, math_ns: _CodeMath, lines: list[str], spill: _Spill, name: str,
     backend: str, words: dict[str, str], device: str | None = None,
+    runtime: _Runtime | None = None,
 ) -> Program:
     """The program's text, once its parameters and names are settled (see `codegen`); `words`
     are the comments' (`autograd.phrases`), `device` the torch backend's."""
+    runtime = runtime or _Runtime({}, {})
     code: dict[int, Any] = {}
+    fast: list[str] = []  # the same lines in fast text (see `_FAST`), for the python backend
     lines.append(f"# {words['forward']}")
     for leaf in (*wanted, *given_inputs):
         code[id(leaf)] = Expr(names[leaf])
-    for node in order:
+    found = runtime.sources()
+    for node in _emission_order(order, found):
         rule = node.rule
         if rule is None:
-            if id(node) not in code:  # a constant leaf, at its current value
+            if id(node) in found:  # a number the program finds as it runs
+                lines.append(f"{names[node]} = {runtime.value(node, names)}")
+                fast.append(lines[-1])
+                code[id(node)] = Expr(names[node])
+            elif id(node) not in code:  # a constant leaf, at its current value
                 lines.append(f"{names[node]} = {_literal(node.data).text}")
+                fast.append(lines[-1])
                 code[id(node)] = Expr(names[node])
             continue
         args = [code[id(x)] if isinstance(x, Value) else float(x) for x in node.inputs]
         value = _expr(_forward_expr(rule, args, math_ns, backend))
-        spill.flush(lines)
+        spill.flush(lines, fast)
         lines.append(f"{names[node]} = {value.text}")
+        fast.append(f"{names[node]} = {value.fast}")
         code[id(node)] = Expr(names[node])
 
     # Only gradients that lead to a wrt leaf are written.
     wanted_ids = {id(n) for n in wanted}
     needed: set[int] = set(wanted_ids)
-    for node in order:
+    for node in _emission_order(order, found):
         if any(id(x) in needed for _, x in _edges(node)):
+            needed.add(id(node))
+        if id(node) in runtime.picks and any(id(c) in needed for c in runtime.picks[id(node)][1]):
             needed.add(id(node))
     grads: dict[int, Expr | None] = {id(root): None}
     partials_of: dict[int, list[Any]] = {}
@@ -773,10 +1022,13 @@ def _write(
         lines.append(f"# {words['backward'].format(root=names[root])}")
     if id(root) in wanted_ids:
         lines.append(f"dE_d{names[root]} = 1.0")
+        fast.append(lines[-1])
         grads[id(root)] = Expr(f"dE_d{names[root]}")
     # For each wrt leaf whose gradient is one term: that line's position and the term.
     first_line: dict[int, tuple[int, str]] = {}
+    first_fast: dict[int, tuple[int, str]] = {}  # ... and its line in the fast text
     products: dict[int, tuple[str, str]] = {}  # ... and when the term is g·d, g and d
+    shared: dict[str, str] = {}  # partials met before, by fast text (see `_shared`)
     for node, i, x in _sweep_order(root):
         if id(x) not in needed:
             continue
@@ -785,12 +1037,20 @@ def _write(
             assert rule is not None
             args = [code[id(a)] if isinstance(a, Value) else float(a) for a in node.inputs]
             partials_of[id(node)] = _partials(rule, args, code[id(node)], math_ns, backend)
-        term = _times(grads[id(node)], partials_of[id(node)][i])
-        spill.flush(lines)
+        term = _times(grads[id(node)], _shared(partials_of[id(node)][i], shared, fast))
+        spill.flush(lines, fast)
+        if id(x) in runtime.picks:
+            _route(x, term, runtime, names, grads, lines, fast)
+            continue
         target = f"dE_d{names[x]}"
         if id(x) in grads:
             lines.append(f"{target} = {target} + {_wrap(term, _ADD + 1)}")
+            known = grads[id(x)]
+            so_far = target if known is None else known.fast
+            fast.append(f"{target} = {so_far} + {_fwrap(term, _ADD + 1)}")
+            grads[id(x)] = Expr(target)
             first_line.pop(id(x), None)
+            first_fast.pop(id(x), None)
         else:
             if id(x) in wanted_ids:
                 first_line[id(x)] = (len(lines), term.text)
@@ -799,17 +1059,29 @@ def _write(
                 if g is not None and isinstance(factor, Expr):
                     products[id(x)] = (g.text, factor.text)
             lines.append(f"{target} = {term.text}")
-            grads[id(x)] = Expr(target)
+            if term.fast.isidentifier():
+                # A gradient that is another's (a sum's input): the fast text reads that name
+                # until a second term arrives, rather than copying it (the sweep never adds to a
+                # gradient it has read, so the name keeps its value).
+                grads[id(x)] = Expr(target, fast=term.fast)
+            else:
+                if id(x) in wanted_ids:
+                    first_fast[id(x)] = (len(fast), term.fast)
+                fast.append(f"{target} = {term.fast}")
+                grads[id(x)] = Expr(target)
 
     results = []
+    fast_results = []
     for leaf in wanted:
         g = grads.get(id(leaf))
         results.append("0.0" if g is None else g.text)
+        fast_results.append("0.0" if g is None else g.fast)
     value_text = code[id(root)].text
     params = [names[n] for n in (*wanted, *given_inputs)]
     sums = [f"sum_{names[n]}" for n in wanted]
     summed = f"{name}_summed"
     inner = [f"    {line}" for line in lines]
+    fast_function = fast_summed = ""
     if backend != "python":  # numpy or torch: the same lines over arrays
         used = math_ns.used | _where_used(lines) | _strong_zero_used(lines)
         table = _NUMPY_HELPERS if backend == "numpy" else torch_backend.HELPERS
@@ -857,6 +1129,11 @@ def _write(
         header = ["import math", ""]
         function = [f"def {name}({', '.join(params)}):", *inner,
                     f"    return {value_text}, {_tuple(results)}"]
+        check = math_ns.fast_reciprocal
+        fast_function = _fast_function(
+            f"{name}({', '.join(params)})", *_reuse_names(
+                [line for line in fast if not line.startswith("#")],
+                f"{value_text}, {_tuple(fast_results)}"), check)
         targets = ", ".join(names[n] for n in given_inputs) or "_sample"
         if len(given_inputs) == 1:
             targets += ","
@@ -880,6 +1157,21 @@ def _write(
               if s not in direct),
             f"    return sum_value, {_tuple(sums)}",
         ]
+        fast_lines = list(fast)
+        fast_direct: set[str] = set()
+        for leaf in wanted:
+            if id(leaf) in first_fast:
+                at, term_text = first_fast[id(leaf)]
+                fast_lines[at] = f"sum_{names[leaf]} += {term_text}"
+                fast_direct.add(f"sum_{names[leaf]}")
+        fast_summed = _fast_function(
+            f"{summed}({', '.join([*names_of(wanted, names), 'samples'])})", [
+                "sum_value = 0.0", *(f"{s} = 0.0" for s in sums), f"for {targets} in samples:",
+                *(f"    {line}" for line in fast_lines if not line.startswith("#")),
+                f"    sum_value += {value_text}",
+                *(f"    {s} += {r}" for s, r in zip(sums, fast_results, strict=True)
+                  if s not in fast_direct),
+            ], f"sum_value, {_tuple(sums)}", check, summed=True)
     constants = [h for h in helpers if not h.startswith("def ")]
     functions = [h for h in helpers if h.startswith("def ")]
     about = words["header"].format(name=name, root=names[root], wrt=_listed(
@@ -899,8 +1191,83 @@ def _write(
     ])
     return Program(
         text, name, tuple(names[n] for n in wanted), tuple(names[n] for n in given_inputs),
-        backend,
+        backend, fast_function, fast_summed,
     )
+
+
+def _fast_function(signature: str, lines: list[str], returned: str, check_finite: bool,
+                   summed: bool = False) -> str:
+    """A function of the program in fast text (plain operators, `math` bound to names), falling
+    back to the IEEE function (`_ieee`, the same function in `source`) for the rare call where
+    the fast text cannot be trusted: when Python raises (x/0, exp overflow, log 0, ...), and
+    when `check_finite` and a result is inf or nan (a reciprocal that overflowed; see `_FAST`).
+    Everywhere else the two compute the same floats in the same order, so the fast function's
+    results are the IEEE one's bit for bit."""
+    args = signature[signature.index("(") + 1 : -1]
+    head = [f"def {signature}:"]
+    if summed:  # an iterator of samples would be used up by the time the IEEE function runs
+        head.append("    samples = samples if samples.__class__ in (list, tuple) else "
+                    "list(samples)")
+    body = [f"        {line}" for line in lines]
+    if check_finite:
+        # A sum is finite only if every term is (inf - inf is nan); a finite sum that
+        # overflows only costs the IEEE function's call.
+        tail = [f"        _result = {returned}",
+                "    except (ArithmeticError, ValueError):",
+                f"        return _ieee({args})",
+                "    if _isfinite(_result[0] + sum(_result[1])):",
+                "        return _result",
+                f"    return _ieee({args})"]
+    else:
+        tail = [f"        return {returned}",
+                "    except (ArithmeticError, ValueError):",
+                f"        return _ieee({args})"]
+    return "\n".join([*head, "    try:", *body, *tail, ""])
+
+
+_NAME = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
+
+
+def _reuse_names(lines: list[str], returned: str) -> tuple[list[str], str]:
+    """Straight-line code whose variables share names once dead: each line's target takes
+    the name of a variable that nothing reads any more (`_v<k>`), so the function keeps a few
+    thousand floats alive rather than one per line (100,000 for a large graph), and they stay
+    in the processor's caches. The same operations in the same order: the same floats."""
+    targets = [line.split(" = ", 1) for line in lines]
+    assigned = {t for t, _ in targets}
+    uses = [[n for n in _NAME.findall(expr) if n in assigned] for _, expr in targets]
+    last: dict[str, int] = {}
+    for i, found in enumerate(uses):
+        for n in found:
+            last[n] = i
+    end = len(lines)
+    for n in _NAME.findall(returned):
+        if n in assigned:
+            last[n] = end
+    slot: dict[str, str] = {}
+    free: list[str] = []
+    count = 0
+    out = []
+    for i, ((target, expr), found) in enumerate(zip(targets, uses, strict=True)):
+        if found:
+            expr = _NAME.sub(lambda m: slot.get(m.group(0), m.group(0)), expr)
+        for n in found:
+            if last[n] == i and n != target and n in slot:
+                free.append(slot.pop(n))
+        name = slot.get(target)
+        if name is None:
+            if last.get(target, -1) <= i:
+                name = "_"  # never read: computed (as the IEEE function does) and dropped
+            else:
+                if free:
+                    name = free.pop()
+                else:
+                    count += 1
+                    name = f"_v{count}"
+                slot[target] = name
+        out.append(f"{name} = {expr}")
+    returned = _NAME.sub(lambda m: slot.get(m.group(0), m.group(0)), returned)
+    return out, returned
 
 
 def names_of(nodes: Iterable[Value], names: _Names) -> list[str]:

@@ -164,25 +164,38 @@ def _sweep(root: Value, seed: float, accumulate: bool) -> None:
                 push(p)
     root._g = seed
     push(root)
-    # Pass 2: grad[input] += grad[node] * ∂node/∂input, for each edge once.
+    if accumulate:
+        _pass2_into_grads(stack)
+    else:
+        _pass2_gathered(stack)
+
+
+# Pass 2 of `_sweep`, written twice: with the test of `accumulate` taken out of the loop (it is
+# read once per node and once per edge into a leaf), the sweep measured about a tenth faster.
+
+
+def _pass2_into_grads(stack: list[Any]) -> None:
+    """grad[input] += grad[node] * ∂node/∂input for each edge once, each node's complete
+    gradient added into its ``.grad``, each edge into a leaf straight into the leaf's."""
+    push = stack.append
+    pop = stack.pop
     while stack:
         node = pop()
         g = node._g
-        if accumulate:
-            node.grad += g
+        node.grad += g
         d = node._da
         if d is not None:
             p = node._a
             c = p._n
             if c < 0:
-                if accumulate:  # (grad() counts the leaves it wants as inner nodes)
-                    p.grad += g * d
+                p.grad += g * d
             else:
                 p._g += g * d
-                c -= 1
-                p._n = c
-                if not c:
+                if c == 1:
+                    p._n = 0
                     push(p)
+                else:
+                    p._n = c - 1
         d = node._db
         if d is not None:
             p = node._b
@@ -190,27 +203,68 @@ def _sweep(root: Value, seed: float, accumulate: bool) -> None:
                 for q, dq in zip(p, d, strict=True):
                     c = q._n
                     if c < 0:
-                        if accumulate:
-                            q.grad += g * dq
+                        q.grad += g * dq
                     else:
                         q._g += g * dq
-                        c -= 1
-                        q._n = c
-                        if not c:
+                        if c == 1:
+                            q._n = 0
                             push(q)
+                        else:
+                            q._n = c - 1
                 continue
             c = p._n
             if c < 0:
-                if accumulate:  # (grad() counts the leaves it wants as inner nodes)
-                    p.grad += g * d
+                p.grad += g * d
             else:
                 p._g += g * d
-                c -= 1
-                p._n = c
-                if not c:
+                if c == 1:
+                    p._n = 0
                     push(p)
+                else:
+                    p._n = c - 1
 
 
+def _pass2_gathered(stack: list[Any]) -> None:
+    """Pass 2 leaving every ``.grad`` alone: the gradients stay in ``_g`` (grad() counts the
+    leaves it wants as inner nodes, so they gather there too)."""
+    push = stack.append
+    pop = stack.pop
+    while stack:
+        node = pop()
+        g = node._g
+        d = node._da
+        if d is not None:
+            p = node._a
+            c = p._n
+            if c >= 0:
+                p._g += g * d
+                if c == 1:
+                    p._n = 0
+                    push(p)
+                else:
+                    p._n = c - 1
+        d = node._db
+        if d is not None:
+            p = node._b
+            if p.__class__ is tuple:
+                for q, dq in zip(p, d, strict=True):
+                    c = q._n
+                    if c >= 0:
+                        q._g += g * dq
+                        if c == 1:
+                            q._n = 0
+                            push(q)
+                        else:
+                            q._n = c - 1
+                continue
+            c = p._n
+            if c >= 0:
+                p._g += g * d
+                if c == 1:
+                    p._n = 0
+                    push(p)
+                else:
+                    p._n = c - 1
 
 
 def _reset(root: Value) -> None:

@@ -14,12 +14,17 @@ Taken by:
   per ``+`` and ``*``, as microgpt writes them);
 - **kuibu nn.GPT** — the same model from `nn` (one `linear` node per matrix-vector output), with
   `nn.Adam(decay_steps=...)`;
-- **kuibu compiled** — nn.GPT's step written once as a program by `autograd.codegen` and
-  replayed (the time to write it is reported apart; one program serves one document's graph).
+- **kuibu compiled** — nn.GPT's step replayed as a program by `autograd.codegen`, one per
+  document length (`nn.microgpt.CompiledLoss`: any document of 6 characters runs the program
+  "olivia" wrote; the time to write it is reported apart). Its losses and gradients are the
+  engine's bit for bit: after the timing, its weights are checked to equal nn.GPT's.
 
 All four start from the same weights (microgpt's, seed 42) and their first losses are checked to
-agree before anything is timed. Each figure is the median of `repeats` steps, the contenders
-taking turns, with Python's cyclic garbage collector on (as users run), and off with --gc-off.
+agree before anything is timed. Each then takes `warmup` untimed steps (Python 3.11 specialises
+a function's instructions only after its first 8 calls; the compiled program, straight-line
+code, runs each instruction once per call, so its first calls run about twice as slow). Each
+figure is the median of `repeats` steps, the contenders taking turns, with Python's cyclic
+garbage collector on (as users run), and off with --gc-off.
 `run(repeats)` returns the rows for `benchmarks/run.py`.
 """
 
@@ -36,12 +41,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograd import Value, codegen, topological_order
+from autograd import Value, topological_order
 from benchmarks.microgpt_reference import MicroValue, Run
 from nn import Adam
-from nn.microgpt import build, load_names
+from nn.microgpt import CompiledLoss, build, load_names
 
 DOC = "olivia"
+WARMUP = 8  #: untimed steps of each contender first
 STEPS = 1000  # microgpt's schedule: the learning rate falls over 1,000 steps
 
 
@@ -65,19 +71,19 @@ class NNStep:
         self.model, _, _ = build(load_names(), 42)
         self.params = self.model.parameters()
         self.opt = Adam(self.params, lr=0.01, betas=(0.85, 0.99), eps=1e-8, decay_steps=STEPS)
-        self.program: Any = None
+        self.replay: CompiledLoss | None = None
         self.codegen_seconds = 0.0
         self.nodes = len(topological_order(self.model.loss(DOC)))
         if compiled:
-            loss = self.model.loss(DOC)
+            self.replay = CompiledLoss(self.model)
             start = time.perf_counter()
-            self.program = codegen(loss, wrt=self.params)
+            self.replay.program(len(self.model.encode(DOC)) - 1)
             self.codegen_seconds = time.perf_counter() - start
 
     def __call__(self, clock: Clock) -> tuple[float, float]:
         start = clock()
-        if self.program is not None:
-            _, grads = self.program(*[p.data for p in self.params])
+        if self.replay is not None:
+            _, grads = self.replay.loss_and_grads(DOC)
             middle = clock()
             for p, g in zip(self.params, grads, strict=True):
                 p.grad = g
@@ -90,8 +96,8 @@ class NNStep:
         return middle - start, clock() - middle
 
     def first_loss(self) -> float:
-        if self.program is not None:
-            return float(self.program(*[p.data for p in self.params])[0])
+        if self.replay is not None:
+            return self.replay.loss_and_grads(DOC)[0]
         return self.model.loss(DOC).data
 
 
@@ -120,6 +126,7 @@ def contenders() -> tuple[dict[str, Callable[[Clock], tuple[float, float]]], dic
                   "as_written": len(topological_order(ours.loss(DOC))),
                   "nn": engine.nodes, "compiled": compiled.nodes},
         "codegen_seconds": compiled.codegen_seconds,
+        "models": (engine.model, compiled.model),
         "parameters": len(engine.params),
     }
     steps = {
@@ -144,7 +151,7 @@ def _micro_nodes(root: MicroValue) -> set[int]:
 
 def run(repeats: int = 5, collectors: tuple[bool, ...] = (True,),
         progress: Callable[[str], None] | None = None, cpu_time: bool = False,
-        ) -> dict[str, Any]:
+        warmup: int = WARMUP) -> dict[str, Any]:
     """{"rows": [{"gc", name: (forward, backward, step) medians in seconds, ...}], "info"}.
 
     With `cpu_time` the steps are timed by the process's CPU time, not the wall clock: on a
@@ -154,6 +161,10 @@ def run(repeats: int = 5, collectors: tuple[bool, ...] = (True,),
     say = progress or (lambda text: None)
     say("microgpt: building the four contenders (writing the compiled program) ...")
     steps, info = contenders()
+    say(f"microgpt: {warmup} untimed steps of each contender ...")
+    for step in steps.values():
+        for _ in range(warmup):
+            step(clock)
     rows = []
     for collector in collectors:
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in steps}
@@ -174,14 +185,19 @@ def run(repeats: int = 5, collectors: tuple[bool, ...] = (True,),
                          statistics.median(b for _, b in pairs),
                          statistics.median(f + b for f, b in pairs))
         rows.append(row)
-    return {"rows": rows, "info": info, "repeats": repeats, "cpu_time": cpu_time}
+    engine, compiled = info.pop("models")
+    if engine.get_weights() != compiled.get_weights():
+        raise AssertionError("kuibu compiled's weights are not nn.GPT's after the same steps")
+    return {"rows": rows, "info": info, "repeats": repeats, "cpu_time": cpu_time,
+            "warmup": warmup}
 
 
 def table(result: dict[str, Any]) -> str:
     info = result["info"]
     lines = [
         f"microgpt's training step on {DOC!r} ({info['parameters']:,} parameters), median of "
-        f"{result['repeats']} steps (Python {sys.version.split()[0]}"
+        f"{result['repeats']} steps after {result.get('warmup', 0)} untimed (Python "
+        f"{sys.version.split()[0]}"
         f"{'; CPU time' if result.get('cpu_time') else ''})",
     ]
     for row in result["rows"]:
@@ -197,8 +213,9 @@ def table(result: dict[str, Any]) -> str:
             f, b, s = row[key]
             lines.append(f"| {name} | {info['nodes'][key]:,} | {f * 1000:,.1f} | "
                          f"{b * 1000:,.1f} | {s * 1000:,.1f} | {base / s:.1f}x |")
-    lines += ["", f"writing the compiled program (once per document's graph): "
-                  f"{info['codegen_seconds']:.1f} s"]
+    lines += ["", f"writing the compiled program (once per document length): "
+                  f"{info['codegen_seconds']:.1f} s; its weights equal nn.GPT's, bit for bit, "
+                  "after the same steps"]
     return "\n".join(lines)
 
 
@@ -206,14 +223,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="steps timed per figure (5)")
     parser.add_argument("--gc-off", action="store_true", help="also with the collector off")
+    parser.add_argument("--warmup", type=int, default=WARMUP,
+                        help=f"untimed steps of each contender first ({WARMUP})")
     parser.add_argument("--cpu-time", action="store_true",
                         help="time by the process's CPU time (steadier on a busy machine)")
     args = parser.parse_args(argv)
-    if args.repeats < 1:
-        parser.error("--repeats must be at least 1")
+    if args.repeats < 1 or args.warmup < 0:
+        parser.error("--repeats must be at least 1 and --warmup at least 0")
     collectors = (True, False) if args.gc_off else (True,)
     result = run(args.repeats, collectors, lambda text: print(text, file=sys.stderr, flush=True),
-                 args.cpu_time)
+                 args.cpu_time, args.warmup)
     print(table(result))
     return 0
 

@@ -29,7 +29,14 @@ Here, side by side in one run on this machine (our own code for the two Python t
   thousands of objects that Python's garbage collector would otherwise walk while the others run.
 
 Every contender's root value and gradients are checked against the index tape's before any
-timing. Times are medians of the passes (the others take turns), scaled to 10,000 passes.
+timing. The contenders take turns, each running `block` passes in a row (the article runs
+10,000 in a row; a program of 100,000 lines runs from the processor's caches only when it ran
+just before, so `--block 1`, one pass each in turn, shows its cost when it has to be fetched
+again). Before any timing each contender runs `warmup` passes untimed, as a long run's first
+passes are: Python 3.11 specialises a function's instructions only after its first 8 calls,
+and straight-line code (the compiled program) runs each instruction once per call, so those
+first calls run it unspecialised, about twice as slow. Times are medians of the passes, scaled
+to 10,000 passes.
 """
 
 from __future__ import annotations
@@ -53,6 +60,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from autograd import Value, codegen, linear
 
 LEAVES = 100
+BLOCK = 5  #: passes each contender runs in a row before the next one's turn
+WARMUP = 10  #: untimed passes of each contender first (see the module's docstring)
 
 #: The article's timings for 10,000 operations x 10,000 passes, in seconds (M1 MacBook).
 PUBLISHED: dict[str, float] = {
@@ -304,6 +313,9 @@ def contenders(ops: int, progress: Callable[[str], None] | None = None,
     start = time.perf_counter()
     program = codegen(graph_root, wrt=graph_leaves)
     notes["kuibu compiled: writing the program"] = time.perf_counter() - start
+    start = time.perf_counter()
+    program.function  # noqa: B018 - compiled here, so that no pass pays for it
+    notes["kuibu compiled: compiling it (Python's compile)"] = time.perf_counter() - start
     del graph_root, graph_leaves
     passes: dict[str, Callable[[], tuple[float, list[float]]]] = {
         "naive tape": lambda: naive_pass(ops),
@@ -321,6 +333,8 @@ def torch_worker(ops: int, iterations: int, cpu_time: bool = False) -> dict[str,
     clock = time.process_time if cpu_time else time.perf_counter
     value, grads = torch_pass(torch, ops)
     times = []
+    for _ in range(WARMUP):
+        torch_pass(torch, ops)
     for _ in range(iterations):
         gc.collect()
         start = clock()
@@ -367,22 +381,31 @@ def _agrees(name: str, got: tuple[float, list[float]], want: tuple[float, list[f
 
 
 def measure(ops: int, iterations: int, progress: Callable[[str], None] | None = None,
-            cpu_time: bool = False) -> tuple[dict[str, float], dict[str, Any]]:
-    """Median seconds per pass of each contender, the contenders taking turns (GC on); by the
-    process's CPU time with `cpu_time`, else by the wall clock."""
+            cpu_time: bool = False, block: int = BLOCK, warmup: int = WARMUP,
+            ) -> tuple[dict[str, float], dict[str, Any]]:
+    """Median seconds per pass of each contender, the contenders taking turns `block` passes
+    at a time (GC on); by the process's CPU time with `cpu_time`, else by the wall clock."""
     say = progress or (lambda text: None)
     clock = time.process_time if cpu_time else time.perf_counter
     passes, notes = contenders(ops, say)
     say("checking that every contender computes the same ...")
     check(passes)
+    say(f"{warmup} untimed passes of each contender ...")
+    for run in passes.values():
+        for _ in range(warmup):
+            run()
     times: dict[str, list[float]] = {name: [] for name in passes}
-    for i in range(iterations):
-        say(f"pass {i + 1} / {iterations}")
+    done = 0
+    while done < iterations:
+        count = min(block, iterations - done)
+        say(f"passes {done + 1}-{done + count} / {iterations}")
         for name, run in passes.items():
             gc.collect()
-            start = clock()
-            run()
-            times[name].append(clock() - start)
+            for _ in range(count):
+                start = clock()
+                run()
+                times[name].append(clock() - start)
+        done += count
     medians = {name: statistics.median(t) for name, t in times.items()}
     say("PyTorch, in a process of its own ...")
     torch = torch_in_its_own_process(ops, iterations, cpu_time)
@@ -395,12 +418,12 @@ def measure(ops: int, iterations: int, progress: Callable[[str], None] | None = 
 
 
 def table(medians: dict[str, float], notes: dict[str, Any], ops: int, iterations: int,
-          cpu_time: bool = False) -> str:
+          cpu_time: bool = False, block: int = BLOCK, warmup: int = WARMUP) -> str:
     base = medians["index tape"]
     lines = [
-        f"{ops:,} operations, median of {iterations} passes each, scaled to 10,000 passes "
-        f"(Python {sys.version.split()[0]}, garbage collector on"
-        f"{', CPU time' if cpu_time else ''})",
+        f"{ops:,} operations, median of {iterations} passes each ({min(block, iterations)} in a "
+        f"row per turn, after {warmup} untimed), scaled to 10,000 passes (Python "
+        f"{sys.version.split()[0]}, garbage collector on{', CPU time' if cpu_time else ''})",
         "",
         "| contender | ms per pass | 10,000 passes | / index tape |",
         "| --- | ---: | ---: | ---: |",
@@ -433,6 +456,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="the article's size: 10,000 operations x 10,000 passes (hours)")
     parser.add_argument("--cpu-time", action="store_true",
                         help="time by the process's CPU time (steadier on a busy machine)")
+    parser.add_argument("--block", type=int, default=BLOCK,
+                        help=f"passes each contender runs in a row per turn ({BLOCK})")
+    parser.add_argument("--warmup", type=int, default=WARMUP,
+                        help=f"untimed passes of each contender first ({WARMUP})")
     parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.torch_worker:  # the PyTorch passes, for the process that measures the others
@@ -440,11 +467,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.full:
         args.ops, args.iterations = 10_000, 10_000
-    if args.ops < 40 or args.iterations < 1:
-        parser.error("--ops must be at least 40 and --iterations at least 1")
+    if args.ops < 40 or args.iterations < 1 or args.block < 1 or args.warmup < 0:
+        parser.error("--ops must be at least 40, --iterations and --block at least 1, "
+                     "--warmup at least 0")
     medians, notes = measure(args.ops, args.iterations,
-                             lambda text: print(text, file=sys.stderr, flush=True), args.cpu_time)
-    print(table(medians, notes, args.ops, args.iterations, args.cpu_time))
+                             lambda text: print(text, file=sys.stderr, flush=True), args.cpu_time,
+                             args.block, args.warmup)
+    print(table(medians, notes, args.ops, args.iterations, args.cpu_time, args.block,
+                args.warmup))
     return 0
 
 

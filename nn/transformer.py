@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from autograd import Value, linear, no_grad
@@ -94,6 +95,10 @@ def rmsnorm(x: Sequence[Value], eps: float = 1e-5) -> list[Value]:
     return [xi * scale for xi in x]
 
 
+#: While GPT.template builds its graph: where each softmax records its shift's leaf.
+_SHIFTS: list[dict[Value, list[Value]]] = []
+
+
 def softmax(logits: Sequence[Value]) -> list[Value]:
     """exp(zᵢ − max z) / Σⱼ exp(zⱼ − max z): the largest score is subtracted first (as a number:
     softmax does not change when every score moves alike), so no exp overflows.
@@ -103,7 +108,10 @@ def softmax(logits: Sequence[Value]) -> list[Value]:
     """
     if not logits:
         raise ValueError("softmax: logits is empty")
-    top = max(z.data for z in logits)
+    top: Any = max(z.data for z in logits)
+    if _SHIFTS:  # building a template (GPT.template): the shift is found when the program runs
+        top = Value(top, label="shift")
+        _SHIFTS[-1][top] = list(logits)
     exps = [(z - top).exp() for z in logits]
     total = linear([1.0] * len(exps), exps)  # the sum as one node, added left to right
     return [e / total for e in exps]
@@ -231,6 +239,17 @@ class Block:
 # -- the model ---------------------------------------------------------------------------------
 
 
+@dataclass
+class Template:
+    """`GPT.template`'s graph and its stand-in leaves."""
+
+    loss: Value
+    tokens: list[list[Value]]  #: per position, the token embedding's leaves
+    targets: list[Value]  #: per position, the index of the target token
+    maxima: dict[Value, list[Value]]  #: each softmax's shift: the largest of these logits
+    picks: dict[Value, tuple[Value, list[Value]]]  #: each −log p's numerator: exps[target]
+
+
 class GPT(Module):
     """A character-level GPT over the characters `chars`, microgpt's model.
 
@@ -304,7 +323,11 @@ class GPT(Module):
         if isinstance(pos_id, int) and not isinstance(pos_id, bool) and pos_id >= self.block_size:
             raise ValueError(f"GPT: position {pos_id} is past the block size {self.block_size}: "
                              "there is no position embedding for it")
-        x = [t + p for t, p in zip(self.wte(token_id), self.wpe(pos_id), strict=True)]
+        return self._logits(self.wte(token_id), pos_id, cache)
+
+    def _logits(self, token: Sequence[Value], pos_id: int, cache: KVCache) -> list[Value]:
+        """The logits from a token's embedding (`token`, its n_embd Values) at `pos_id`."""
+        x = [t + p for t, p in zip(token, self.wpe(pos_id), strict=True)]
         x = rmsnorm(x)
         for block, keys, values in zip(self.layers, cache.keys, cache.values, strict=True):
             x = block(x, keys, values)
@@ -323,6 +346,42 @@ class GPT(Module):
         loss = (1 / n) * linear([1.0] * n, losses)  # microgpt's (1/n)·Σ, the sum as one node
         loss.label = "loss"
         return loss
+
+    def template(self, n: int) -> Template:
+        """The graph of `loss` for every document of `n` positions at once: what differs
+        between them stands in leaves, for `autograd.codegen` to write one program of.
+
+        Each position's token embedding is `n_embd` leaves (``tokens[pos]``, given the rows of
+        wte when the program runs); each softmax's shift is a leaf the program finds as the
+        largest logit (`maxima`), and each position's −log p(target) picks its numerator among
+        the softmax's exps by an index leaf (``targets[pos]``, `picks`). The rest is the graph
+        `loss` records, node for node, so the program computes the engine's floats.
+        """
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= self.block_size:
+            raise ValueError(f"GPT.template: n must be an int from 1 to the block size "
+                             f"{self.block_size}, not {n!r}")
+        tokens = [[Value(0.0, label=f"token{pos}_{j}") for j in range(self.n_embd)]
+                  for pos in range(n)]
+        targets = [Value(0.0, label=f"target{pos}") for pos in range(n)]
+        maxima: dict[Value, list[Value]] = {}
+        picks: dict[Value, tuple[Value, list[Value]]] = {}
+        cache = KVCache(self.n_layer)
+        losses = []
+        _SHIFTS.append(maxima)
+        try:
+            for pos in range(n):
+                probs = softmax(self._logits(tokens[pos], pos, cache))
+                # probs[k] is exps[k] / total: the pick stands in for the numerator.
+                exps = [p.parents[0] for p in probs]
+                total = probs[0].parents[1]
+                picked = Value(0.0, label=f"picked{pos}")
+                picks[picked] = (targets[pos], exps)
+                losses.append(-(picked / total).log())
+        finally:
+            _SHIFTS.pop()
+        loss = (1 / n) * linear([1.0] * n, losses)
+        loss.label = "loss"
+        return Template(loss, tokens, targets, maxima, picks)
 
     def generate(self, temperature: float = 0.5, rng: random.Random | int | None = None,
                  ) -> str:
