@@ -1088,20 +1088,49 @@ def text_algebra(style: str = "unicode") -> dict[str, Callable[..., Any]]:
             return text
         return r"\left(" + text + r"\right)" if latex else "(" + text + ")"
 
+    def negative_number(b: Text) -> str | None:
+        # A negative number after + or − is written with the sign folded in for a reader
+        # (x − 0.25, not x + −0.25; x + 0.25, not x − −0.25): IEEE gives a − (−c) = a + c
+        # exactly. Python's text keeps the operation as recorded, for what reads it back.
+        text = b[0]
+        if style == "python" or not text.startswith(minus):
+            return None
+        rest = text[len(minus):]
+        if not rest[:1].isdigit():
+            return None
+        try:
+            float(rest.replace("−", "-"))
+        except ValueError:
+            return None  # a product or a call that starts with a minus, not one number
+        return rest
+
+    def signed(b: Text, level: int) -> str:
+        # After + or −, a term that starts with its own minus goes in parentheses for a
+        # reader: x − (−x·2), not x − −x·2.
+        if style != "python" and b[0].startswith(minus):
+            return wrap((b[0], min(b[1], level - 1)), level)
+        return wrap(b, level)
+
     def add(a: Text, b: Text) -> Text:
-        return f"{wrap(a, _ADD)} + {wrap(b, _ADD)}", _ADD
+        magnitude = negative_number(b)
+        if magnitude is not None:
+            return f"{wrap(a, _ADD)} {minus} {magnitude}", _ADD
+        return f"{wrap(a, _ADD)} + {signed(b, _ADD)}", _ADD
 
     def sub(a: Text, b: Text) -> Text:
-        return f"{wrap(a, _ADD)} {minus} {wrap(b, _MUL)}", _ADD
+        magnitude = negative_number(b)
+        if magnitude is not None:
+            return f"{wrap(a, _ADD)} + {magnitude}", _ADD
+        return f"{wrap(a, _ADD)} {minus} {signed(b, _MUL)}", _ADD
 
     def mul(a: Text, b: Text) -> Text:
         sign = {"python": " * ", "unicode": "·", "latex": r" \cdot "}[style]
-        return f"{wrap(a, _MUL)}{sign}{wrap(b, _UNARY)}", _MUL
+        return f"{wrap(a, _MUL)}{sign}{signed(b, _UNARY)}", _MUL
 
     def div(a: Text, b: Text) -> Text:
         if latex:
             return rf"\frac{{{a[0]}}}{{{b[0]}}}", _ATOM
-        return f"{wrap(a, _MUL)} / {wrap(b, _UNARY)}", _MUL
+        return f"{wrap(a, _MUL)} / {signed(b, _UNARY)}", _MUL
 
     def pow_(a: Text, b: Text) -> Text:
         if latex:

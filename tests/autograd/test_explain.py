@@ -443,7 +443,18 @@ def test_numbers_use_the_minus_of_their_style() -> None:
     assert "-" in e.text("python") and "−" not in e.text("python")
     steps = backward_steps(y)
     assert "x += 1 × 3" in steps.text()
-    assert "exp(x)·−1" in backward_steps(x.exp() * -1.0).text()
+    assert "exp(x)·(−1)" in backward_steps(x.exp() * -1.0).text()
+
+
+def test_a_signed_term_after_an_operator_reads_as_a_person_writes_it() -> None:
+    from autograd import to_latex, to_text
+    x = Value(0.3, label="x")
+    y = (x - (-0.25)).exp() + (x + (-1.5e-7)) - (-x * 2.0) + x / -2.0
+    y.label = "y"
+    assert to_text(y) == "y = exp(x + 0.25) + x − 1.5e−07 − (−x·2) + x / (−2)"
+    assert r"x - 1.5e-07 - \left(-x \cdot 2\right)" in to_latex(y)
+    # Python's text keeps the operations as recorded: it is read back.
+    assert to_text(y, style="python") == "y = exp(x - -0.25) + x + -1.5e-07 - -x * 2 + x / -2"
 
 
 def test_non_finite_numbers_are_written_not_raised() -> None:

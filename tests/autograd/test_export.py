@@ -132,7 +132,7 @@ def test_sympy_derivatives_evaluate_to_the_engines_gradients(program: Program) -
 def test_non_finite_constants_are_written_in_every_style() -> None:
     x = Value(1.0, label="x")
     for constant, shown, ascii_shown, tex in (
-        (math.inf, "∞", "inf", r"\infty"), (-math.inf, "−∞", "-inf", r"-\infty"),
+        (math.inf, "∞", "inf", r"\infty"), (-math.inf, "(−∞)", "-inf", r"\left(-\infty\right)"),
         (math.nan, "NaN", "nan", r"\mathrm{NaN}"),
     ):
         y = x * constant

@@ -194,7 +194,8 @@ def test_numbers_read_back_exactly(v: float, style: str) -> None:
 def test_unicode_numbers_use_the_minus_of_formulas() -> None:
     assert number_text(-2.5) == "−2.5" and number_text(-2.5, "python") == "-2.5"
     assert render("x - 0.5 * y", "unicode") == "x − 0.5·y"
-    assert render("x * -0.5", "unicode") == "x·−0.5"
+    assert render("x * -0.5", "unicode") == "x·(−0.5)"
+    assert render("x - -0.5", "unicode") == "x + 0.5"
     assert render("x ** -1 + x ** 0.5", "unicode") == "x⁻¹ + x^0.5"
 
 
