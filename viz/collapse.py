@@ -12,8 +12,7 @@ with the number of edges it stands for.
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import graphviz  # type: ignore[import-untyped]
+from typing import TYPE_CHECKING
 
 from autograd import Naming, Value
 from viz.captions import caption_words
@@ -29,6 +28,9 @@ from viz.parts import (
     nest,
     value_line,
 )
+
+if TYPE_CHECKING:  # drawing needs the package, importing viz does not (see parts.graphviz)
+    import graphviz  # type: ignore[import-untyped]
 
 __all__ = ["draw_collapsed"]
 

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Literal
-
-import graphviz  # type: ignore[import-untyped]
+from typing import TYPE_CHECKING, Literal
 
 from autograd import Naming, Value, topological_order
 from viz.captions import caption_words
@@ -42,6 +40,9 @@ from viz.slide import (
 )
 from viz.structure import find_structure
 from viz.structured import draw_structure
+
+if TYPE_CHECKING:  # drawing needs the package, importing viz does not (see parts.graphviz)
+    import graphviz  # type: ignore[import-untyped]
 
 # format_number lives in viz.parts; it stays importable from here as before.
 __all__ = ["MAX_NODES", "GraphTooLargeError", "SlideFitWarning", "draw_dot", "format_number"]

@@ -24,8 +24,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-import graphviz  # type: ignore[import-untyped]
+from typing import TYPE_CHECKING
 
 from autograd import Naming, Value, formula
 from viz.captions import caption_words
@@ -44,6 +43,9 @@ from viz.parts import (
     natural_key,
     quote,
 )
+
+if TYPE_CHECKING:  # drawing needs the package, importing viz does not (see parts.graphviz)
+    import graphviz  # type: ignore[import-untyped]
 
 __all__ = ["Neuron", "draw_neurons", "find_neurons"]
 

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import html
+import importlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-import graphviz  # type: ignore[import-untyped]
+from typing import TYPE_CHECKING, Any
 
 from autograd import writing
 from viz.captions import caption_words
 from viz.labels import ROLES, Role
+
+if TYPE_CHECKING:  # drawing needs the package, importing viz does not (see parts.graphviz)
+    import graphviz  # type: ignore[import-untyped]
 
 __all__ = [
     "BORDER",
@@ -347,6 +350,19 @@ class Fonts:
         return min(self.node, self.small)
 
 
+def graphviz_package() -> Any:
+    """The graphviz Python package, imported when something is drawn: `viz` itself imports
+    without it (a page from `explore` needs none), and a drawing without it says what to install
+    instead of failing at ``import viz``."""
+    try:
+        return importlib.import_module("graphviz")
+    except ImportError:
+        raise ImportError(
+            "drawing needs the graphviz Python package, a dependency of kuibu that is not "
+            "installed here: pip install graphviz (or reinstall kuibu)", name="graphviz"
+        ) from None
+
+
 def digraph(
     body: list[str], graph_attr: dict[str, str], *, dpi: int | None = None,
     fonts: Fonts = Fonts(),
@@ -359,7 +375,7 @@ def digraph(
     attrs = {"newrank": "true", "ranksep": "0.25", "fontsize": f"{fonts.node:g}", **graph_attr}
     if dpi is not None:
         attrs["dpi"] = str(dpi)
-    return graphviz.Digraph(
+    return graphviz_package().Digraph(
         format="svg",
         graph_attr=attrs,
         node_attr={"shape": "plain", "fontname": FONT, "fontsize": f"{fonts.node:g}"},

@@ -25,15 +25,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
-
-import graphviz  # type: ignore[import-untyped]
+from typing import TYPE_CHECKING, Literal
 
 from autograd import Value
 from viz.cost import QUICK, LayoutCost, duration, estimate, spread
 from viz.dot import draw_dot
-from viz.parts import check_layout
+from viz.parts import check_layout, graphviz_package
 from viz.slide import SIZES, size_attrs
+
+if TYPE_CHECKING:  # drawing needs the package, importing viz does not (see parts.graphviz)
+    import graphviz  # type: ignore[import-untyped]
 
 __all__ = [
     "COLLAPSE",
@@ -199,7 +200,7 @@ def render(
     """
     if isinstance(graph, Value):
         graph = draw_dot(graph, rankdir=rankdir, dpi=dpi, size=size)
-    elif not isinstance(graph, graphviz.Digraph):
+    elif not isinstance(graph, graphviz_package().Digraph):
         raise TypeError(
             f"render: graph must be a Value or a graphviz.Digraph (from draw_dot), not "
             f"{type(graph).__name__}: {graph!r}"

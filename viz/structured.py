@@ -12,12 +12,14 @@ position) are left out, and each block names the matrices it reads instead.
 from __future__ import annotations
 
 import itertools
-
-import graphviz  # type: ignore[import-untyped]
+from typing import TYPE_CHECKING
 
 from autograd import Value
 from viz.parts import FONT, cluster_id, digraph, escape, format_number
 from viz.structure import Block, BlockSummary, Structure
+
+if TYPE_CHECKING:  # drawing needs the package, importing viz does not (see parts.graphviz)
+    import graphviz  # type: ignore[import-untyped]
 
 __all__ = ["WORDS", "block_title", "draw_structure"]
 

@@ -7,6 +7,8 @@ import json
 import math
 from pathlib import Path
 
+import pytest
+
 from kuibu.cli import main
 
 
@@ -37,6 +39,7 @@ def test_grad_code_in_json() -> None:
     assert "def forward_backward(w, x):" in json.loads(out)["code"]
 
 
+@pytest.mark.needs_graphviz
 def test_demo_code_is_the_worked_example_in_its_own_names(tmp_path: Path) -> None:
     code, out, err = _run("demo", "--code", "--steps", "1", "--no-progress", "--out",
                           str(tmp_path / "g.dot"))

@@ -20,6 +20,7 @@ def run(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+@pytest.mark.needs_graphviz
 def test_the_first_line_says_which_network(tmp_path: Path) -> None:
     dot = str(tmp_path / "g.dot")
     mazur = run("demo", "--steps", "1", "--no-progress", "--out", dot)
@@ -32,6 +33,7 @@ def test_the_first_line_says_which_network(tmp_path: Path) -> None:
     assert "Mazur" not in article[1].splitlines()[0]
 
 
+@pytest.mark.needs_graphviz
 def test_the_articles_demo_prints_its_derivation(tmp_path: Path) -> None:
     code, out, err = run("demo", "--network", "article", "--no-progress",
                          "--out", str(tmp_path / "g.dot"))
@@ -55,6 +57,7 @@ def test_the_articles_demo_prints_its_derivation(tmp_path: Path) -> None:
     assert "After 30 updates: E = " in steps
 
 
+@pytest.mark.needs_graphviz
 def test_the_articles_demo_in_chinese(tmp_path: Path) -> None:
     code, out, _ = run("demo", "--network", "article", "--lang", "zh", "--no-progress",
                        "--out", str(tmp_path / "g.dot"))
@@ -64,6 +67,7 @@ def test_the_articles_demo_in_chinese(tmp_path: Path) -> None:
     assert "计算图已画到" in out and "W12 的两条路径" in out
 
 
+@pytest.mark.needs_graphviz
 def test_the_articles_drawing_marks_both_paths_to_W12(tmp_path: Path) -> None:
     target = tmp_path / "article.dot"
     code, out, _ = run("demo", "--network", "article", "--no-progress", "--out", str(target))
@@ -74,6 +78,7 @@ def test_the_articles_drawing_marks_both_paths_to_W12(tmp_path: Path) -> None:
     assert "both paths from E to W12" in out
 
 
+@pytest.mark.needs_graphviz
 @pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
 def test_the_articles_drawing_renders(tmp_path: Path) -> None:
     target = tmp_path / "article.svg"
@@ -81,6 +86,7 @@ def test_the_articles_drawing_renders(tmp_path: Path) -> None:
     assert code == 0 and "<svg" in target.read_text(encoding="utf-8")
 
 
+@pytest.mark.needs_graphviz
 def test_the_articles_program_runs_in_its_names(tmp_path: Path) -> None:
     code, out, _ = run("demo", "--network", "article", "--code", "--no-progress",
                        "--out", str(tmp_path / "g.dot"))
@@ -98,6 +104,7 @@ def test_the_articles_program_runs_in_its_names(tmp_path: Path) -> None:
     assert list(grads) == pytest.approx([net[name].grad for name in PARAMETERS], abs=1e-15)
 
 
+@pytest.mark.needs_graphviz
 def test_the_articles_page_uses_its_names(tmp_path: Path) -> None:
     page = tmp_path / "article.html"
     code, out, _ = run("demo", "--network", "article", "--no-progress",

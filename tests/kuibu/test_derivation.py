@@ -198,6 +198,7 @@ def test_json_carries_the_steps_and_the_outputs_name() -> None:
     assert list(doc["steps"]) == ["net", "out"] and doc["steps"]["net"] == 1.0
 
 
+@pytest.mark.needs_graphviz
 def test_the_steps_name_every_view(tmp_path: Path) -> None:
     code, out, _ = run("grad", "net = w*x + b; out = tanh(net)", "w=0.5", "x=2", "b=0",
                        "--code")
@@ -228,6 +229,7 @@ def test_the_step_by_step_page_names_the_steps(tmp_path: Path) -> None:
     assert 'data-name="net"' in html and 'data-name="out"' in html
 
 
+@pytest.mark.needs_graphviz
 def test_the_drawing_and_the_page_speak_the_language_asked_for(tmp_path: Path) -> None:
     page, dot = tmp_path / "page.html", tmp_path / "graph.dot"
     code, _, err = run("grad", "net = w*x + b; out = tanh(net)", "w=0.5", "x=2", "b=0",

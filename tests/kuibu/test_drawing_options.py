@@ -59,6 +59,7 @@ def test_bad_values_are_one_line(option: str, value: str, says: str) -> None:
     assert code == 2 and says in err and err.count("\n") == 1
 
 
+@pytest.mark.needs_graphviz
 @needs_dot
 @pytest.mark.parametrize("expression", [SUM, SINES])
 def test_the_issues_slow_drawings_draw_within_seconds_in_a_real_process(
@@ -76,6 +77,7 @@ def test_the_issues_slow_drawings_draw_within_seconds_in_a_real_process(
     assert "drawn again, in dashed frames" in done.stdout and "--collapse never" in done.stdout
 
 
+@pytest.mark.needs_graphviz
 @needs_dot
 def test_as_recorded_the_slow_drawing_is_refused_at_once_naming_the_options(
     tmp_path: Path
@@ -92,6 +94,7 @@ def test_as_recorded_the_slow_drawing_is_refused_at_once_naming_the_options(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.needs_graphviz
 @needs_dot
 def test_json_says_how_the_drawing_was_spread(tmp_path: Path) -> None:
     code, out, _ = run("grad", SUM, "--at", "x=1", "--draw", str(tmp_path / "g.svg"), "--json")
@@ -100,6 +103,7 @@ def test_json_says_how_the_drawing_was_spread(tmp_path: Path) -> None:
     assert drawing["path"] == str(tmp_path / "g.svg") and "dashed frames" in drawing["note"]
 
 
+@pytest.mark.needs_graphviz
 def test_a_graph_over_max_nodes_is_refused_in_the_commands_words(tmp_path: Path) -> None:
     code, _, err = run("draw", SUM, "--at", "x=1", "-o", str(tmp_path / "g.dot"),
                        "--max-nodes", "50")
@@ -122,6 +126,7 @@ def test_a_page_of_a_slow_layout_is_made_quickly(tmp_path: Path) -> None:
     assert "simple layered layout" in (tmp_path / "p.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.needs_graphviz
 @needs_dot
 def test_a_png_over_the_pixel_budget_names_a_dpi_that_fits(tmp_path: Path) -> None:
     code, _, err = run("draw", "+".join(["x"] * 30), "--at", "x=1", "-o",
@@ -130,6 +135,7 @@ def test_a_png_over_the_pixel_budget_names_a_dpi_that_fits(tmp_path: Path) -> No
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.needs_graphviz
 def test_without_dot_an_existing_dot_file_is_kept(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))

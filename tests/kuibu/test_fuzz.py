@@ -16,6 +16,7 @@ The budget, which docs/reliability.md states too:
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import math
@@ -309,7 +310,7 @@ def _long_runs(rng: random.Random, tmp: Path) -> list[tuple[list[str], str]]:
         # The user's own file, slow to run (audit runs it in-process first).
         (["audit", str(slow)], "wait"),
     ]
-    if shutil.which("dot"):
+    if shutil.which("dot") and importlib.util.find_spec("graphviz") is not None:
         runs.append((["draw", "+".join(["x"] * 70), "--at", "x=1", "-o", str(tmp / "g.svg"),
                       "--collapse", "never", "--timeout", "600"], "stderr"))
     return runs

@@ -28,6 +28,7 @@ def test_the_step_its_page_and_a_summary(tmp_path: Path) -> None:
     assert 'class="block ' in page.read_text(encoding="utf-8")
 
 
+@pytest.mark.needs_graphviz
 @pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
 def test_the_drawing(tmp_path: Path) -> None:
     target = tmp_path / "step.svg"

@@ -141,6 +141,7 @@ def _read_only_folder(tmp_path: Path) -> Path:
     pytest.skip("no folder here refuses to be written (root, without /sys)")
 
 
+@pytest.mark.needs_graphviz
 @needs_dot
 @pytest.mark.parametrize("suffix", ["svg", "dot"])
 def test_a_drawing_into_a_read_only_folder_is_exit_2_with_the_path(
@@ -210,6 +211,7 @@ def test_json_never_holds_a_lone_surrogate() -> None:
     assert json.loads(text) == {"path": "g\ufffd.svg", "key\ufffd": ["\ufffd"]}
 
 
+@pytest.mark.needs_graphviz
 def test_json_from_non_utf8_arguments_is_strict_utf8(tmp_path: Path) -> None:
     """A file name of bytes that are not UTF-8 reaches Python as lone surrogates
     (surrogateescape); the JSON holds U+FFFD for them, never the raw bytes."""
@@ -252,6 +254,7 @@ def test_ctrl_c_while_training_exits_130_quietly(tmp_path: Path) -> None:
     assert done.stderr == b""
 
 
+@pytest.mark.needs_graphviz
 @needs_dot
 @pytest.mark.skipif(os.name != "posix", reason="SIGINT as POSIX sends it")
 def test_ctrl_c_while_dot_lays_out_stops_dot_and_leaves_nothing(tmp_path: Path) -> None:

@@ -56,6 +56,7 @@ def test_chinese_output_has_the_english_numbers_and_formulas() -> None:
         assert formula in en and formula in zh
 
 
+@pytest.mark.needs_graphviz
 def test_kuibu_demo_lang_zh(tmp_path: object) -> None:
     out, err = io.StringIO(), io.StringIO()
     code = main(["demo", "--lang", "zh", "--steps", "5", "--no-progress", "--out",
