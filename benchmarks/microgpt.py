@@ -1,4 +1,4 @@
-"""One microgpt training step, taken four ways side by side.
+"""One microgpt training step, taken four ways side by side, over a floor.
 
     python benchmarks/microgpt.py              # median of 5 steps each, garbage collector on
     python benchmarks/microgpt.py --repeats 9 --gc-off
@@ -17,9 +17,12 @@ Taken by:
 - **kuibu compiled** — nn.GPT's step replayed as a program by `autograd.codegen`, one per
   document length (`nn.microgpt.CompiledLoss`: any document of 6 characters runs the program
   "olivia" wrote; the time to write it is reported apart). Its losses and gradients are the
-  engine's bit for bit: after the timing, its weights are checked to equal nn.GPT's.
+  engine's bit for bit: after the timing, its weights are checked to equal nn.GPT's;
+- **the floor** — microgpt's forward on `Plain`, a number that records nothing (one slotted
+  object per operation, no graph): what the program's own Python costs, under any engine that
+  makes an object per operation. Its row has a forward only.
 
-All four start from the same weights (microgpt's, seed 42) and their first losses are checked to
+All start from the same weights (microgpt's, seed 42) and their first losses are checked to
 agree before anything is timed. Each then takes `warmup` untimed steps (Python 3.11 specialises
 a function's instructions only after its first 8 calls; the compiled program, straight-line
 code, runs each instruction once per call, so its first calls run about twice as slow). Each
@@ -42,7 +45,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from autograd import Value, topological_order
-from benchmarks.microgpt_reference import MicroValue, Run
+from benchmarks.microgpt_reference import MicroValue, Plain, Run
 from nn import Adam
 from nn.microgpt import CompiledLoss, build, load_names
 
@@ -106,16 +109,18 @@ NAMES = {
     "as_written": "kuibu, as written",
     "nn": "kuibu nn.GPT",
     "compiled": "kuibu compiled",
+    "floor": "the floor: a number that records nothing (forward only)",
 }
 
 
 def contenders() -> tuple[dict[str, Callable[[Clock], tuple[float, float]]], dict[str, Any]]:
     docs = load_names()
-    reference, ours = Run(MicroValue, docs), Run(Value, docs)
+    reference, ours, floor = Run(MicroValue, docs), Run(Value, docs), Run(Plain, docs)
     engine, compiled = NNStep(compiled=False), NNStep(compiled=True)
     firsts = {
         "microgpt": reference.loss(DOC).data, "as_written": ours.loss(DOC).data,
         "nn": engine.first_loss(), "compiled": compiled.first_loss(),
+        "floor": floor.loss(DOC).data,
     }
     for name, loss in firsts.items():
         if abs(loss - firsts["microgpt"]) > 1e-12 * abs(firsts["microgpt"]):
@@ -124,7 +129,7 @@ def contenders() -> tuple[dict[str, Callable[[Clock], tuple[float, float]]], dic
     info = {
         "nodes": {"microgpt": len(_micro_nodes(reference.loss(DOC))),
                   "as_written": len(topological_order(ours.loss(DOC))),
-                  "nn": engine.nodes, "compiled": compiled.nodes},
+                  "nn": engine.nodes, "compiled": compiled.nodes, "floor": 0},
         "codegen_seconds": compiled.codegen_seconds,
         "models": (engine.model, compiled.model),
         "parameters": len(engine.params),
@@ -134,8 +139,15 @@ def contenders() -> tuple[dict[str, Callable[[Clock], tuple[float, float]]], dic
         "as_written": lambda clock: _reference_step(ours, clock),
         "nn": engine,
         "compiled": compiled,
+        "floor": lambda clock: _forward_only(floor, clock),
     }
     return steps, info
+
+
+def _forward_only(run: Run, clock: Clock) -> tuple[float, float]:
+    start = clock()
+    run.loss(DOC)
+    return clock() - start, 0.0
 
 
 def _micro_nodes(root: MicroValue) -> set[int]:
@@ -159,7 +171,7 @@ def run(repeats: int = 5, collectors: tuple[bool, ...] = (True,),
     counted; the collector's work is)."""
     clock = time.process_time if cpu_time else time.perf_counter
     say = progress or (lambda text: None)
-    say("microgpt: building the four contenders (writing the compiled program) ...")
+    say("microgpt: building the contenders (writing the compiled program) ...")
     steps, info = contenders()
     say(f"microgpt: {warmup} untimed steps of each contender ...")
     for step in steps.values():
@@ -211,6 +223,9 @@ def table(result: dict[str, Any]) -> str:
         ]
         for key, name in NAMES.items():
             f, b, s = row[key]
+            if key == "floor":
+                lines.append(f"| {name} | 0 | {f * 1000:,.1f} | | | |")
+                continue
             lines.append(f"| {name} | {info['nodes'][key]:,} | {f * 1000:,.1f} | "
                          f"{b * 1000:,.1f} | {s * 1000:,.1f} | {base / s:.1f}x |")
     lines += ["", f"writing the compiled program (once per document length): "

@@ -125,6 +125,56 @@ class Config:
     temperature: float = 0.5
 
 
+class Plain:
+    """A number that records nothing: microgpt's operations on one slotted float, no children,
+    no partials. microgpt's forward on it is the program's own Python (its loops, lists and
+    calls) with one object made per operation: the floor under any engine that makes one
+    object per ``+`` and ``*``, before it records anything. It has no backward."""
+
+    __slots__ = ("data", "grad")
+
+    def __init__(self, data: float, children: tuple[Any, ...] = (),
+                 local_grads: tuple[Any, ...] = ()) -> None:
+        self.data = data
+        self.grad: float = 0
+
+    def __add__(self, other: Any) -> Plain:
+        return Plain(self.data + (other.data if other.__class__ is Plain else other))
+
+    def __mul__(self, other: Any) -> Plain:
+        return Plain(self.data * (other.data if other.__class__ is Plain else other))
+
+    def __sub__(self, other: Any) -> Plain:
+        return Plain(self.data - (other.data if other.__class__ is Plain else other))
+
+    def __truediv__(self, other: Any) -> Plain:
+        return Plain(self.data / (other.data if other.__class__ is Plain else other))
+
+    __radd__ = __add__
+    __rmul__ = __mul__
+
+    def __rsub__(self, other: Any) -> Plain:
+        return Plain(other - self.data)
+
+    def __rtruediv__(self, other: Any) -> Plain:
+        return Plain(other / self.data)
+
+    def __neg__(self) -> Plain:
+        return Plain(-self.data)
+
+    def __pow__(self, k: float) -> Plain:
+        return Plain(self.data**k)
+
+    def log(self) -> Plain:
+        return Plain(math.log(self.data))
+
+    def exp(self) -> Plain:
+        return Plain(math.exp(self.data))
+
+    def relu(self) -> Plain:
+        return Plain(max(0, self.data))
+
+
 def linear(x: Sequence[Any], w: Sequence[Sequence[Any]]) -> list[Any]:
     return [sum(wi * xi for wi, xi in zip(row, x)) for row in w]  # noqa: B905
 

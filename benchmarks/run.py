@@ -17,7 +17,7 @@ Sections (each prints its table; progress goes to stderr):
 - **train** — micrograd's demo training step, five ways (`benchmarks/train_step.py`).
 - **tape** — 5,000 scalar operations differentiated by two Python tapes, kuibu's engine and its
   compiled program, beside the article's published figures for 10,000 (`benchmarks/tape.py`).
-- **microgpt** — one microgpt training step, four ways (`benchmarks/microgpt.py`).
+- **microgpt** — one microgpt training step, four ways over a floor (`benchmarks/microgpt.py`).
 
 What a section needs and cannot find (micrograd, NumPy, PyTorch) is named in its table;
 ``pip install -e '.[bench]'`` installs micrograd and NumPy.
