@@ -36,8 +36,11 @@ __all__ = ["explore_step"]
 MAX_PARTS = 24
 #: Nodes of a block shown by name when it is opened.
 SAMPLE = 12
-#: A box's size and the gaps between boxes, in pixels.
-BOX_W, BOX_H, GAP_X, GAP_Y = 170, 58, 34, 8
+#: A box's size and the gaps between boxes, in pixels (its text is 12 px; see step.css).
+BOX_W, BOX_H, GAP_X, GAP_Y = 190, 64, 34, 8
+#: Room right of an attention column for the keys and values one position reads from earlier
+#: ones: a dashed lane per head, so those lines run beside the boxes, never across their text.
+LANE = 7
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -147,6 +150,13 @@ def _parts(members: list[int], order: list[Value], block: Block, names: list[str
     return parts, sample
 
 
+def _x(column: int, heads: int) -> float:
+    """A column's left edge: columns of equal width, with the heads' lanes (`LANE` each) after
+    every attention column (the third of a layer's five, counting from column 2)."""
+    lanes = sum(1 for c in range(3, column, 5))  # attention columns left of this one
+    return 10 + column * (BOX_W + GAP_X) + lanes * (heads + 1) * LANE
+
+
 def _column(block: Block, n_layer: int) -> int:
     """A block's column: the embedding first, five per layer, then the lm_head and the loss."""
     if block.part == "embed":
@@ -178,13 +188,13 @@ def _layout(s: Structure) -> tuple[Corners, float, float, list[tuple[str, float]
                 y = top + (b.head or 0) * (BOX_H + GAP_Y)
             else:
                 y = top + (heads - 1) * (BOX_H + GAP_Y) / 2
-            corners.append((10 + _column(b, s.n_layer) * (BOX_W + GAP_X), y))
+            corners.append((_x(_column(b, s.n_layer), heads), y))
         elif b.kind == "loss":
-            corners.append((10 + last_col * (BOX_W + GAP_X), 30 + len(positions) * row_h / 2))
+            corners.append((_x(last_col, heads), 30 + len(positions) * row_h / 2))
         else:  # the weights (and anything unplaced) in a row below
             corners.append((weights_x, below + 24))
             weights_x += BOX_W + GAP_X / 2
-    width = max(weights_x, 10 + (last_col + 1) * (BOX_W + GAP_X))
+    width = max(weights_x, _x(last_col + 1, heads))
     height = below + 24 + BOX_H + 20
     titles = [(str(p), 30 + row_of[p] * row_h + 12) for p in positions]
     return corners, width, height, titles
@@ -211,18 +221,22 @@ def _svg(s: Structure, corners: list[tuple[float, float]], width: float, height:
             continue
         (xa, ya), (xb, yb) = corners[a], corners[b]
         kv = ba.kind == bb.kind == "part" and ba.position != bb.position
-        if kv:  # from below the earlier position's head to above the later one's
-            x1, y1, x2, y2 = xa + BOX_W / 2, ya + BOX_H, xb + BOX_W / 2 - 10, yb
+        if kv:  # out of the earlier head's right side, down its head's lane, into the later one
+            lane = xa + BOX_W + LANE * ((ba.head or 0) + 1)
+            x1, y1, x2, y2 = xa + BOX_W, ya + BOX_H - 10, xb + BOX_W, yb + 10
+            path = f"M{x1:.0f},{y1:.0f} H{lane:.0f} V{y2:.0f} H{x2:.0f}"
         else:
             x1, y1, x2, y2 = xa + BOX_W, ya + BOX_H / 2, xb, yb + BOX_H / 2
         mid = (x1 + x2) / 2
-        path = (f"M{x1:.0f},{y1:.0f} C{x1:.0f},{(y1 + y2) / 2:.0f} {x2:.0f},{(y1 + y2) / 2:.0f} "
-                f"{x2:.0f},{y2:.0f}" if kv else
-                f"M{x1:.0f},{y1:.0f} C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} {x2:.0f},{y2:.0f}")
+        if not kv:
+            path = f"M{x1:.0f},{y1:.0f} C{mid:.0f},{y1:.0f} {mid:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
         out.append(f'<path class="link{" kv" if kv else ""}" d="{path}" '
                    f'data-from="{a}" data-to="{b}" data-count="{count}"/>')
         if not kv:
-            out.append(f'<text class="count" x="{mid:.0f}" y="{(y1 + y2) / 2 - 3:.0f}" '
+            # A link that skips columns (a residual) passes behind the boxes between: its count
+            # goes just past its start, under the line, where no box covers it.
+            lx, ly = (x1 + GAP_X / 2, y1 + 13) if xb - xa > 2 * BOX_W else (mid, (y1 + y2) / 2 - 3)
+            out.append(f'<text class="count" x="{lx:.0f}" y="{ly:.0f}" '
                        f'text-anchor="middle">×{count:,}</text>')
     for k, (block, (x, y)) in enumerate(zip(s.blocks, corners, strict=True)):
         cls = f"block {block.kind} {block.part}".strip()
@@ -230,11 +244,11 @@ def _svg(s: Structure, corners: list[tuple[float, float]], width: float, height:
         out.append(f'<g class="{cls}" id="block{k}" data-name="{html.escape(block.name)}">'
                    f'<rect class="box" x="{x:.0f}" y="{y:.0f}" width="{BOX_W}" height="{BOX_H}" '
                    f'rx="5"/>'
-                   f'<text class="title" x="{x + 5:.0f}" y="{y + 14:.0f}">'
+                   f'<text class="title" x="{x + 6:.0f}" y="{y + 15:.0f}">'
                    f'{html.escape(title)}</text>')
         for j, line in enumerate(lines[k]):
             css = ' class="grad"' if j == 2 else ""
-            out.append(f'<text{css} x="{x + 5:.0f}" y="{y + 27 + 11 * j:.0f}">'
+            out.append(f'<text{css} x="{x + 6:.0f}" y="{y + 30 + 13 * j:.0f}">'
                        f'{html.escape(line)}</text>')
         out.append("</g>")
     out.append("</svg>")

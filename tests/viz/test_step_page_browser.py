@@ -92,3 +92,37 @@ def test_a_click_opens_a_block_and_the_timeline_steps(browser: Any, tmp_path: Pa
     assert page.locator(".block.graded").count() == page.locator(".block").count() - 1
     assert not errors
     page.close()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080), (390, 844)])
+def test_text_reads_at_12_px_and_no_line_crosses_a_boxs_text(browser: Any, tmp_path: Path,
+                                                              size: tuple[int, int]) -> None:
+    model, _, _ = build(load_names(), 42)
+    loss = model.loss("olivia")
+    loss.backward()
+    path = explore_step(loss).save(tmp_path / "olivia.html")
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.goto(path.as_uri())
+    # Text as a person sees it: the font's size times the drawing's scale on the screen.
+    px = page.evaluate("""() => Array.from(document.querySelectorAll('.block text')).map(t =>
+        parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)""")
+    assert min(px) >= 12.0, min(px)
+    # The keys-and-values lines run in lanes beside the heads: no segment of a dashed path
+    # passes over a box (the vertical ones stay right of every box they pass).
+    crossings = page.evaluate("""() => {
+        const boxes = Array.from(document.querySelectorAll('.block rect.box')).map(r =>
+            r.getBBox());
+        let bad = 0;
+        for (const p of document.querySelectorAll('.link.kv')) {
+            const [, x1, y1, lane, y2] = p.getAttribute('d').match(
+                /M(-?[\\d.]+),(-?[\\d.]+) H(-?[\\d.]+) V(-?[\\d.]+)/).map(Number);
+            for (const b of boxes) {
+                const inX = lane > b.x + 1 && lane < b.x + b.width - 1;
+                const inY = Math.max(y1, y2) > b.y && Math.min(y1, y2) < b.y + b.height;
+                if (inX && inY) bad += 1;
+            }
+        }
+        return bad;
+    }""")
+    assert crossings == 0
+    page.close()
