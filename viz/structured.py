@@ -38,6 +38,8 @@ WORDS: dict[str, dict[str, str]] = {
         "position": "position {p}",
         "token": "position {p} (token {t})",
         "kv": "k, v ×{count}",
+        "kv_all": "Dashed arrows: the keys and values a position reads from an earlier one "
+                  "(k, v ×{count} each).",
         "embed": "embedding", "embed_norm": "rmsnorm", "norm1": "rmsnorm 1",
         "head": "attention head {head}", "attn_out": "attention out + residual",
         "norm2": "rmsnorm 2", "mlp": "MLP + residual", "norm_f": "final rmsnorm",
@@ -55,6 +57,7 @@ WORDS: dict[str, dict[str, str]] = {
         "position": "位置 {p}",
         "token": "位置 {p}（词元 {t}）",
         "kv": "k、v ×{count}",
+        "kv_all": "虚线箭头：一个位置从之前某个位置读取的 k 和 v（每条 k、v ×{count}）。",
         "embed": "嵌入", "embed_norm": "rmsnorm", "norm1": "rmsnorm 1",
         "head": "注意力头 {head}", "attn_out": "注意力输出 + 残差",
         "norm2": "rmsnorm 2", "mlp": "MLP + 残差", "norm_f": "最后的 rmsnorm",
@@ -147,21 +150,24 @@ def draw_structure(
                     f'fontname="{FONT}" fontsize=11')
         body += ["\t" + line for line in lines]
         body.append("}")
-    body += _arrows(structure, links, w)
+    arrows, kv_note = _arrows(structure, links, w)
+    body += arrows
     weights = [b for b, block in enumerate(structure.blocks) if block.kind == "weights"]
     body += [f"b{a} -> b{b} [style=invis]" for a, b in itertools.pairwise(weights)]
     title = w["title"].format(nodes=f"{len(structure.order):,}",
                               blocks=len(structure.blocks))
-    caption = f"{title}<BR/>{escape(note)}" if note else escape(title)
+    caption = "<BR/>".join(escape(text) for text in (title, kv_note, note) if text)
     return digraph(body, {"rankdir": rankdir or "LR", "compound": "true", "label": f"<{caption}>",
                           "labelloc": "t", "fontname": FONT, "nodesep": "0.15",
                           "newrank": "false"}, dpi=dpi)
 
 
 def _arrows(structure: Structure, links: dict[tuple[int, int], int],
-            w: dict[str, str]) -> list[str]:
+            w: dict[str, str]) -> tuple[list[str], str]:
     """Arrows inside a position, one dashed arrow per pair of positions for keys and values,
-    and the positions' losses into the mean; none from the weights."""
+    and the positions' losses into the mean; none from the weights. When every dashed arrow
+    stands for as many edges, the count is said once, in the caption (the second item), not
+    beside each arrow: dozens of labels on one bundle of lines overlap."""
     blocks = structure.blocks
     out: list[str] = []
     across: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
@@ -174,9 +180,11 @@ def _arrows(structure: Structure, links: dict[tuple[int, int], int],
             continue
         label = f" [label=<×{count:,}>]" if count > 1 else ""
         out.append(f"b{a} -> b{b}{label}")
+    totals = {sum(c for _, _, c in pairs) for pairs in across.values()}
+    once = len(totals) == 1
     for _, pairs in sorted(across.items()):
         a, b, _ = pairs[0]
         total = sum(c for _, _, c in pairs)
-        out.append(f'b{a} -> b{b} [xlabel=<{escape(w["kv"].format(count=f"{total:,}"))}> '
-                   f'style=dashed color="#777777" constraint=false]')
-    return out
+        label = "" if once else f'xlabel=<{escape(w["kv"].format(count=f"{total:,}"))}> '
+        out.append(f'b{a} -> b{b} [{label}style=dashed color="#777777" constraint=false]')
+    return out, w["kv_all"].format(count=f"{totals.pop():,}") if once else ""
