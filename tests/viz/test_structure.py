@@ -93,6 +93,9 @@ def test_draw_dot_collapses_by_structure() -> None:
     assert source.count('class="block"') == 40
     assert "layer0 attention head 1" in source and "loss (mean over positions)" in source
     assert "position 1 (token 0)" in source and "k, v ×" in source
+    # Every dashed arrow carries as many edges: the count is said once, in the caption.
+    assert source.count("style=dashed") > 1 and "xlabel" not in source
+    assert "Dashed arrows: the keys and values" in source
     assert "注意力头 1" in draw_dot(loss, collapse="structure", lang="zh").source
     assert block_title(find_structure(topological_order(loss)).blocks[0]) == "wte"  # type: ignore[union-attr]
 
