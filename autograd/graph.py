@@ -17,7 +17,7 @@ import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from autograd import floats
 from autograd.modes import ANOMALY, MODE, AnomalyError
@@ -28,10 +28,38 @@ LEAF = -1
 #: Marks, on `topological_order`'s stack, that the node below it is finished.
 _DONE: Any = object()
 
-if TYPE_CHECKING:
-    from autograd.value import Value
+
+class Node(Protocol):
+    """What the walks read of a node: `autograd.value.Value` is one. Written here as a
+    protocol so that this module needs nothing from value.py, which builds on it (its
+    `backward` and `zero_grad` are these)."""
+
+    data: float
+    grad: float
+    _a: Any  # the inputs and their recorded partials, as Value keeps them
+    _b: Any
+    _da: Any
+    _db: Any
+    _n: int
+    _g: Any
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def rule(self) -> Any: ...
+    @property
+    def inputs(self) -> tuple[Any, ...]: ...
+    @property
+    def parents(self) -> tuple[Any, ...]: ...
+    @property
+    def is_leaf(self) -> bool: ...
+
+
+#: A node of the caller's own class: the walks hand back what they are given.
+N = TypeVar("N", bound=Node)
 
 __all__ = [
+    "Node",
     "Sweep",
     "backward",
     "chain_rule",
@@ -46,15 +74,15 @@ __all__ = [
 _SWEEP_LOCK = threading.Lock()
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: N) -> list[N]:
     """Every node behind `root`, inputs before the nodes made from them; `root` comes last.
 
     Depth-first in input order, so the same graph always gives the same order: the order a
     recursive walk (visit each input in turn, then the node) would give, without recursion.
     """
-    order: list[Value] = []
+    order: list[N] = []
     append = order.append
-    seen: set[Value] = set()  # by identity: Value defines no __eq__
+    seen: set[N] = set()  # by identity: Value defines no __eq__
     add = seen.add
     # The stack holds nodes to visit, and _DONE above a node whose inputs are all being visited:
     # popping _DONE means the node under it is finished. Inputs go on in reverse, so the first
@@ -88,7 +116,7 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def zero_grad(root: Value) -> None:
+def zero_grad(root: Node) -> None:
     """Set ``grad`` to 0 on `root` and every node behind it (in no particular order)."""
     seen = {root}
     add = seen.add
@@ -115,7 +143,7 @@ def zero_grad(root: Value) -> None:
                 push(b)
 
 
-def _sweep(root: Value, seed: float, accumulate: bool) -> None:
+def _sweep(root: Node, seed: float, accumulate: bool) -> None:
     """Propagate `seed` from `root` to every node behind it: ∂root/∂n·seed.
 
     Two passes: count how many times each inner node is used within the graph (``_n``), then
@@ -267,13 +295,13 @@ def _pass2_gathered(stack: list[Any]) -> None:
                     p._n = c - 1
 
 
-def _reset(root: Value) -> None:
+def _reset(root: Node) -> None:
     """Clear the sweep counters after an interrupted sweep, so the next one starts clean."""
     for node in topological_order(root):
         node._n = LEAF if node.is_leaf else 0
 
 
-def sweep_order(root: Value) -> list[Value]:
+def sweep_order(root: N) -> list[N]:
     """Every node behind `root` in the order the backward sweep completes it: `root` first.
 
     A node's turn comes as soon as the last of its users (within the graph) has sent it its
@@ -301,7 +329,7 @@ def sweep_order(root: Value) -> list[Value]:
                 stack.append(p)
             else:
                 uses[id(p)] = count + 1
-    order: list[Value] = []
+    order: list[N] = []
     stack = [root]
     while stack:
         node = stack.pop()
@@ -314,12 +342,12 @@ def sweep_order(root: Value) -> list[Value]:
     return order
 
 
-def edges(node: Value) -> list[tuple[int, Value, float]]:
+def edges(node: N) -> list[tuple[int, N, float]]:
     """(input position, parent, recorded partial) for each Value input of `node`, in input
     order: the edges the sweep sends the node's gradient along, in the order it sends."""
     db = node._db
     if db.__class__ is not tuple:  # one or two inputs, read from the slots as the sweep does
-        result: list[tuple[int, Value, float]] = []
+        result: list[tuple[int, N, float]] = []
         if node._da is not None:
             result.append((0, node._a, node._da))
         if db is not None:
@@ -335,13 +363,13 @@ def edges(node: Value) -> list[tuple[int, Value, float]]:
 
 
 @dataclass
-class Sweep:
+class Sweep(Generic[N]):
     """What `chain_rule` found: the nodes in sweep order, and each one's gradient by id."""
 
-    order: list[Value]
+    order: list[N]
     grads: dict[int, Any]
 
-    def grad(self, node: Value, default: Any = None) -> Any:
+    def grad(self, node: N, default: Any = None) -> Any:
         """∂root/∂node (times the seed), or `default` for a node outside the graph."""
         return self.grads.get(id(node), default)
 
@@ -355,11 +383,11 @@ EdgeFn = Callable[[Any, int, Any, Any, Any, Any, Any], None]
 
 
 def chain_rule(
-    root: Value,
+    root: N,
     seed: Any = 1.0,
     step: StepFn | None = None,
     on_edge: EdgeFn | None = None,
-) -> Sweep:
+) -> Sweep[N]:
     """The backward sweep replayed: ``grad[input] += grad[node] · partial`` for every edge, in
     `sweep_order`, the nodes' turns and each node's edges in exactly the order `backward()`
     takes them.
@@ -395,7 +423,7 @@ def _first(step: Any) -> Any:
     return step
 
 
-def check_step(node: Value, i: int, x: Any, g: Any, d: Any, step: Any, total: Any) -> None:
+def check_step(node: Node, i: int, x: Any, g: Any, d: Any, step: Any, total: Any) -> None:
     """detect_anomaly's test of one step of the sweep: an inf or nan gradient is an error that
     names the operation, the input, and the numbers multiplied."""
     number = getattr(step, "data", step)
@@ -412,13 +440,13 @@ def check_step(node: Value, i: int, x: Any, g: Any, d: Any, step: Any, total: An
     )
 
 
-def _checked_backward(root: Value, seed: float) -> None:
+def _checked_backward(root: Node, seed: float) -> None:
     """backward() under detect_anomaly: the replayed sweep, checked at each step; the grads are
     added only when every step is finite, in the fast sweep's way (an inner node its whole
     gradient, a leaf each of its terms in turn)."""
-    into_leaves: list[tuple[Value, float]] = []
+    into_leaves: list[tuple[Node, float]] = []
 
-    def on_edge(node: Value, i: int, x: Value, g: Any, d: Any, step: Any, total: Any) -> None:
+    def on_edge(node: Node, i: int, x: Node, g: Any, d: Any, step: Any, total: Any) -> None:
         check_step(node, i, x, g, d, step, total)
         if x.is_leaf:
             into_leaves.append((x, step))
@@ -431,7 +459,7 @@ def _checked_backward(root: Value, seed: float) -> None:
         leaf.grad += step
 
 
-def backward(root: Value, seed: float = 1.0) -> None:
+def backward(root: Node, seed: float = 1.0) -> None:
     """Add ∂root/∂n · seed into ``n.grad`` for every node n behind root (see Value.backward)."""
     seed = floats.val(float(seed))
     if MODE.get() & ANOMALY:
@@ -445,7 +473,7 @@ def backward(root: Value, seed: float = 1.0) -> None:
             raise
 
 
-def gather(root: Value, wanted: list[Value]) -> list[float | None]:
+def gather(root: Node, wanted: list[N]) -> list[float | None]:
     """The fast sweep without touching any ``.grad``: ∂root/∂x for each of `wanted` (None for
     one the sweep never reaches)."""
     with _SWEEP_LOCK:
