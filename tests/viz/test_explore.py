@@ -304,7 +304,7 @@ def test_every_number_on_screen_has_one_precision_and_the_formulas_minus_sign(
         assert n["gradText"] == f"{sweep[n['name']]:.6g}".replace("-", "−")
         assert float(n["valueExact"].replace("−", "-")) == node.data  # the exact value, on demand
         assert float(n["gradExact"].replace("−", "-")) == sweep[n["name"]]
-    shown = [s["text"] for s in data["steps"]] + [t for n in data["nodes"] for _, t in n["sums"]]
+    shown = [s["text"] for s in data["steps"]] + [t for n in data["nodes"] for _, t, _ in n["sums"]]
     shown += [n["explanation"] for n in data["nodes"]]
     for text in shown:
         assert not re.search(r"(?<![\w.])-\d", text), text  # ASCII hyphen-minus before a number

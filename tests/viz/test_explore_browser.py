@@ -798,3 +798,23 @@ def test_odd_graphs_step_to_the_end_without_a_script_error(
                 while (!next.disabled) next.click();
             }""")
         p.close()
+
+
+def test_a_gradient_whose_every_term_has_come_is_not_drawn_as_one_so_far(page: Page) -> None:
+    # A node that has received all n of its n terms before its own turn shows "(n of n)" as a
+    # whole gradient (upright, the final colour); with terms still to come it is a partial one.
+    found = page.page.evaluate("""() => {
+        const nodes = JSON.parse(document.getElementById("kuibu-data").textContent).nodes;
+        const whole = [], part = [];
+        nodes.forEach((n, i) => n.sums.forEach(([at, text, done]) => {
+            if (at < n.backward) (done ? whole : part).push([i, at]);
+        }));
+        return {whole, part};
+    }""")
+    assert found["whole"] and found["part"]
+    for key, partial in (("whole", False), ("part", True)):
+        i, at = found[key][0]
+        page.go(at)
+        grad = page.page.locator(f"#v{i} .grad")
+        assert "partial" in (grad.get_attribute("class") or "").split() if partial else \
+            "partial" not in (grad.get_attribute("class") or "").split()

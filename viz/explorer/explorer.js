@@ -73,12 +73,13 @@
   function gradShown(n) {
     // The complete gradient, or the gradient so far: the latest contribution sent by this step.
     if (step >= n.backward) return { text: n.gradText, partial: false };
-    let sum = "";
-    for (const [at, text] of n.sums) {
-      if (at <= step) sum = text;
+    // The last of them ("n of n") is the whole gradient already: not shown as a partial one.
+    let sum = "", whole = false;
+    for (const [at, text, done] of n.sums) {
+      if (at <= step) { sum = text; whole = done; }
       else break;
     }
-    return { text: sum, partial: sum !== "" };
+    return { text: sum, partial: sum !== "" && !whole };
   }
   function tooltip(n, shown, complete) {
     const lines = [n.definition ? n.name + " = " + n.definition : n.name + " " + W.a_leaf];

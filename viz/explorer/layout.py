@@ -137,7 +137,7 @@ def scene(order: Sequence[Value], nodes: list[NodeInfo], groups: Sequence[tuple[
             # After its constants, so that every shape comes after its inputs.
             shapes.append(Shape("op", f"v{i}_op", OP_SIZE, OP_SIZE, rule.symbol))
             values.append(Edge(f"v{i}_op", f"v{i}", "out", i))
-        grads = [info.grad_text] + [t for _, t in info.sums]
+        grads = [info.grad_text] + [t for _, t, _ in info.sums]
         lines = [f"{w['data']} {info.value_text}", *(f"{w['grad']} {g}" for g in grads)]
         shapes.append(Shape("value", f"v{i}", _box_width(info.name, lines), 3 * LINE + PAD))
     views = {"values": values}
@@ -176,7 +176,7 @@ def _neuron_view(order: Sequence[Value], nodes: list[NodeInfo], units: list[Unit
         for i in unit.members:
             box[i] = f"u{u}"
         rep = nodes[unit.rep]
-        grads = [rep.grad_text] + [t for _, t in rep.sums]
+        grads = [rep.grad_text] + [t for _, t, _ in rep.sums]
         lines = [f"{w['data']} {rep.value_text}", *(f"{w['grad']} {g}" for g in grads),
                  w["parameters"].format(n=unit.parameters)]
         shapes.append(Shape("unit", f"u{u}", _box_width(unit.name, lines), 4 * LINE + PAD,

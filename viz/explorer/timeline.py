@@ -58,7 +58,8 @@ class NodeInfo:
     forward: int = 0  #: the step at which its value appears (0: given before the forward pass)
     backward: int = 0  #: the step at which the sweep reaches it
     #: (step, text) each time a user sends it a contribution: its gradient so far
-    sums: list[tuple[int, str]] = field(default_factory=list)
+    #: (step, the gradient so far "(k of n)", whether all n have come): one per contribution
+    sums: list[tuple[int, str, bool]] = field(default_factory=list)
     definition: str = ""
     partials: list[str] = field(default_factory=list)  #: ∂node/∂input = formula = number
     factors: list[str] = field(default_factory=list)  #: × ∂node/∂input, per Value input
@@ -195,7 +196,8 @@ def timeline(root: Value, order: Sequence[Value], naming: Naming, parameters: li
 
     for i, info in enumerate(nodes):
         info.grad, info.grad_text, info.grad_exact = repr(grads[i]), num(grads[i]), exact(grads[i])
-        info.sums = [(s, f"{num(so_far)} {w['so_far'].format(k=n, n=len(received[i]))}")
+        info.sums = [(s, f"{num(so_far)} {w['so_far'].format(k=n, n=len(received[i]))}",
+                      n == len(received[i]))
                      for n, (s, *_, so_far) in enumerate(received[i], 1)]
     # The leaves first (the parameters and inputs a reader asks about), then the root's side;
     # each explanation costs a pass over the graph.
