@@ -818,3 +818,31 @@ def test_a_gradient_whose_every_term_has_come_is_not_drawn_as_one_so_far(page: P
         grad = page.page.locator(f"#v{i} .grad")
         assert "partial" in (grad.get_attribute("class") or "").split() if partial else \
             "partial" not in (grad.get_attribute("class") or "").split()
+
+
+def test_a_factor_never_hides_the_short_edge_it_labels(page: Page) -> None:
+    # Through the whole backward pass: each label written on an active edge leaves that edge's
+    # middle in sight when the edge is shorter than the label (the label stands beside it).
+    last = int(page.page.get_attribute("#slider", "max") or 0)
+    hidden = []
+    short = 0
+    for step in range(1, last + 1):
+        page.go(step)
+        found = page.page.evaluate("""() => {
+            const labels = [...document.querySelectorAll(".factors .factor")].map(
+                (t) => t.getBBox());
+            const out = {short: 0, hidden: 0};
+            for (const e of document.querySelectorAll(".edge.active[data-factor]")) {
+                const length = e.getTotalLength(), m = e.getPointAtLength(length / 2);
+                const over = labels.filter((b) => m.x >= b.x && m.x <= b.x + b.width &&
+                                                  m.y >= b.y && m.y <= b.y + b.height);
+                if (labels.length && length < 40) out.short += 1;
+                // On its edge a label leaves 8 px of it in sight at each end, or more.
+                if (over.some((b) => length < b.width + 16)) out.hidden += 1;
+            }
+            return out;
+        }""")
+        short += found["short"]
+        if found["hidden"]:
+            hidden.append(step)
+    assert short > 0 and hidden == []

@@ -145,6 +145,10 @@
     t.setAttribute("y", (at.y + 4).toFixed(1));
     t.textContent = edge.dataset.factor;
     factors.append(t);
+    // An edge shorter than its label would vanish under it, arrowhead and all: the label
+    // then stands beside the edge's middle instead of on it.
+    const width = t.getComputedTextLength();
+    if (length < width + 16) t.setAttribute("x", (at.x + width / 2 + 6).toFixed(1));
   }
 
   function describe() {
