@@ -467,7 +467,8 @@ class Command:
                                "regular file, and is left as it is")
         try:
             page = explore(output, subtitle=subtitle, rankdir=args.rankdir, lang=args.lang,
-                           max_nodes=args.max_nodes, **options)
+                           max_nodes=args.max_nodes, **options,
+                           **({"timeout": args.timeout} if hasattr(args, "timeout") else {}))
             return Drawing(target, "html", path=page.save(target))
         except OSError as e:
             return Drawing(target, "html", error=f"cannot write {target}: "

@@ -38,7 +38,7 @@ from typing import Any
 from autograd import Naming, Value, topological_order
 from viz.cost import duration
 from viz.dot import MAX_NODES, GraphTooLargeError
-from viz.explorer.layout import Placement, Scene, place, rankdir_for, scene
+from viz.explorer.layout import LAYOUT_TIMEOUT, Placement, Scene, place, rankdir_for, scene
 from viz.explorer.svg import svg
 from viz.explorer.timeline import timeline
 from viz.explorer.words import LANGUAGES, page_words
@@ -144,7 +144,7 @@ def _check(root: Any, rankdir: Any, view: Any, lang: Any, lr: Any, max_paths: An
 NotByDot = tuple[str, float] | None  # why `dot` did not lay a view out (see `place`)
 
 
-def _placements(sc: Scene, rankdir: str | None, small: bool
+def _placements(sc: Scene, rankdir: str | None, small: bool, timeout: float
                 ) -> tuple[dict[str, dict[str, str]], dict[str, Placement], NotByDot]:
     """Each view's direction on a wide and on a tall screen (`rankdir`, or the drawings' rule
     for each screen) and the placement of each (view, direction) needed; why `dot` did not
@@ -161,7 +161,7 @@ def _placements(sc: Scene, rankdir: str | None, small: bool
             tall = rankdir_for(sc.shapes, ids, edges, "tall") if small else wide
         chosen[name] = {"wide": f"{name}:{wide}", "tall": f"{name}:{tall}"}
         for direction in dict.fromkeys((wide, tall)):
-            placement, not_dot = place(sc.shapes, ids, edges, direction)
+            placement, not_dot = place(sc.shapes, ids, edges, direction, timeout)
             placed[f"{name}:{direction}"] = placement
             why = why or not_dot
     return chosen, placed, why
@@ -192,6 +192,7 @@ def explore(
     max_nodes: int | None = MAX_NODES,
     max_paths: int = MAX_PATHS,
     explain_nodes: int = EXPLAIN_NODES,
+    timeout: float = LAYOUT_TIMEOUT,
 ) -> Explorer:
     """The graph behind `root` as an `Explorer` page: step through forward and backward passes.
 
@@ -213,8 +214,13 @@ def explore(
     `explain_nodes` bounds how many nodes get an explanation at all (leaves first, then from
     the root down), since each takes a pass over the graph. Graphs of more than `max_nodes`
     Values are refused with `GraphTooLargeError`, as the drawings refuse them; without
-    Graphviz's `dot` the page uses a simple layered layout and says so.
+    Graphviz's `dot`, or when it runs past `timeout` seconds on a view, the page uses a simple
+    layered layout and says so.
     """
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not (
+            math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"explore: timeout must be a positive number of seconds, not "
+                         f"{timeout!r}")
     _check(root, rankdir, view, lang, lr, max_paths, explain_nodes, title, subtitle)
     order = topological_order(root)
     if max_nodes is not None and len(order) > max_nodes:
@@ -237,7 +243,8 @@ def explore(
     if view == "neurons" and not sc.units:
         raise ValueError("explore: view='neurons' needs a network's labels to find its neurons "
                          "(nn's layer1.neuron2.w0); this graph has none")
-    chosen, placed, not_dot = _placements(sc, rankdir, len(order) <= SECOND_LAYOUT_NODES)
+    chosen, placed, not_dot = _placements(sc, rankdir, len(order) <= SECOND_LAYOUT_NODES,
+                                          float(timeout))
     name = line.nodes[-1].name
     title = _clean(title if title is not None else w["title"].format(name=name))
     data = {

@@ -119,6 +119,25 @@ def test_a_page_over_max_nodes_is_refused_in_the_commands_words(tmp_path: Path) 
 
 
 @needs_dot
+def test_timeout_reaches_the_pages_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          ) -> None:
+    import importlib
+
+    layout = importlib.import_module("viz.explorer.layout")
+    given: list[float] = []
+
+    def run_dot(*args: object, **kwargs: float) -> object:
+        given.append(kwargs["timeout"])
+        raise subprocess.TimeoutExpired("dot", kwargs["timeout"])
+
+    monkeypatch.setattr(layout.subprocess, "run", run_dot)
+    code, _, _ = run("grad", "x*y", "--at", "x=1", "y=2", "--html", str(tmp_path / "p.html"),
+                     "--timeout", "3.5")
+    assert code == 0 and given and set(given) == {3.5}
+    assert "within 3.5 s" in (tmp_path / "p.html").read_text(encoding="utf-8")
+
+
+@needs_dot
 def test_a_page_of_a_slow_layout_is_made_quickly(tmp_path: Path) -> None:
     start = time.perf_counter()
     code, _, _ = run("grad", SINES, "--at", "x=1", "--html", str(tmp_path / "p.html"))

@@ -141,6 +141,8 @@ def test_too_large_a_graph_is_refused_as_the_drawings_refuse_it() -> None:
     ({"subtitle": b"f"}, TypeError, "subtitle must be a str or None, not bytes: b'f'"),
     ({"max_paths": -1}, ValueError, "max_paths must be an int >= 0, not -1"),
     ({"explain_nodes": 1.5}, ValueError, "explain_nodes must be an int >= 0, not 1.5"),
+    ({"timeout": 0}, ValueError, "timeout must be a positive number of seconds, not 0"),
+    ({"timeout": math.inf}, ValueError, "timeout must be a positive number of seconds, not inf"),
 ])
 def test_bad_arguments_are_named(kwargs: dict, error: type, match: str) -> None:  # type: ignore[type-arg]
     with pytest.raises(error, match=re.escape(match)):
@@ -491,3 +493,22 @@ def test_the_cli_page_shows_the_expression_and_honours_rankdir(tmp_path: Path) -
     assert '<p id="subtitle">f = sin(x)*y   at x = 1, y = 2</p>' in html
     data = page_data(Explorer(html, "", 0, 0))
     assert set(data["layouts"]) == {"values:LR"} or "simple" in data["note"]
+
+
+@needs_dot
+def test_dot_is_given_the_timeout_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The command's --timeout reaches the page's layout: dot is stopped after that long, and
+    # the page says it used its own layout instead.
+    module = importlib.import_module("viz.explorer.layout")
+    given: list[float] = []
+    real = module.subprocess.run
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        given.append(kwargs["timeout"])
+        raise subprocess.TimeoutExpired("dot", kwargs["timeout"])
+
+    monkeypatch.setattr(module.subprocess, "run", run)
+    page = explore(forward(build())["E"], rankdir="LR", timeout=7.5)
+    assert given == [7.5]
+    assert "within 7.5 s" in page_data(page)["note"]
+    monkeypatch.setattr(module.subprocess, "run", real)

@@ -262,12 +262,12 @@ def rankdir_for(shapes: list[Shape], ids: list[str], edges: list[Edge], screen: 
                           [by_id[s].height for s in ids], screen=SCREENS[screen])
 
 
-def place(shapes: list[Shape], ids: list[str], edges: list[Edge], rankdir: str
-          ) -> tuple[Placement, tuple[str, float] | None]:
+def place(shapes: list[Shape], ids: list[str], edges: list[Edge], rankdir: str,
+          timeout: float = LAYOUT_TIMEOUT) -> tuple[Placement, tuple[str, float] | None]:
     """The one place a view is laid out: by Graphviz's `dot` when it is installed and quick on
-    this view (`viz.cost` estimates it first), else by a simple layered layout. Returns the
-    placement and, when `dot` did not make it, why: ("no_dot", 0), ("dot_slow", its estimated
-    seconds) or ("dot_timeout", the seconds it was given)."""
+    this view (`viz.cost` estimates it first), stopped after `timeout` seconds, else by a simple
+    layered layout. Returns the placement and, when `dot` did not make it, why: ("no_dot", 0),
+    ("dot_slow", its estimated seconds) or ("dot_timeout", the seconds it was given)."""
     by_id = {s.id: s for s in shapes}
     chosen = [by_id[s] for s in ids]
     if shutil.which("dot") is None:
@@ -276,12 +276,13 @@ def place(shapes: list[Shape], ids: list[str], edges: list[Edge], rankdir: str
     if cost.seconds > QUICK:
         return _simple_layout(chosen, edges, rankdir), ("dot_slow", cost.seconds)
     try:
-        return _dot_layout(chosen, edges, rankdir), None
+        return _dot_layout(chosen, edges, rankdir, timeout), None
     except subprocess.TimeoutExpired:
-        return _simple_layout(chosen, edges, rankdir), ("dot_timeout", LAYOUT_TIMEOUT)
+        return _simple_layout(chosen, edges, rankdir), ("dot_timeout", timeout)
 
 
-def _dot_layout(shapes: list[Shape], edges: list[Edge], rankdir: str) -> Placement:
+def _dot_layout(shapes: list[Shape], edges: list[Edge], rankdir: str,
+                timeout: float = LAYOUT_TIMEOUT) -> Placement:
     """Positions from Graphviz's `dot` (-Tjson0): each shape's centre and each edge's spline."""
     dot = shutil.which("dot")
     assert dot is not None
@@ -295,7 +296,7 @@ def _dot_layout(shapes: list[Shape], edges: list[Edge], rankdir: str) -> Placeme
     lines += _fan_in_rows(shapes, edges) + _neuron_rows(shapes)
     lines.append("}")
     done = subprocess.run([dot, "-Tjson0"], input="\n".join(lines).encode(), capture_output=True,
-                          timeout=LAYOUT_TIMEOUT, check=False)
+                          timeout=timeout, check=False)
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip()
         raise RuntimeError(f"explore: Graphviz's dot failed to lay out the graph: {message}")
