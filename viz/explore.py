@@ -257,7 +257,8 @@ def explore(
         "view": view,
         "views": chosen,
         "layouts": {k: _placement_json(p) for k, p in placed.items()},
-        "units": [{"name": u.name, "members": u.members, "rep": u.rep} for u in sc.units],
+        "units": [{"name": u.name, "members": u.members, "rep": u.rep, "samples": u.samples}
+                  for u in sc.units],
         "boxOf": sc.box_of,
     }
     first = placed[chosen[view]["wide"]]

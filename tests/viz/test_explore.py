@@ -512,3 +512,18 @@ def test_dot_is_given_the_timeout_asked_for(monkeypatch: pytest.MonkeyPatch) -> 
     assert given == [7.5]
     assert "within 7.5 s" in page_data(page)["note"]
     monkeypatch.setattr(module.subprocess, "run", real)
+
+
+def test_a_batch_neuron_box_says_it_shows_the_last_sample() -> None:
+    model = MLP(2, [2, 1], rng=0)
+    rows = [(0.5, -1.0), (1.0, 2.0), (-0.3, 0.7)]
+    outs = [model([Value(a, label=f"x{k}_0"), Value(b, label=f"x{k}_1")])
+            for k, (a, b) in enumerate(rows)]
+    loss = sum(((o - 1.0) ** 2 for o in outs), Value(0.0, label="zero"))
+    assert isinstance(loss, Value)
+    data = page_data(explore(loss, view="neurons"))
+    assert {u["name"]: u["samples"] for u in data["units"]} == {
+        "layer0.neuron0": 3, "layer0.neuron1": 3, "layer1.neuron0": 3}
+    assert "(the last of {n} samples)" in data["words"]["last_sample"]
+    one = page_data(explore(model([Value(0.5), Value(-1.0)]), view="neurons"))
+    assert {u["samples"] for u in one["units"]} == {1}

@@ -103,7 +103,12 @@
     if (unitOfRep.has(i)) {
       const u = unitOfRep.get(i);
       paint(unitTexts[u], n);
-      unitTexts[u].title.textContent = units[u].name + "\n" + unitTexts[u].title.textContent;
+      // A batch: the box shows the neuron's last sample, and says so.
+      const t = unitTexts[u];
+      if (units[u].samples > 1 && t.data.textContent) {
+        t.data.textContent += " " + W.last_sample.replace("{n}", units[u].samples);
+      }
+      t.title.textContent = units[u].name + "\n" + t.title.textContent;
     }
   }
 

@@ -87,6 +87,8 @@ class Unit:
     members: list[int]  # topological indices
     rep: int  # the member the box shows: the neuron's (last) output
     parameters: int  # how many of the members are leaves
+    #: the neuron's outputs read outside it: one per sample of a batch (the box shows the last)
+    samples: int = 1
 
 
 @dataclass
@@ -157,13 +159,21 @@ def _units(order: Sequence[Value], groups: Sequence[tuple[str, ...]] | None) -> 
     for i, group in enumerate(groups):
         if group:
             members.setdefault(group, []).append(i)
+    index = {id(n): i for i, n in enumerate(order)}
+    read_outside: set[int] = {len(order) - 1}  # the root is read by the reader
+    for j, node in enumerate(order):
+        for p in node.parents:
+            i = index[id(p)]
+            if groups[i] != groups[j]:
+                read_outside.add(i)
     units = []
     for group, inside in sorted(members.items(),
                                 key=lambda item: tuple(natural_key(p) for p in item[0])):
         operations = [i for i in inside if order[i].rule is not None]
         rep = operations[-1] if operations else inside[-1]
         leaves = sum(1 for i in inside if order[i].rule is None)
-        units.append(Unit(".".join(group), inside, rep, leaves))
+        samples = sum(1 for i in operations if i in read_outside) or 1
+        units.append(Unit(".".join(group), inside, rep, leaves, samples))
     return units
 
 
@@ -177,7 +187,8 @@ def _neuron_view(order: Sequence[Value], nodes: list[NodeInfo], units: list[Unit
             box[i] = f"u{u}"
         rep = nodes[unit.rep]
         grads = [rep.grad_text] + [t for _, t, _ in rep.sums]
-        lines = [f"{w['data']} {rep.value_text}", *(f"{w['grad']} {g}" for g in grads),
+        last = f" {w['last_sample'].format(n=unit.samples)}" if unit.samples > 1 else ""
+        lines = [f"{w['data']} {rep.value_text}{last}", *(f"{w['grad']} {g}" for g in grads),
                  w["parameters"].format(n=unit.parameters)]
         shapes.append(Shape("unit", f"u{u}", _box_width(unit.name, lines), 4 * LINE + PAD,
                             unit.name))

@@ -59,6 +59,7 @@ _EN = {
     "so_far": "({k} of {n})",
     "a_leaf": "(a leaf)",
     "parameters": "{n} parameters",
+    "last_sample": "(the last of {n} samples)",
     # The steps, as the script titles them.
     "start": "Start",
     "start_text": "The leaves hold their values. Next step runs the forward pass ({forward} "
@@ -142,6 +143,7 @@ _ZH = {
     "so_far": "（{k}/{n}）",
     "a_leaf": "（叶节点）",
     "parameters": "{n} 个参数",
+    "last_sample": "（{n} 个样本中的最后一个）",
     "start": "开始",
     "start_text": "叶节点已有数值。“下一步”先做前向计算（{forward} 个运算），再做反向传播"
                   "（{backward} 个节点，按引擎的遍历顺序），最后列出梯度表。",
