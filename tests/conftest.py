@@ -11,7 +11,9 @@ import importlib
 import importlib.util
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -92,3 +94,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 if reason is not None:
                     item.add_marker(pytest.mark.skip(reason=reason))
 
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium for a module of page tests (mark them `needs_browser`, which skips
+    them, with the reason, where playwright or a Chromium is missing)."""
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="needs playwright (pip install -e '.[browser]')")
+    executable = chromium()
+    if executable is None:
+        pytest.skip("needs a Chromium (apt install chromium)")
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=executable)
+        yield launched
+        launched.close()

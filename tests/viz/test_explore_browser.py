@@ -27,13 +27,9 @@ from nn import MLP
 from nn.examples import build, forward
 from viz.explore import explore
 
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="needs playwright (pip install playwright)")
-CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser",
-                             shutil.which("chromium") or "") if p and Path(p).exists()), None)
+# `browser` is the suite's (tests/conftest.py); `needs_browser` skips where it cannot start.
 pytestmark = [
     pytest.mark.needs_browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install chromium)"),
     pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot"),
 ]
 
@@ -43,13 +39,6 @@ SCREENS = {"1366x768": (1366, 768), "1920x1080": (1920, 1080), "390x844": (390, 
 READABLE = {"1366x768": 11.0, "1920x1080": 11.0, "390x844": 9.0}
 FORWARD = 26  # the worked example's operations
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM)
-        yield b
-        b.close()
 
 
 class Page:

@@ -3,10 +3,8 @@ the timeline steps through the blocks. Skipped without Playwright or Chromium.""
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +13,8 @@ import pytest
 from nn.microgpt import build, load_names
 from viz.step_page import explore_step
 
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="needs playwright (pip install playwright)")
-CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser",
-                             shutil.which("chromium") or "") if p and Path(p).exists()), None)
-pytestmark = [
-    pytest.mark.needs_browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install chromium)"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM)
-        yield b
-        b.close()
+# `browser` is the suite's (tests/conftest.py); `needs_browser` skips where it cannot start.
+pytestmark = [pytest.mark.needs_browser]
 
 
 def first_paint(browser: Any, path: Path) -> tuple[float, Any, list[str]]:
