@@ -1164,14 +1164,7 @@ def _write(
         targets = ", ".join(names[n] for n in given_inputs) or "_sample"
         if len(given_inputs) == 1:
             targets += ","
-        # A gradient of one term goes straight into its sum (the same one addition).
-        summed_lines = list(lines)
-        direct: set[str] = set()
-        for leaf in wanted:
-            if id(leaf) in first_line:
-                at, term_text = first_line[id(leaf)]
-                summed_lines[at] = f"sum_{names[leaf]} += {term_text}"
-                direct.add(f"sum_{names[leaf]}")
+        summed_lines, direct = _direct_sums(lines, first_line, wanted, names)
         batch = [
             f"def {summed}({', '.join([*names_of(wanted, names), 'samples'])}):",
             f'    """{words["summed_python"]}"""',
@@ -1184,13 +1177,7 @@ def _write(
               if s not in direct),
             f"    return sum_value, {_tuple(sums)}",
         ]
-        fast_lines = list(fast)
-        fast_direct: set[str] = set()
-        for leaf in wanted:
-            if id(leaf) in first_fast:
-                at, term_text = first_fast[id(leaf)]
-                fast_lines[at] = f"sum_{names[leaf]} += {term_text}"
-                fast_direct.add(f"sum_{names[leaf]}")
+        fast_lines, fast_direct = _direct_sums(fast, first_fast, wanted, names)
         fast_summed = _fast_function(
             f"{summed}({', '.join([*names_of(wanted, names), 'samples'])})", [
                 "sum_value = 0.0", *(f"{s} = 0.0" for s in sums), f"for {targets} in samples:",
@@ -1220,6 +1207,21 @@ def _write(
         text, name, tuple(names[n] for n in wanted), tuple(names[n] for n in given_inputs),
         backend, fast_function, fast_summed,
     )
+
+
+def _direct_sums(lines: list[str], first: dict[int, tuple[int, str]], wanted: list[Value],
+                 names: _Names) -> tuple[list[str], set[str]]:
+    """The lines for the summed function: a gradient of one term (`first`: its line and term,
+    by the leaf's id) goes straight into its sum, the same one addition. Returns the lines and
+    the sums so written."""
+    summed = list(lines)
+    direct: set[str] = set()
+    for leaf in wanted:
+        if id(leaf) in first:
+            at, term = first[id(leaf)]
+            summed[at] = f"sum_{names[leaf]} += {term}"
+            direct.add(f"sum_{names[leaf]}")
+    return summed, direct
 
 
 def _fast_function(signature: str, lines: list[str], returned: str, check_finite: bool,
