@@ -494,8 +494,9 @@ def test_the_overview_shows_the_part_in_view(browser: Any,
     assert box is not None
     p.page.mouse.click(box["x"] + box["width"] - 3, box["y"] + box["height"] - 3)
     assert p.view()[:2] != before[:2]
+    assert p.button("Map").get_attribute("aria-pressed") == "true"  # shown at first on a desk
     p.button("Fit").click()
-    assert minimap.is_hidden()
+    assert minimap.is_hidden() and p.button("Map").is_hidden()
     p.close()
 
 
@@ -633,7 +634,7 @@ def test_a_phone_gets_big_tap_targets_and_a_panel_that_folds(
         .filter((el) => el.offsetParent !== null || el.getClientRects().length)
         .map((el) => { const r = el.getBoundingClientRect();
                        return [el.id || el.tagName, r.width, r.height, r.right]; })""")
-    assert len(targets) >= 9  # 4 steps, slider, 3 zooms, fold, legend
+    assert len(targets) >= 10  # 4 steps, slider, 3 zooms, map, fold, legend
     for name, width, height, right in targets:
         assert width >= 44 and height >= 44, (name, width, height)
         assert right <= 390, name
@@ -650,6 +651,31 @@ def test_a_phone_gets_big_tap_targets_and_a_panel_that_folds(
     assert p.page.locator("#step-title").is_visible()
     p.page.locator("#fold").click()
     assert p.page.locator("#panel-body").is_visible()
+    p.close()
+
+
+def test_a_phone_shows_the_overview_only_when_asked(
+    browser: Any, worked: tuple[Path, dict[str, Value], Value]
+) -> None:
+    # On a phone the overview would cover a quarter of the graph's width: it starts hidden, and
+    # the Map button shows it and hides it again.
+    p = Page(browser, worked[0], SCREENS["390x844"], motion=False)
+    minimap, button = p.page.locator("#minimap"), p.button("Map")
+    p.go(FORWARD + 19)
+    assert minimap.is_hidden()
+    assert button.is_visible() and button.get_attribute("aria-pressed") == "false"
+    button.click()
+    assert minimap.is_visible() and button.get_attribute("aria-pressed") == "true"
+    frame = [float(p.page.locator("#minimap .frame").get_attribute(k) or "nan")
+             for k in ("x", "y", "width", "height")]
+    assert frame == pytest.approx(p.view(), abs=0.01)
+    button.click()
+    assert minimap.is_hidden() and button.get_attribute("aria-pressed") == "false"
+    # With the whole graph in view there is nothing to find: no overview, and no button for it.
+    button.click()
+    p.button("Fit").click()
+    assert minimap.is_hidden() and button.is_hidden()
+    assert not p.errors
     p.close()
 
 

@@ -493,6 +493,12 @@
   const minimap = $("minimap");
   const minimapRects = new Map();
   let minimapFrame = null;
+  // The overview covers a corner of the graph: it starts shown on a wide screen and hidden on a
+  // phone's, and the Map button shows or hides it (the button itself is hidden while the whole
+  // graph is in view, when there is nothing to find).
+  const mapButton = $("map");
+  let mapWanted = !window.matchMedia("(max-width: 700px)").matches;
+  mapButton.addEventListener("click", () => { mapWanted = !mapWanted; frame(); });
   function choose() {
     const b = box();
     const key = data.views[mode][b.width >= b.height ? "wide" : "tall"];
@@ -550,7 +556,9 @@
     if (!minimapFrame) return;
     const all = cam.x <= home.x + 1 && cam.y <= home.y + 1 &&
       cam.x + cam.w >= home.x + home.w - 1 && cam.y + cam.h >= home.y + home.h - 1;
-    minimap.toggleAttribute("hidden", all);
+    minimap.toggleAttribute("hidden", all || !mapWanted);
+    mapButton.hidden = all;
+    mapButton.setAttribute("aria-pressed", String(mapWanted));
     minimapFrame.setAttribute("x", cam.x); minimapFrame.setAttribute("y", cam.y);
     minimapFrame.setAttribute("width", cam.w); minimapFrame.setAttribute("height", cam.h);
   }
