@@ -52,7 +52,7 @@ import keyword
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -837,21 +837,27 @@ def _emission_order(order: list[Value], extra: dict[int, list[Value]]) -> list[V
     position = {id(n): i for i, n in enumerate(order)}
     result: list[Value] = []
     done: set[int] = set()
+
+    def needs(n: Value) -> Iterator[Value]:
+        return iter([m for m in extra.get(id(n)) or n.parents if id(m) in position])
+
+    # A depth-first walk, each node's needs listed once (a linear node of a 64-wide layer has
+    # 129 inputs: listing them again at each return made writing a microgpt step's program
+    # quadratic in the layer's width).
     for node in order:
-        stack: list[tuple[Value, int]] = [(node, 0)]
+        if id(node) in done:
+            continue
+        stack: list[tuple[Value, Iterator[Value]]] = [(node, needs(node))]
         while stack:
-            n, i = stack.pop()
-            if id(n) in done:
-                continue
-            needs = extra.get(id(n)) or list(n.parents)
-            needs = [m for m in needs if id(m) in position]
-            if i < len(needs):
-                stack.append((n, i + 1))
-                if id(needs[i]) not in done:
-                    stack.append((needs[i], 0))
-                continue
-            done.add(id(n))
-            result.append(n)
+            n, rest = stack[-1]
+            for m in rest:
+                if id(m) not in done:
+                    stack.append((m, needs(m)))
+                    break
+            else:
+                stack.pop()
+                done.add(id(n))
+                result.append(n)
     return result
 
 

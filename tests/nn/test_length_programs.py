@@ -71,3 +71,34 @@ def test_maxima_and_picks_are_checked() -> None:
     assert "top = max(x, y)" in prog.source
     value, _ = prog(5.0, 1.0)  # the shift follows the inputs: exp(0) + exp(-4)
     assert value == math.exp(5.0 - 5.0) + math.exp(1.0 - 5.0)
+
+
+def test_placing_the_found_leaves_reads_each_nodes_inputs_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A wide weighted sum (one linear node of 257 inputs) whose result a found leaf depends on:
+    # the walk that moves the leaf after what it needs once listed a node's inputs again at
+    # each return to it, 129 times here, which made a microgpt program's writing quadratic in
+    # its layers' width.
+    from autograd import linear
+
+    xs = [Value(0.01 * k, label=f"x{k}") for k in range(128)]
+    ws = [Value(0.5, label=f"w{k}") for k in range(128)]
+    total = linear(ws, xs, Value(0.0, label="b"))
+    top = Value(0.0, label="top")
+    root = (total - top).exp() + (xs[0] - top).exp()
+    reads: list[int] = []
+    parents = Value.parents.fget  # type: ignore[attr-defined]
+
+    def counted(self: Value) -> tuple[Value, ...]:
+        reads.append(id(self))
+        return parents(self)  # type: ignore[no-any-return]
+
+    with monkeypatch.context() as m:
+        m.setattr(Value, "parents", property(counted))
+        prog = codegen(root, wrt=xs, maxima={top: [total, xs[0]]})
+    assert reads.count(id(total)) <= 8, reads.count(id(total))  # 5 now; it was 519
+    values = [0.02 * k for k in range(128)]
+    value, _ = prog(*values)
+    s = math.fsum(0.5 * v for v in values)
+    assert value == pytest.approx(math.exp(s - max(s, 0.0)) + math.exp(0.0 - max(s, 0.0)))
