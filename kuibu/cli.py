@@ -1108,9 +1108,11 @@ def parse(argv: Sequence[str], out: TextIO) -> argparse.Namespace | None:
     if name != "demo":
         args.fixed_biases = False
     if name not in ("grad", "draw", "demo"):
-        args.rankdir = args.dpi = args.size = None
+        args.rankdir = args.size = None
         args.max_nodes, args.timeout, args.collapse = MAX_NODES, TIMEOUT, "auto"
-    if name in ("grad", "draw", "demo"):
+    if name not in ("grad", "draw", "demo", "microgpt"):  # microgpt draws too, with --dpi
+        args.dpi = None
+    if name in ("grad", "draw", "demo", "microgpt"):
         _check_drawing_options(name, args)
     return args
 

@@ -11,12 +11,17 @@ through the blocks), ``--draw`` its structural drawing (`draw_dot(collapse="stru
 from __future__ import annotations
 
 import argparse
+import difflib
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from kuibu.expressions import InputError
 from kuibu.phrases import language_option
+
+if TYPE_CHECKING:
+    from autograd import Value
+    from nn.transformer import GPT
 
 HELP = "one training step of microgpt's model: its page, its drawing, a weight's largest paths"
 
@@ -29,6 +34,19 @@ _WORDS = {
         "subtitle": "nn.GPT with microgpt's shape ({n_layer} layer(s), {n_head} heads, n_embd "
                     "{n_embd}, {params:,} parameters) on the bundled names list; loss "
                     "{loss:.4f}, {nodes:,} nodes",
+        "unread": "∂loss/∂{label} = 0: this step does not read {label}. {why}",
+        "unread_wte": "Row {i} of wte is the embedding of {char!r}, which {doc!r} does not "
+                      "contain.",
+        "unread_wpe": "Row {i} of wpe is the embedding of position {i}, and the step reads "
+                      "{span}.",
+        "span_one": "position 0 only",
+        "span_many": "positions 0 to {last}",
+        "unread_cut": "Row {i} of wte is the embedding of {char!r}, which {doc!r} has only "
+                      "past the block size ({n} positions).",
+        "unread_other": "No node of the graph depends on it.",
+        "no_weight": "explain: no weight or node labelled {label!r} in this step. The "
+                     "weights are {shapes}, each entry labelled like wte[0][0]{hint}",
+        "hint": "; did you mean {close}?",
     },
     "zh": {
         "step": "microgpt 在 {doc!r} 上的一个训练步：损失 {loss:.4f}，{nodes:,} 个节点，"
@@ -38,6 +56,17 @@ _WORDS = {
         "subtitle": "与 microgpt 同形的 nn.GPT（{n_layer} 层，{n_head} 个注意力头，n_embd "
                     "{n_embd}，{params:,} 个参数），用内置的名字列表；损失 {loss:.4f}，"
                     "{nodes:,} 个节点",
+        "unread": "∂loss/∂{label} = 0：这一步没有读到 {label}。{why}",
+        "unread_wte": "wte 的第 {i} 行是 {char!r} 的嵌入，而 {doc!r} 里没有它。",
+        "unread_wpe": "wpe 的第 {i} 行是位置 {i} 的嵌入，而这一步只用到{span}。",
+        "span_one": "位置 0",
+        "span_many": "位置 0 到 {last}",
+        "unread_cut": "wte 的第 {i} 行是 {char!r} 的嵌入，而 {doc!r} 里的它都在块长（{n} 个位置）"
+                      "之外。",
+        "unread_other": "图中没有节点依赖它。",
+        "no_weight": "explain：这一步里没有名为 {label!r} 的权重或节点。权重有 {shapes}，"
+                     "每个元素的名字形如 wte[0][0]{hint}",
+        "hint": "；你是不是想写 {close}？",
     },
 }
 
@@ -93,12 +122,17 @@ def run(args: argparse.Namespace, out: TextIO) -> tuple[int, str]:
     print(w["step"].format(doc=doc, loss=loss.data, nodes=len(order),
                            params=len(model.parameters()), seconds=seconds), file=out)
     if args.explain is not None:
-        try:
-            summary = explain(loss, args.explain, largest=args.largest)
-        except ValueError as error:
-            raise InputError(str(error)) from None
-        print("", file=out)
-        print(summary.text(lang=args.lang), file=out)
+        unread = _unread(model, doc, order, args.explain, w)
+        if unread is not None:
+            print("", file=out)
+            print(unread, file=out)
+        else:
+            try:
+                summary = explain(loss, args.explain, largest=args.largest)
+            except ValueError as error:
+                raise InputError(str(error)) from None
+            print("", file=out)
+            print(summary.text(lang=args.lang), file=out)
     if args.html:
         try:
             facts = {"doc": doc, "loss": loss.data, "nodes": len(order),
@@ -118,3 +152,35 @@ def run(args: argparse.Namespace, out: TextIO) -> tuple[int, str]:
             return 2, f"{args.draw}: {' '.join(str(error).split())}"
         print(w["wrote"].format(path=Path(path)), file=out)
     return 0, ""
+
+
+def _unread(model: GPT, doc: str, order: list[Value], label: str,
+            w: dict[str, str]) -> str | None:
+    """What to say of `label` instead of its paths: its gradient is 0 when it is one of the
+    model's weights that this step never reads (a character the document does not contain, a
+    position past its end); an InputError naming the weights when it is neither a weight nor
+    a node of the graph; None when `explain` has paths to show."""
+    if any(v.label == label for v in order):
+        return None
+    where = {p.label: (name, i) for name, m in model.matrices().items()
+             for i, row in enumerate(m) for p in row}
+    found = where.get(label)
+    if found is None:
+        shapes = ", ".join(f"{name} ({len(m)} × {len(m[0])})"
+                           for name, m in model.matrices().items())
+        labels = dict.fromkeys([*where, *(v.label for v in order)])  # in order, once each
+        close = difflib.get_close_matches(label, list(labels), n=3)
+        hint = w["hint"].format(close=" / ".join(map(repr, close))) if close else ""
+        raise InputError(w["no_weight"].format(label=label, shapes=shapes, hint=hint))
+    name, i = found
+    tokens = model.encode(doc)
+    n = min(model.block_size, len(tokens) - 1)  # the positions the loss reads, as GPT.loss
+    if name == "wte" and i < len(model.chars):
+        key = "unread_cut" if model.chars[i] in doc else "unread_wte"
+        why = w[key].format(i=i, char=model.chars[i], doc=doc, n=n)
+    elif name == "wpe" and i >= n:
+        span = w["span_one"] if n == 1 else w["span_many"].format(last=n - 1)
+        why = w["unread_wpe"].format(i=i, span=span)
+    else:
+        why = w["unread_other"]
+    return w["unread"].format(label=label, why=why)
