@@ -35,6 +35,7 @@ from autograd import Value, explain
 from autograd.formula import functions
 from kuibu.cli import main
 from kuibu.output import INTERRUPTED
+from tests.ctrl_c import ctrl_c_reaches_it
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 20261201
@@ -316,10 +317,6 @@ def _long_runs(rng: random.Random, tmp: Path) -> list[tuple[list[str], str]]:
     return runs
 
 
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="signals as POSIX sends them")
 def test_interrupted_at_random_moments_the_command_ends_quietly(tmp_path: Path) -> None:
@@ -327,11 +324,9 @@ def test_interrupted_at_random_moments_the_command_ends_quietly(tmp_path: Path) 
     runs = _long_runs(rng, tmp_path)
     for case in range(SIGNAL_CASES):
         words, started = runs[case % len(runs)]
-        # Ctrl-C's default restored in the child: a suite started in the background (`&`)
-        # hands its children SIGINT ignored, and Python then keeps it ignored, as it should.
         process = subprocess.Popen([sys.executable, "-m", "kuibu", *words], cwd=ROOT,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   preexec_fn=_default_sigint)
+                                   preexec_fn=ctrl_c_reaches_it)
         assert process.stdout is not None and process.stderr is not None
         first = b""
         if started == "wait":

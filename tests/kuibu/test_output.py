@@ -18,6 +18,7 @@ import pytest
 from kuibu import cli
 from kuibu.cli import main
 from kuibu.output import INTERRUPTED, Console, OutputError, ascii_text, json_text
+from tests.ctrl_c import ctrl_c_reaches_it
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
@@ -231,7 +232,7 @@ def test_json_from_non_utf8_arguments_is_strict_utf8(tmp_path: Path) -> None:
 def _interrupt(argv: list[str], ready: bytes, stream: str) -> subprocess.CompletedProcess[bytes]:
     """Run the command, wait until `ready` shows on `stream`, then send it SIGINT."""
     command = subprocess.Popen([sys.executable, "-m", "kuibu", *argv], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, cwd=ROOT)
+                               stderr=subprocess.PIPE, cwd=ROOT, preexec_fn=ctrl_c_reaches_it)
     watched = command.stdout if stream == "stdout" else command.stderr
     assert watched is not None
     seen = b""
