@@ -35,7 +35,7 @@ from autograd import Value, explain
 from autograd.formula import functions
 from kuibu.cli import main
 from kuibu.output import INTERRUPTED
-from tests.ctrl_c import ctrl_c_reaches_it
+from tests.ctrl_c import ctrl_c_reaches_it, finish
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 20261201
@@ -337,7 +337,7 @@ def test_interrupted_at_random_moments_the_command_ends_quietly(tmp_path: Path) 
         time.sleep(delay)
         process.send_signal(signal.SIGINT)
         sent = time.perf_counter()
-        _, err = process.communicate(timeout=60)
+        _, err = finish(process)
         err = (first if started == "stderr" else b"") + err
         shown = f"case {case}: {words[0]} interrupted {delay:.2f} s in -> {process.returncode}: "
         assert time.perf_counter() - sent < 10, shown

@@ -18,7 +18,7 @@ import pytest
 from kuibu import cli
 from kuibu.cli import main
 from kuibu.output import INTERRUPTED, Console, OutputError, ascii_text, json_text
-from tests.ctrl_c import ctrl_c_reaches_it
+from tests.ctrl_c import ctrl_c_reaches_it, finish
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
@@ -241,7 +241,7 @@ def _interrupt(argv: list[str], ready: bytes, stream: str) -> subprocess.Complet
         seen += watched.readline()
     assert ready in seen, seen
     command.send_signal(signal.SIGINT)
-    out, err = command.communicate(timeout=60)
+    out, err = finish(command)
     return subprocess.CompletedProcess(command.args, command.returncode,
                                        seen + out if stream == "stdout" else out,
                                        seen + err if stream == "stderr" else err)
