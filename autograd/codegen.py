@@ -193,9 +193,7 @@ def _binary(op: str, prec: int, left: Any, right: Any) -> Expr:
         # its product, which turns it into a plain float.
         fast, fprec, neg = b.fast, b.fprec, b.neg
     elif op in "+-" and b.neg is not None and not a.special:
-        # a + (-p) is a - p and a - (-p) is a + p, bit for bit (IEEE defines a - p as a + (-p)).
-        fast, fprec = f"{_fwrap(a, prec)} {'-' if op == '+' else '+'} " \
-            f"{_pwrap(b.neg, prec + 1)}", prec
+        fast, fprec = _sum_fast(_fwrap(a, prec), op, b), prec
     else:
         fast, fprec = f"{_fwrap(a, prec)} {op} {_fwrap(b, prec + 1)}", prec
         if op in "*/" and not (a.special or b.special) and (a.neg is None) != (b.neg is None):
@@ -206,6 +204,15 @@ def _binary(op: str, prec: int, left: Any, right: Any) -> Expr:
             neg = (f"{left_text} {op} {right_text}", prec)
     return Expr(f"{_wrap(a, prec)} {op} {_wrap(b, prec + 1)}", prec, depth=depth, fast=fast,
                 fprec=fprec, neg=neg)
+
+
+def _sum_fast(left: str, op: str, term: Expr) -> str:
+    """``left + term`` or ``left - term`` (`op`) in fast text. A term that is a negation -p is
+    folded in: a + (-p) is written a - p and a - (-p) a + p, bit for bit (IEEE defines a - p
+    as a + (-p)), one operation fewer."""
+    if term.neg is not None:
+        return f"{left} {'-' if op == '+' else '+'} {_pwrap(term.neg, _ADD + 1)}"
+    return f"{left} {op} {_fwrap(term, _ADD + 1)}"
 
 
 def _pwrap(text_prec: tuple[str, int], at_least: int) -> str:
@@ -1077,10 +1084,7 @@ def _write(
             lines.append(f"{target} = {target} + {_wrap(term, _ADD + 1)}")
             known = grads[id(x)]
             so_far = target if known is None else known.fast
-            if term.neg is not None:  # g + (-p) as g - p: the same float
-                fast.append(f"{target} = {so_far} - {_pwrap(term.neg, _ADD + 1)}")
-            else:
-                fast.append(f"{target} = {so_far} + {_fwrap(term, _ADD + 1)}")
+            fast.append(f"{target} = {_sum_fast(so_far, '+', term)}")
             grads[id(x)] = Expr(target)
             first_line.pop(id(x), None)
             first_fast.pop(id(x), None)
