@@ -467,8 +467,7 @@ class Command:
                                "regular file, and is left as it is")
         try:
             page = explore(output, subtitle=subtitle, rankdir=args.rankdir, lang=args.lang,
-                           max_nodes=args.max_nodes, **options,
-                           **({"timeout": args.timeout} if hasattr(args, "timeout") else {}))
+                           max_nodes=args.max_nodes, timeout=args.timeout, **options)
             return Drawing(target, "html", path=page.save(target))
         except OSError as e:
             return Drawing(target, "html", error=f"cannot write {target}: "

@@ -153,7 +153,7 @@ def _parts(members: list[int], order: list[Value], block: Block, names: list[str
 def _x(column: int, heads: int) -> float:
     """A column's left edge: columns of equal width, with the heads' lanes (`LANE` each) after
     every attention column (the third of a layer's five, counting from column 2)."""
-    lanes = sum(1 for c in range(3, column, 5))  # attention columns left of this one
+    lanes = len(range(3, column, 5))  # attention columns left of this one
     return 10 + column * (BOX_W + GAP_X) + lanes * (heads + 1) * LANE
 
 
